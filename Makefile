@@ -1,0 +1,137 @@
+# pilotomail: build, run, demo, check, bench, install. See README.md.
+#
+# Sources are found by wildcard: a new file under src/<module>/ is built without touching this file.
+# src/main/<program>.c are the programs; everything else goes into one static library.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+DATADIR  ?= $(PREFIX)/share/pilotomail
+PORT     ?= 8080
+BUILD    ?= build
+PYTHON   ?= /usr/bin/python3
+VERSION  := 0.1.0
+
+CC       ?= cc
+PKGS     := libcurl jansson sqlite3 openssl
+CS_CFLAGS := -I/usr/include/ClearSilver
+CS_LIBS   := -lneo_cgi -lneo_cs -lneo_utl -lz
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wcast-qual -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wformat-security -Wvla -Wundef -Wno-unused-parameter
+HARDEN   := -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+CFLAGS   ?= -O2 -g
+CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc -I$(BUILD) $(CS_CFLAGS) \
+            -DPILOTOMAIL_VERSION='"$(VERSION)"' -DPILOTOMAIL_DATADIR='"$(PILOTOMAIL_DATADIR)"'
+LDFLAGS  ?=
+LDHARDEN := -pie -Wl,-z,relro,-z,now
+LIBS      = $(CS_LIBS) -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+
+ifeq ($(SAN),1)
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+HARDEN   := -fPIE
+LDFLAGS  += -fsanitize=address,undefined
+endif
+
+# Where templates and static files are read from: the checkout, unless installing.
+PILOTOMAIL_DATADIR ?= $(CURDIR)
+
+ALL_SRC   := $(wildcard src/*/*.c)
+MAIN_SRC  := $(wildcard src/main/*.c)
+LIB_SRC   := $(filter-out $(MAIN_SRC),$(ALL_SRC))
+LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/store/migrations_table.o
+MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+UNIT_SRC  := $(wildcard tests/unit/check_*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+
+PROGRAMS := cgi-bin/pilotomail.fcgi cgi-bin/webhook.fcgi bin/pilotomail-worker bin/pilotomail-admin
+
+.PHONY: all deps deps-check run demo check unit e2e e2e-apache asan valgrind bench fuzz install clean
+all: deps-check $(PROGRAMS)
+
+# Installs the Debian packages the build, the run and the tests need (as root), when missing.
+deps:
+	@sh mk/deps.sh install
+deps-check:
+	@sh mk/deps.sh ensure
+
+$(BUILD)/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -MMD -MP -c $< -o $@
+
+# The migration table, generated from the .sql files in name order.
+$(BUILD)/store/migrations_table.c: $(MIGRATIONS) mk/embed-migrations.sh
+	@mkdir -p $(dir $@)
+	sh mk/embed-migrations.sh $(MIGRATIONS) > $@
+$(BUILD)/store/migrations_table.o: $(BUILD)/store/migrations_table.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c $< -o $@
+
+$(BUILD)/libpilotomail.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+cgi-bin/%.fcgi: $(BUILD)/main/%.o $(BUILD)/libpilotomail.a
+	@mkdir -p cgi-bin
+	$(CC) $(LDFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
+bin/pilotomail-%: $(BUILD)/main/%.o $(BUILD)/libpilotomail.a
+	@mkdir -p bin
+	$(CC) $(LDFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
+
+# Unit tests: one Check program per tests/unit/check_*.c.
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpilotomail.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itests/unit $(shell pkg-config --cflags check) \
+	    $(LDFLAGS) -o $@ $< $(BUILD)/libpilotomail.a $(LIBS) $(shell pkg-config --libs check)
+
+unit: deps-check $(UNIT_BIN)
+	@sh mk/run-unit.sh $(UNIT_BIN)
+
+e2e: all
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+# Every test: unit tests, then the end-to-end suite through lighttpd, then behind Apache.
+check: all $(UNIT_BIN)
+	@sh mk/run-unit.sh $(UNIT_BIN)
+	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e -k "apache_smoke or auth or isolation"
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+e2e-apache: all
+	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+
+# Unit tests and the end-to-end suite on an AddressSanitizer + UBSan build.
+asan: deps-check
+	$(MAKE) BUILD=build-asan SAN=1 $(PROGRAMS) $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	ASAN_OPTIONS=detect_leaks=1 sh mk/run-unit.sh $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+
+valgrind: all $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
+
+bench: all
+	$(PYTHON) tests/bench/run.py
+
+fuzz: deps-check
+	sh mk/fuzz.sh $(FUZZ_SRC)
+
+run: all
+	@sh mk/run.sh
+
+demo: all
+	@PILOTOMAIL_DEMO=1 sh mk/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin \
+	    $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	$(MAKE) -B PILOTOMAIL_DATADIR=$(DATADIR) BUILD=build-install $(PROGRAMS)
+	install -m 755 bin/pilotomail-worker bin/pilotomail-admin $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 cgi-bin/pilotomail.fcgi cgi-bin/webhook.fcgi $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin/
+	install -m 644 templates/*.cs $(DESTDIR)$(DATADIR)/templates/
+	install -m 644 static/* $(DESTDIR)$(DATADIR)/static/
+	install -m 644 conf/*.conf conf/*.example $(DESTDIR)$(DATADIR)/conf/
+	sed 's|@PREFIX@|$(PREFIX)|g' conf/pilotomail-worker.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/pilotomail-worker.service
+	$(MAKE) -B BUILD=$(BUILD) $(PROGRAMS)
+
+clean:
+	rm -rf build build-asan build-install build-fuzz cgi-bin bin
+
+-include $(wildcard $(BUILD)/*/*.d)

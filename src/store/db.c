@@ -1,0 +1,140 @@
+/* db.c: see db.h. */
+#include "store/db.h"
+#include "store/migrations.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+sqlite3 *db_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		log_error("store", "open failed path=%s err=\"%s\"", path,
+			  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	/* FULL: a webhook or charge we acknowledged must survive power loss, not only a crash. */
+	if (db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA foreign_keys=ON") ||
+	    db_exec(db, "PRAGMA synchronous=FULL")) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+void db_close(sqlite3 *db)
+{
+	if (db)
+		sqlite3_close(db);
+}
+
+int db_exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_error("store", "exec failed err=\"%s\"", err ? err : sqlite3_errmsg(db));
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int db_begin(sqlite3 *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int db_commit(sqlite3 *db)
+{
+	if (db_exec(db, "COMMIT") == 0)
+		return 0;
+	db_rollback(db);
+	return -1;
+}
+
+void db_rollback(sqlite3 *db)
+{
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("store", "prepare failed err=\"%s\" sql=\"%.80s\"", sqlite3_errmsg(db), sql);
+		abort();
+	}
+	return st;
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int db_step_done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	int ok = (rc == SQLITE_DONE || rc == SQLITE_ROW);
+	if (!ok)
+		log_error("store", "step failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
+	sqlite3_finalize(st);
+	return ok ? 0 : -1;
+}
+
+const char *db_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? (const char *)s : "";
+}
+
+char *db_col_strdup(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+int db_schema_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = db_prepare(db, "PRAGMA user_version");
+	int v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+	sqlite3_finalize(st);
+	return v;
+}
+
+int db_schema_version_latest(void)
+{
+	return (int)migrations_count;
+}
+
+int db_migrate(sqlite3 *db)
+{
+	int version = db_schema_version(db);
+	if (version < 0)
+		return -1;
+	for (size_t i = (size_t)version; i < migrations_count; i++) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%zu", i + 1);
+		if (db_begin(db))
+			return -1;
+		if (db_exec(db, migrations[i].sql) || db_exec(db, pragma)) {
+			log_error("store", "migration failed name=%s", migrations[i].name);
+			db_rollback(db);
+			return -1;
+		}
+		if (db_commit(db))
+			return -1;
+		log_info("store", "migrated name=%s version=%zu", migrations[i].name, i + 1);
+	}
+	return 0;
+}

@@ -1,0 +1,47 @@
+/*
+ * db.h: the SQLite connection every process opens, transactions and migrations.
+ *
+ * One connection per process (FastCGI programs and the worker are single-threaded per process).
+ * SQL lives in the store/ module that owns the table; everything else calls those functions.
+ * Prepared statements only: never build SQL from user input.
+ */
+#ifndef PILOTOMAIL_DB_H
+#define PILOTOMAIL_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+/* Opens (creating if needed) the database with WAL, foreign keys, busy timeout, synchronous=FULL.
+ * Returns NULL and logs on failure. Close with db_close(). */
+sqlite3 *db_open(const char *path);
+void db_close(sqlite3 *db);
+
+/* Applies every migration newer than PRAGMA user_version, each in its own transaction.
+ * Returns 0, or -1 (logged) leaving the database at the last good version. */
+int db_migrate(sqlite3 *db);
+/* The schema version the code knows, and the one the database is at. */
+int db_schema_version_latest(void);
+int db_schema_version(sqlite3 *db);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or -1 (logged). */
+int db_begin(sqlite3 *db);
+int db_commit(sqlite3 *db);
+void db_rollback(sqlite3 *db);
+
+/*
+ * Prepares sql; a failure is a programming error (bad SQL), logged and aborted on.
+ * Bind with the sqlite3_bind_* calls; finalize with sqlite3_finalize().
+ */
+sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+/* Runs sql with no parameters and no rows (DDL, PRAGMA). 0 or -1 (logged). */
+int db_exec(sqlite3 *db, const char *sql);
+/* Binds a C string or NULL as text at index i. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finalizes it. 0 or -1 (logged). */
+int db_step_done(sqlite3_stmt *st);
+/* Column i as a NUL-terminated string, "" for NULL (owned by the statement). */
+const char *db_col_text(sqlite3_stmt *st, int i);
+/* A copy of column i (free() it), NULL for NULL. */
+char *db_col_strdup(sqlite3_stmt *st, int i);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * config.h: the process configuration, read once from the environment (see README, "Configuration").
+ * config_get() returns a process-wide, read-only structure; strings are owned by it.
+ */
+#ifndef PILOTOMAIL_CONFIG_H
+#define PILOTOMAIL_CONFIG_H
+
+#include <stdint.h>
+
+struct config {
+	const char *db_path;              /* PILOTOMAIL_DB */
+	const char *base_url;             /* PILOTOMAIL_BASE_URL, no trailing slash */
+	const char *key_file;             /* PILOTOMAIL_KEY_FILE */
+	const char *template_dir;         /* PILOTOMAIL_TEMPLATE_DIR */
+	const char *officernd_identity_url; /* PILOTOMAIL_OFFICERND_IDENTITY_URL */
+	const char *officernd_api_url;    /* PILOTOMAIL_OFFICERND_API_URL */
+	const char *smtp_url;             /* PILOTOMAIL_SMTP_URL, NULL = write .eml files */
+	const char *mail_dir;             /* PILOTOMAIL_MAIL_DIR */
+	const char *mail_from;            /* PILOTOMAIL_MAIL_FROM */
+	int64_t webhook_tolerance_s;      /* PILOTOMAIL_WEBHOOK_TOLERANCE_S */
+	int64_t http_timeout_ms;          /* PILOTOMAIL_HTTP_TIMEOUT_MS: OfficeRnD call budget */
+	int64_t fee_rate_per_minute;      /* PILOTOMAIL_FEE_RATE_PER_MINUTE: per operator */
+	int secure_cookies;               /* base_url starts with https:// */
+};
+
+const struct config *config_get(void);
+/* Re-reads the environment: for tests that change it. */
+void config_reload(void);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * timeutil.h: all stored times are UTC. Instants are int64 Unix seconds; calendar days are
+ * "YYYY-MM-DD" strings (UTC) so SQLite compares them as text.
+ */
+#ifndef PILOTOMAIL_TIMEUTIL_H
+#define PILOTOMAIL_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Now, in Unix seconds. PILOTOMAIL_FAKE_NOW (Unix seconds) overrides it for tests. */
+int64_t time_now(void);
+/* Now in milliseconds, monotonic: for measuring durations and backoff only. */
+int64_t time_mono_ms(void);
+/* "2026-11-26T16:49:02Z" into buf (at least 21 bytes); returns buf. */
+char *time_format_iso(int64_t t, char *buf, size_t size);
+/* "2026-11-26" into buf (at least 11 bytes); returns buf. */
+char *time_format_day(int64_t t, char *buf, size_t size);
+/*
+ * Parses ISO-8601 "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" into Unix
+ * milliseconds (so that OfficeRnD's modifiedAt keeps its order within a second). 0 or -1.
+ */
+int time_parse_iso_ms(const char *text, int64_t *ms);
+/* Whole days from day a to day b ("YYYY-MM-DD"), b - a; -1 on bad input sets *ok = 0. */
+int64_t time_days_between(const char *a, const char *b, int *ok);
+/* The day after day (YYYY-MM-DD) into out (11 bytes). 0 or -1. */
+int time_next_day(const char *day, char *out, size_t size);
+
+#endif
