@@ -12,6 +12,8 @@ PYTHON   ?= /usr/bin/python3
 VERSION  := 0.1.0
 
 CC       ?= cc
+# Where templates and static files are read from: the checkout, unless installing.
+PILOTOMAIL_DATADIR ?= $(CURDIR)
 PKGS     := libcurl jansson sqlite3 openssl
 CS_CFLAGS := -I/usr/include/ClearSilver
 CS_LIBS   := -lneo_cgi -lneo_cs -lneo_utl -lz
@@ -32,8 +34,6 @@ HARDEN   := -fPIE
 LDFLAGS  += -fsanitize=address,undefined
 endif
 
-# Where templates and static files are read from: the checkout, unless installing.
-PILOTOMAIL_DATADIR ?= $(CURDIR)
 
 ALL_SRC   := $(wildcard src/*/*.c)
 MAIN_SRC  := $(wildcard src/main/*.c)

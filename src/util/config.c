@@ -36,11 +36,15 @@ static char *without_trailing_slash(const char *s)
 	return copy;
 }
 
+/* The strings this file allocated (the rest point into the environment). */
+static char *owned[3];
+
 static void config_free_strings(void)
 {
-	free((char *)current.base_url);
-	free((char *)current.officernd_identity_url);
-	free((char *)current.officernd_api_url);
+	for (size_t i = 0; i < ARRAY_SIZE(owned); i++) {
+		free(owned[i]);
+		owned[i] = NULL;
+	}
 }
 
 void config_reload(void)
@@ -50,12 +54,12 @@ void config_reload(void)
 	char port_url[64];
 	snprintf(port_url, sizeof(port_url), "http://127.0.0.1:%s", env_or("PORT", "8080"));
 	current.db_path = env_or("PILOTOMAIL_DB", "var/pilotomail.db");
-	current.base_url = without_trailing_slash(env_or("PILOTOMAIL_BASE_URL", port_url));
+	current.base_url = owned[0] = without_trailing_slash(env_or("PILOTOMAIL_BASE_URL", port_url));
 	current.key_file = env_or("PILOTOMAIL_KEY_FILE", "var/secret.key");
 	current.template_dir = env_or("PILOTOMAIL_TEMPLATE_DIR", PILOTOMAIL_DATADIR "/templates");
-	current.officernd_identity_url = without_trailing_slash(
+	current.officernd_identity_url = owned[1] = without_trailing_slash(
 		env_or("PILOTOMAIL_OFFICERND_IDENTITY_URL", "https://identity.officernd.com"));
-	current.officernd_api_url = without_trailing_slash(
+	current.officernd_api_url = owned[2] = without_trailing_slash(
 		env_or("PILOTOMAIL_OFFICERND_API_URL", "https://app.officernd.com/api/v2"));
 	current.smtp_url = env_or("PILOTOMAIL_SMTP_URL", NULL);
 	current.mail_dir = env_or("PILOTOMAIL_MAIL_DIR", "var/mail");

@@ -1,0 +1,3 @@
+build/util/log.o: src/util/log.c src/util/log.h src/util/util.h
+src/util/log.h:
+src/util/util.h:

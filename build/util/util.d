@@ -1,0 +1,2 @@
+build/util/util.o: src/util/util.c src/util/util.h
+src/util/util.h:

@@ -1,0 +1,57 @@
+/*
+ * http.h: one FastCGI request and its response.
+ *
+ * http_request_read() copies what the handlers need out of the FastCGI environment, reads the
+ * body up to a cap, and parses query, form and cookies. The response is built in memory and
+ * written in one go by http_response_send(), with the security headers every page carries.
+ */
+#ifndef PILOTOMAIL_HTTP_H
+#define PILOTOMAIL_HTTP_H
+
+#include <fcgiapp.h>
+#include <stddef.h>
+
+#include "http/form.h"
+#include "util/util.h"
+
+struct http_request {
+	FCGX_Request *fcgx;
+	char *method;       /* "GET", "POST", ... */
+	char *path;         /* decoded path, without the query string */
+	char *query_string;
+	char *content_type;
+	char *body;         /* raw bytes, NUL-terminated for convenience */
+	size_t body_len;
+	struct kvlist query;
+	struct kvlist form; /* filled only for urlencoded POST bodies */
+	struct kvlist cookies;
+	char id[17];        /* request id for logs */
+};
+
+struct http_response {
+	int status;
+	const char *content_type; /* static string; default text/html; charset=utf-8 */
+	struct strbuf headers;    /* extra "Name: value\r\n" lines */
+	struct strbuf body;
+};
+
+/*
+ * Reads the request from fcgx. Returns 0, or an HTTP status (400, 411, 413) when the request is
+ * malformed or its body exceeds max_body; the request is then only good for http_request_free().
+ */
+int http_request_read(struct http_request *req, FCGX_Request *fcgx, size_t max_body);
+/* A FastCGI parameter such as "HTTP_OFFICERND_SIGNATURE", or NULL. Owned by libfcgi. */
+const char *http_request_param(const struct http_request *req, const char *name);
+void http_request_free(struct http_request *req);
+
+void http_response_init(struct http_response *resp);
+void http_response_header(struct http_response *resp, const char *name, const char *value);
+/* Set-Cookie with HttpOnly, SameSite=Lax, Path=/, Secure when secure; max_age 0 deletes. */
+void http_response_cookie(struct http_response *resp, const char *name, const char *value,
+			  long max_age, int secure);
+void http_response_redirect(struct http_response *resp, const char *location);
+void http_response_send(const struct http_response *resp, FCGX_Stream *out);
+void http_response_free(struct http_response *resp);
+const char *http_status_text(int status);
+
+#endif

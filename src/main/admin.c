@@ -1,0 +1,156 @@
+/*
+ * pilotomail-admin: migrations, operators and maintenance from the shell.
+ *
+ *   pilotomail-admin migrate
+ *   pilotomail-admin operator add EMAIL [--name NAME]    (password on standard input)
+ *   pilotomail-admin operator list
+ *   pilotomail-admin operator show EMAIL
+ *   pilotomail-admin first-run [EMAIL]   on an empty database, create an operator with a
+ *                                        generated password and print it once
+ */
+#include "core/app.h"
+#include "crypto/crypto.h"
+#include "store/db.h"
+#include "store/operators.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: pilotomail-admin migrate\n"
+			"       pilotomail-admin operator add EMAIL [--name NAME]   (password on stdin)\n"
+			"       pilotomail-admin operator list\n"
+			"       pilotomail-admin operator show EMAIL\n"
+			"       pilotomail-admin first-run [EMAIL]\n");
+	return 2;
+}
+
+static char *read_password(void)
+{
+	char line[1024];
+	if (!fgets(line, sizeof(line), stdin))
+		return NULL;
+	line[strcspn(line, "\r\n")] = '\0';
+	return xstrdup(line);
+}
+
+static int valid_email(const char *email)
+{
+	const char *at = strchr(email, '@');
+	return at && at != email && strchr(at, '.') && !strpbrk(email, " \t\r\n<>\"") && strlen(email) < 255;
+}
+
+static int cmd_operator_add(struct app *app, int argc, char **argv)
+{
+	if (argc < 1 || !valid_email(argv[0]))
+		return usage();
+	const char *name = "";
+	if (argc == 3 && strcmp(argv[1], "--name") == 0)
+		name = argv[2];
+	else if (argc != 1)
+		return usage();
+	char *password = read_password();
+	if (!password || strlen(password) < 8) {
+		fprintf(stderr, "pilotomail-admin: the password (on standard input) must have at least 8 characters\n");
+		free(password);
+		return 1;
+	}
+	int taken = 0;
+	int64_t id = operator_create(app->db, argv[0], name, password, &taken);
+	free(password);
+	if (id < 0) {
+		fprintf(stderr, "pilotomail-admin: %s\n", taken ? "an operator with that email exists" : "could not create the operator");
+		return 1;
+	}
+	printf("operator %lld created: %s\n", (long long)id, argv[0]);
+	return 0;
+}
+
+static int cmd_operator_list(struct app *app)
+{
+	sqlite3_stmt *st = db_prepare(app->db, "SELECT id, email, name, created_at FROM operators ORDER BY id");
+	printf("%-6s %-32s %-24s %s\n", "ID", "EMAIL", "NAME", "CREATED");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char when[32];
+		printf("%-6lld %-32s %-24s %s\n", (long long)sqlite3_column_int64(st, 0), db_col_text(st, 1),
+		       db_col_text(st, 2), time_format_iso(sqlite3_column_int64(st, 3), when, sizeof(when)));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int cmd_operator_show(struct app *app, const char *email)
+{
+	struct operator op;
+	if (operator_find_by_email(app->db, email, &op) < 0) {
+		fprintf(stderr, "pilotomail-admin: no operator %s\n", email);
+		return 1;
+	}
+	sqlite3_stmt *st = db_prepare(app->db, "SELECT o.webhook_token, o.org_slug, o.bill_renters, "
+					       "o.client_secret_enc IS NOT NULL, o.signing_secret_enc IS NOT NULL, "
+					       "s.bill_renters FROM officernd_settings o JOIN stripe_settings s "
+					       "USING (operator_id) WHERE operator_id = ?");
+	sqlite3_bind_int64(st, 1, op.id);
+	char when[32];
+	printf("id:                 %lld\nemail:              %s\nname:               %s\ncreated:            %s\n",
+	       (long long)op.id, op.email, op.name, time_format_iso(op.created_at, when, sizeof(when)));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		printf("webhook url:        %s/webhooks/officernd/%s\n", app->cfg->base_url, db_col_text(st, 0));
+		printf("officernd org:      %s\n", db_col_text(st, 1));
+		printf("client secret:      %s\n", sqlite3_column_int(st, 3) ? "set" : "not set");
+		printf("signing secret:     %s\n", sqlite3_column_int(st, 4) ? "set" : "not set");
+		printf("bill via officernd: %s\n", sqlite3_column_int(st, 2) ? "yes" : "no");
+		printf("bill via stripe:    %s\n", sqlite3_column_int(st, 5) ? "yes" : "no");
+	}
+	sqlite3_finalize(st);
+	operator_clear(&op);
+	return 0;
+}
+
+/* make run calls this: the first operator of a new installation, with a password shown once. */
+static int cmd_first_run(struct app *app, const char *email)
+{
+	if (operator_count(app->db) > 0)
+		return 0;
+	char *password = random_token(12);
+	int64_t id = operator_create(app->db, email, "First operator", password, NULL);
+	if (id < 0) {
+		free(password);
+		return 1;
+	}
+	printf("\n  First operator created. Sign in with:\n    email:    %s\n    password: %s\n"
+	       "  (shown once: keep it somewhere safe)\n\n", email, password);
+	free(password);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	struct app app;
+	int migrate = strcmp(argv[1], "migrate") == 0 || strcmp(argv[1], "first-run") == 0;
+	if (app_open(&app, "pilotomail-admin", migrate ? APP_SCHEMA_MIGRATE : APP_SCHEMA_REQUIRE_CURRENT) < 0)
+		return 1;
+	int rc;
+	if (strcmp(argv[1], "migrate") == 0 && argc == 2) {
+		printf("database at schema version %d\n", db_schema_version(app.db));
+		rc = 0;
+	} else if (strcmp(argv[1], "first-run") == 0 && argc <= 3) {
+		rc = cmd_first_run(&app, argc == 3 ? argv[2] : "admin@example.com");
+	} else if (argc >= 3 && strcmp(argv[1], "operator") == 0 && strcmp(argv[2], "add") == 0) {
+		rc = cmd_operator_add(&app, argc - 3, argv + 3);
+	} else if (argc == 3 && strcmp(argv[1], "operator") == 0 && strcmp(argv[2], "list") == 0) {
+		rc = cmd_operator_list(&app);
+	} else if (argc == 4 && strcmp(argv[1], "operator") == 0 && strcmp(argv[2], "show") == 0) {
+		rc = cmd_operator_show(&app, argv[3]);
+	} else {
+		rc = usage();
+	}
+	app_close(&app);
+	return rc;
+}

@@ -1,0 +1,48 @@
+/*
+ * pilotomail.fcgi: the operator application and the renters' pages, as a FastCGI program
+ * started by the web server (lighttpd bin-path, spawn-fcgi for Apache).
+ */
+#include "core/app.h"
+#include "http/fcgi_loop.h"
+#include "web/web.h"
+
+#include <string.h>
+
+#define FORM_BODY_MAX (256 * 1024)
+
+static void handle(void *data, struct http_request *req, struct http_response *resp)
+{
+	struct app *app = data;
+	struct web_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.req = req;
+	ctx.resp = resp;
+	ctx.db = app->db;
+	ctx.cfg = app->cfg;
+	NEOERR *err = hdf_init(&ctx.hdf);
+	if (err) {
+		nerr_ignore(&err);
+		resp->status = 500;
+		return;
+	}
+	web_dispatch(&ctx, web_routes);
+	hdf_destroy(&ctx.hdf);
+}
+
+static void bad_request(void *data, int status, struct http_response *resp)
+{
+	(void)data;
+	resp->status = status;
+	resp->content_type = "text/plain; charset=utf-8";
+	strbuf_addf(&resp->body, "%d %s: the request could not be read.\n", status, http_status_text(status));
+}
+
+int main(void)
+{
+	struct app app;
+	if (app_open(&app, "pilotomail.fcgi", APP_SCHEMA_REQUIRE_CURRENT) < 0)
+		return 1;
+	int rc = fcgi_serve(FORM_BODY_MAX, handle, bad_request, &app);
+	app_close(&app);
+	return rc ? 1 : 0;
+}

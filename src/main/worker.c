@@ -1,0 +1,86 @@
+/*
+ * pilotomail-worker: runs the background jobs (membership events, invitation emails, fees to
+ * OfficeRnD, storage charges) until SIGTERM, which lets the current step finish.
+ *
+ *   pilotomail-worker           run until stopped
+ *   pilotomail-worker --once    run every job until all are idle, then exit (tests, cron)
+ */
+#include "core/app.h"
+#include "crypto/crypto.h"
+#include "util/log.h"
+#include "worker/worker.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile int stopping;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* One pass over every job; returns how many items were handled in all. */
+static int run_pass(struct worker *w)
+{
+	int handled = 0;
+	for (const struct worker_job *job = worker_jobs; job->name && !stopping; job++) {
+		int n = job->run_once(w);
+		if (n < 0)
+			log_warn("worker", "job failed job=%s", job->name);
+		else
+			handled += n;
+	}
+	return handled;
+}
+
+static void idle_sleep(void)
+{
+	struct timespec ts = { 0, 200 * 1000 * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	int once = argc == 2 && strcmp(argv[1], "--once") == 0;
+	if (argc > 1 && !once) {
+		fprintf(stderr, "usage: pilotomail-worker [--once]\n");
+		return 2;
+	}
+	struct app app;
+	if (app_open(&app, "pilotomail-worker", APP_SCHEMA_REQUIRE_CURRENT) < 0)
+		return 1;
+	install_signals();
+	struct worker w = { .db = app.db, .cfg = app.cfg, .stopping = &stopping };
+	char host[64] = "host";
+	gethostname(host, sizeof(host) - 1);
+	char *suffix = random_token(6);
+	snprintf(w.id, sizeof(w.id), "%.12s-%d-%s", host, (int)getpid(), suffix);
+	free(suffix);
+	log_info("worker", "started id=%s", w.id);
+	while (!stopping) {
+		if (run_pass(&w) == 0) {
+			if (once)
+				break;
+			idle_sleep();
+		}
+	}
+	log_info("worker", "stopped id=%s", w.id);
+	app_close(&app);
+	return 0;
+}

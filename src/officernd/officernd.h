@@ -1,0 +1,163 @@
+/*
+ * officernd.h: the OfficeRnD API v2 client (see ../shared/officernd-api.md for the facts).
+ *
+ * One struct orn_client per operator and process. Calls are synchronous and bounded by
+ * PILOTOMAIL_HTTP_TIMEOUT_MS; they never sleep for long: the only retries inside are the
+ * one-time token refresh after a 401, and up to two quick retries (under 1 s in all) of an
+ * idempotent GET after a network error or a 5xx. Longer schedules belong to the worker
+ * (orn_error_retryable, orn_retry_delay_ms). POST /fees is never retried here.
+ *
+ * Not thread-safe: the process shares one libcurl handle (FastCGI programs and the worker are
+ * single-threaded). Every call returns 0, or -1 with *err filled (err may not be NULL).
+ *
+ * Ownership: arrays returned through `T **items, size_t *n` are freed with
+ * orn_<type>s_free(items, n); single structs are emptied with orn_<type>_clear(). Strings in
+ * the structs are owned by them. Ids (`id`) are never NULL; fields marked NULL may be.
+ */
+#ifndef PILOTOMAIL_OFFICERND_H
+#define PILOTOMAIL_OFFICERND_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum orn_status {
+	ORN_OK,
+	ORN_ERR_NETWORK,        /* could not connect, connection dropped */
+	ORN_ERR_TIMEOUT,        /* PILOTOMAIL_HTTP_TIMEOUT_MS elapsed */
+	ORN_ERR_RATE_LIMITED,   /* 429 */
+	ORN_ERR_SERVER,         /* 5xx, 408 */
+	ORN_ERR_AUTH,           /* client id/secret refused (token endpoint 401, invalid_client) */
+	ORN_ERR_FORBIDDEN,      /* 403, e.g. a missing scope (see missing_scope) */
+	ORN_ERR_NOT_FOUND,      /* 404: unknown organization slug or object */
+	ORN_ERR_INVALID,        /* 400, 422 and other 4xx: OfficeRnD refused what we sent */
+	ORN_ERR_BAD_RESPONSE,   /* an answer we cannot read */
+	ORN_ERR_NOT_CONFIGURED, /* the operator has no slug, client id or client secret */
+};
+
+struct orn_error {
+	enum orn_status status;
+	int http_status;     /* 0 when no HTTP answer came */
+	int retry_after_s;   /* Retry-After, clamped to [0, 300]; 0 when absent */
+	char message[512];   /* OfficeRnD's message or ours: safe to show, never a secret */
+	char missing_scope[96]; /* for ORN_ERR_FORBIDDEN when OfficeRnD named it, else "" */
+	/*
+	 * 1 when the request may have reached OfficeRnD: any HTTP answer, and a timeout or a
+	 * dropped connection after sending. A POST /fees failing with request_sent=1 may have
+	 * created the fee: look it up by reference (orn_list_fees) before sending it again.
+	 */
+	int request_sent;
+};
+
+/* 1 for errors worth retrying later: network, timeout, 408, 429, 5xx. */
+int orn_error_retryable(const struct orn_error *e);
+/* A short name of the status ("timeout", "rate_limited", ...) for logs and the activity page. */
+const char *orn_status_name(enum orn_status status);
+/*
+ * Full-jitter backoff: uniform in [0, min(cap_ms, base_ms * 2^attempt)] (attempt counts from 0).
+ * rnd(bound) must return a value in [0, bound); NULL uses crypto's random_below.
+ * Never negative, never overflows.
+ */
+int64_t orn_backoff_ms(int attempt, int64_t base_ms, int64_t cap_ms, uint64_t (*rnd)(uint64_t bound));
+/* The wait before retry number attempt: Retry-After when given, else backoff (1 s base, 5 min cap). */
+int64_t orn_retry_delay_ms(const struct orn_error *e, int attempt);
+
+/* Optional: initialises libcurl before threads are started (done lazily otherwise). */
+void orn_global_init(void);
+/* Frees the shared curl handle and libcurl's globals; for tests and clean exits. */
+void orn_global_cleanup(void);
+
+struct orn_client;
+/*
+ * A client with the operator's stored credentials; the access token is cached encrypted in the
+ * store (officernd_settings) so every process shares it. db must outlive the client.
+ * NULL with ORN_ERR_NOT_CONFIGURED when the slug, client id or secret is missing.
+ */
+struct orn_client *orn_client_open(sqlite3 *db, int64_t operator_id, struct orn_error *err);
+/* A client without store: the token is cached in memory only (Test connection, tests). */
+struct orn_client *orn_client_new(const char *slug, const char *client_id, const char *client_secret);
+void orn_client_free(struct orn_client *c);
+
+struct orn_location {
+	char *id, *name;
+	int is_open;
+};
+struct orn_plan {
+	char *id, *name;
+	char *code, *type, *interval_length; /* "" when absent */
+	int64_t price_minor;                 /* 0 when absent */
+};
+struct orn_membership {
+	char *id, *member, *plan, *start_date;  /* required */
+	char *company;                          /* NULL: none */
+	char *location;                         /* NULL when absent */
+	char *end_date;                         /* NULL when open ended */
+	char *name, *status, *calculated_status, *created_at, *modified_at; /* "" when absent */
+	int is_personal;
+};
+struct orn_member {
+	char *id, *name;
+	char *email, *status; /* "" when absent */
+	char *company;        /* NULL: none */
+};
+struct orn_company {
+	char *id, *name;
+};
+
+/* A one-off charge on the member's (or company's) next invoice. */
+struct orn_fee_request {
+	const char *name;
+	const char *issue_date; /* "YYYY-MM-DD" (or ISO-8601) */
+	const char *location, *plan;
+	const char *member;     /* the payer when set... */
+	const char *company;    /* ...else the company */
+	const char *description; /* NULL: not sent */
+	const char *reference;  /* our charge reference: properties.pilotomailChargeId */
+	int64_t price_minor;    /* sent as a JSON real: 1250 -> 12.5, 1999 -> 19.99 */
+	int quantity;           /* < 1 is sent as 1 */
+	int is_personal;
+};
+struct orn_fee {
+	char *id, *name;
+	char *issue_date, *status; /* "" when absent */
+	char *member, *company;    /* NULL when absent */
+	char *reference;           /* properties.pilotomailChargeId, NULL when absent */
+	int64_t price_minor;
+	int quantity;              /* 1 when absent */
+};
+
+/* Lists, following $cursorNext with $limit=50 to the end. */
+int orn_list_locations(struct orn_client *c, struct orn_location **items, size_t *n, struct orn_error *err);
+int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, struct orn_error *err);
+/* Fees of a member, or of a company, or (both NULL) all fees. */
+int orn_list_fees(struct orn_client *c, const char *member, const char *company, struct orn_fee **items,
+		  size_t *n, struct orn_error *err);
+
+int orn_get_membership(struct orn_client *c, const char *id, struct orn_membership *out, struct orn_error *err);
+int orn_get_member(struct orn_client *c, const char *id, struct orn_member *out, struct orn_error *err);
+int orn_get_company(struct orn_client *c, const char *id, struct orn_company *out, struct orn_error *err);
+
+/*
+ * POST /fees, once. On failure with err->request_sent set, the fee may exist: find it with
+ * orn_list_fees by reference before creating it again. out may be NULL.
+ */
+int orn_create_fee(struct orn_client *c, const struct orn_fee_request *rq, struct orn_fee *out,
+		   struct orn_error *err);
+
+/*
+ * Test connection: a fresh token, then the locations and plans (counts filled on success).
+ * On failure err->message says in the operator's words what is wrong and what to do.
+ */
+int orn_test_connection(struct orn_client *c, size_t *n_locations, size_t *n_plans, struct orn_error *err);
+
+void orn_location_clear(struct orn_location *l);
+void orn_plan_clear(struct orn_plan *p);
+void orn_membership_clear(struct orn_membership *m);
+void orn_member_clear(struct orn_member *m);
+void orn_company_clear(struct orn_company *co);
+void orn_fee_clear(struct orn_fee *f);
+void orn_locations_free(struct orn_location *items, size_t n);
+void orn_plans_free(struct orn_plan *items, size_t n);
+void orn_fees_free(struct orn_fee *items, size_t n);
+
+#endif

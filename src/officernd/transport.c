@@ -1,0 +1,191 @@
+/*
+ * transport.c: HTTP for the OfficeRnD client on one libcurl easy handle per process.
+ *
+ * Reusing the handle (curl_easy_reset keeps its connection cache) saves a TLS handshake per call.
+ * TLS verification is always on, redirects are never followed, answers are capped at 8 MiB.
+ */
+#include "officernd/internal.h"
+#include "util/config.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+
+#include <curl/curl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef PILOTOMAIL_VERSION
+#define PILOTOMAIL_VERSION "dev"
+#endif
+
+static CURL *shared;
+static int global_ready;
+
+void orn_global_init(void)
+{
+	if (global_ready)
+		return;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("officernd", "curl_global_init failed");
+		abort();
+	}
+	global_ready = 1;
+}
+
+void orn_global_cleanup(void)
+{
+	if (shared)
+		curl_easy_cleanup(shared);
+	shared = NULL;
+	if (global_ready)
+		curl_global_cleanup();
+	global_ready = 0;
+}
+
+/* The process's handle, reset to defaults but keeping its live connections. */
+static CURL *transport_handle(void)
+{
+	orn_global_init();
+	if (shared) {
+		curl_easy_reset(shared);
+		return shared;
+	}
+	shared = curl_easy_init();
+	if (!shared) {
+		log_error("officernd", "curl_easy_init failed");
+		abort();
+	}
+	return shared;
+}
+
+char *orn_url_escape(const char *s)
+{
+	char *e = curl_easy_escape(transport_handle(), s, (int)strlen(s));
+	if (!e) {
+		log_error("officernd", "curl_easy_escape failed");
+		abort();
+	}
+	char *copy = xstrdup(e);
+	curl_free(e);
+	return copy;
+}
+
+static size_t transport_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct strbuf *body = arg;
+	size_t len = size * nmemb;
+	if (len > ORN_BODY_MAX - body->len)
+		return 0; /* CURLE_WRITE_ERROR: classified as a bad response */
+	strbuf_add(body, data, len);
+	return len;
+}
+
+/* Could the request have left this machine? When unsure, yes: a fee might exist. */
+static int transport_request_sent(CURL *h)
+{
+	long request_size = 0;
+	curl_off_t pretransfer_us = 0;
+	curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_size);
+	curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
+	return request_size > 0 || pretransfer_us > 0;
+}
+
+static struct curl_slist *transport_headers(const struct orn_http_request *rq, char **auth)
+{
+	struct curl_slist *headers = NULL;
+	headers = curl_slist_append(headers, "Accept: application/json");
+	/* No "Expect: 100-continue" round trip before a body. */
+	headers = curl_slist_append(headers, "Expect:");
+	if (rq->bearer) {
+		*auth = xasprintf("Authorization: Bearer %s", rq->bearer);
+		headers = curl_slist_append(headers, *auth);
+	}
+	if (rq->body && rq->content_type) {
+		char *ct = xasprintf("Content-Type: %s", rq->content_type);
+		headers = curl_slist_append(headers, ct);
+		free(ct);
+	}
+	if (!headers) {
+		log_error("officernd", "curl_slist_append failed");
+		abort();
+	}
+	return headers;
+}
+
+static void transport_setup(CURL *h, const struct orn_http_request *rq, struct curl_slist *headers,
+			    struct strbuf *body, char *errbuf, int64_t timeout_ms)
+{
+	int64_t connect_ms = timeout_ms < 5000 ? timeout_ms : 5000;
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)connect_ms);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "pilotomail/" PILOTOMAIL_VERSION);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, transport_write);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+	/*
+	 * curl silently resends a request whose reused connection died before any answer. For a
+	 * POST that may already have been applied that is a duplicate fee: use a fresh connection.
+	 */
+	if (rq->fresh_connection)
+		curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
+	if (rq->body) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+	} else if (strcmp(rq->method, "GET") != 0) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+	}
+}
+
+int orn_transport_perform(const struct orn_http_request *rq, struct orn_http_response *rs,
+			  struct orn_error *err)
+{
+	int64_t timeout_ms = config_get()->http_timeout_ms;
+	CURL *h = transport_handle();
+	char errbuf[CURL_ERROR_SIZE] = "";
+	char *auth = NULL;
+	struct curl_slist *headers = transport_headers(rq, &auth);
+
+	strbuf_init(&rs->body);
+	rs->status = 0;
+	rs->retry_after_s = 0;
+	transport_setup(h, rq, headers, &rs->body, errbuf, timeout_ms);
+
+	int64_t start = time_mono_ms();
+	CURLcode rc = curl_easy_perform(h);
+	long long ms = (long long)(time_mono_ms() - start);
+
+	/* The handle keeps pointers to these until the next reset: make them harmless now. */
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
+	curl_slist_free_all(headers);
+	if (auth) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+
+	if (rc != CURLE_OK) {
+		orn_error_from_curl(err, (int)rc, errbuf, transport_request_sent(h), timeout_ms);
+		log_warn("officernd", "request method=%s path=%s status=0 ms=%lld curl=%d err=\"%s\"",
+			 rq->method, rq->log_path, ms, (int)rc, err->message);
+		strbuf_free(&rs->body);
+		return -1;
+	}
+	long status = 0;
+	curl_off_t retry_after = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &retry_after);
+	rs->status = (int)status;
+	/* Before curl 8.12 a Retry-After date in the past came back negative. */
+	rs->retry_after_s = retry_after < 0 ? 0 : retry_after > ORN_RETRY_AFTER_MAX ? ORN_RETRY_AFTER_MAX
+										  : (int)retry_after;
+	log_info("officernd", "request method=%s path=%s status=%d ms=%lld", rq->method, rq->log_path,
+		 rs->status, ms);
+	return 0;
+}

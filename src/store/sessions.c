@@ -1,0 +1,97 @@
+/* sessions.c: see sessions.h. */
+#include "store/sessions.h"
+#include "crypto/crypto.h"
+#include "store/db.h"
+#include "util/timeutil.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **cookie_value,
+		   struct session *out)
+{
+	char *id = random_token(32);
+	char *csrf = random_token(32);
+	memset(out, 0, sizeof(*out));
+	sha256_hex(id, strlen(id), out->id_hash);
+	str_copy(out->csrf_token, sizeof(out->csrf_token), csrf);
+	out->operator_id = operator_id;
+	out->renter_id = renter_id;
+	out->expires_at = time_now() + SESSION_LIFETIME_S;
+	free(csrf);
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO sessions(id_hash, operator_id, renter_id, csrf_token, "
+					  "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
+	db_bind_text(st, 1, out->id_hash);
+	if (operator_id)
+		sqlite3_bind_int64(st, 2, operator_id);
+	if (renter_id)
+		sqlite3_bind_int64(st, 3, renter_id);
+	db_bind_text(st, 4, out->csrf_token);
+	sqlite3_bind_int64(st, 5, time_now());
+	sqlite3_bind_int64(st, 6, out->expires_at);
+	if (db_step_done(st)) {
+		free(id);
+		return -1;
+	}
+	*cookie_value = id;
+	return 0;
+}
+
+int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct session *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!cookie_value || strlen(cookie_value) > 128)
+		return -1;
+	sha256_hex(cookie_value, strlen(cookie_value), out->id_hash);
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(operator_id, 0), coalesce(renter_id, 0), csrf_token, "
+					  "expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?");
+	db_bind_text(st, 1, out->id_hash);
+	sqlite3_bind_int64(st, 2, now);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->operator_id = sqlite3_column_int64(st, 0);
+		out->renter_id = sqlite3_column_int64(st, 1);
+		str_copy(out->csrf_token, sizeof(out->csrf_token), db_col_text(st, 2));
+		out->expires_at = sqlite3_column_int64(st, 3);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+void session_delete(sqlite3 *db, const char *id_hash)
+{
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE id_hash = ?");
+	db_bind_text(st, 1, id_hash);
+	db_step_done(st);
+}
+
+void session_delete_expired(sqlite3 *db, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE expires_at <= ?");
+	sqlite3_bind_int64(st, 1, now);
+	db_step_done(st);
+}
+
+void session_flash_set(sqlite3 *db, const char *id_hash, const char *kind, const char *message)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET flash = ?, flash_kind = ? WHERE id_hash = ?");
+	db_bind_text(st, 1, message);
+	db_bind_text(st, 2, kind);
+	db_bind_text(st, 3, id_hash);
+	db_step_done(st);
+}
+
+void session_flash_take(sqlite3 *db, const char *id_hash, char **kind, char **message)
+{
+	*kind = *message = NULL;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET flash = NULL, flash_kind = NULL WHERE id_hash = ? "
+					  "AND flash IS NOT NULL RETURNING flash_kind, flash");
+	db_bind_text(st, 1, id_hash);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*kind = db_col_strdup(st, 0);
+		*message = db_col_strdup(st, 1);
+	}
+	sqlite3_finalize(st);
+}

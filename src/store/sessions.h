@@ -1,0 +1,33 @@
+/*
+ * sessions.h: sign-in sessions of operators and renters, with their CSRF token and one flash
+ * message. The cookie carries a random id; only its SHA-256 is stored.
+ */
+#ifndef PILOTOMAIL_STORE_SESSIONS_H
+#define PILOTOMAIL_STORE_SESSIONS_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#define SESSION_LIFETIME_S (12 * 3600)
+
+struct session {
+	char id_hash[65];
+	int64_t operator_id; /* 0 for a renter session */
+	int64_t renter_id;   /* 0 for an operator session */
+	char csrf_token[64];
+	int64_t expires_at;
+};
+
+/* Creates a session; *cookie_value (free()) is what goes in the cookie. 0 or -1. */
+int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **cookie_value,
+		   struct session *out);
+/* Finds an unexpired session by cookie value. 0 or -1. */
+int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct session *out);
+void session_delete(sqlite3 *db, const char *id_hash);
+void session_delete_expired(sqlite3 *db, int64_t now);
+/* Stores a message shown once on the next page. */
+void session_flash_set(sqlite3 *db, const char *id_hash, const char *kind, const char *message);
+/* Takes the message (free() both) or leaves them NULL. */
+void session_flash_take(sqlite3 *db, const char *id_hash, char **kind, char **message);
+
+#endif

@@ -1,0 +1,50 @@
+/* pilotomail: the little JavaScript the pages need (no inline script: the CSP forbids it). */
+(function () {
+  'use strict';
+
+  /* Copy buttons: <button data-copy="#id"> copies the value of that input. */
+  function copyFrom(button) {
+    var target = document.querySelector(button.getAttribute('data-copy'));
+    if (!target) return;
+    var done = function () {
+      var label = button.textContent;
+      button.textContent = 'Copied';
+      setTimeout(function () { button.textContent = label; }, 1500);
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(target.value).then(done);
+    } else {
+      target.select();
+      document.execCommand('copy');
+      done();
+    }
+  }
+
+  /* ➕ buttons: <button data-add-row="#template-id" data-into="#container-id"> clones a row. */
+  function addRow(button) {
+    var tpl = document.querySelector(button.getAttribute('data-add-row'));
+    var into = document.querySelector(button.getAttribute('data-into'));
+    if (!tpl || !into) return;
+    into.appendChild(tpl.content.cloneNode(true));
+  }
+
+  /* ✕ buttons inside a mapping row remove it. */
+  function removeRow(button) {
+    var row = button.closest('.mapping-row');
+    if (row) row.remove();
+  }
+
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest('button');
+    if (!b) return;
+    if (b.hasAttribute('data-copy')) { e.preventDefault(); copyFrom(b); }
+    else if (b.hasAttribute('data-add-row')) { e.preventDefault(); addRow(b); }
+    else if (b.hasAttribute('data-remove-row')) { e.preventDefault(); removeRow(b); }
+  });
+
+  /* Forms with data-confirm ask before submitting (cancel, regenerate, delete). */
+  document.addEventListener('submit', function (e) {
+    var msg = e.target.getAttribute('data-confirm');
+    if (msg && !window.confirm(msg)) e.preventDefault();
+  });
+})();

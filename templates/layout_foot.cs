@@ -1,0 +1,4 @@
+</main>
+<footer class="footer">pilotomail <?cs var:Version ?></footer>
+</body>
+</html>

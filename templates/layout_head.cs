@@ -1,0 +1,40 @@
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title><?cs var:Page.title ?> · pilotomail</title>
+<link rel="stylesheet" href="/static/app.css">
+<script src="/static/app.js" defer></script>
+</head>
+<body>
+<header class="topbar">
+  <a class="brand" href="/">pilotomail</a>
+  <?cs if:Nav.operator ?>
+  <nav class="nav">
+    <a href="/mail"<?cs if:Nav.section == "mail" ?> class="active"<?cs /if ?>>Mail</a>
+    <a href="/mailboxes"<?cs if:Nav.section == "mailboxes" ?> class="active"<?cs /if ?>>Mailboxes</a>
+    <a href="/spaces"<?cs if:Nav.section == "spaces" ?> class="active"<?cs /if ?>>Spaces</a>
+    <a href="/offerings"<?cs if:Nav.section == "offerings" ?> class="active"<?cs /if ?>>Offerings</a>
+    <a href="/charges"<?cs if:Nav.section == "charges" ?> class="active"<?cs /if ?>>Charges</a>
+    <a href="/activity"<?cs if:Nav.section == "activity" ?> class="active"<?cs /if ?>>Activity</a>
+    <a href="/settings/integrations"<?cs if:Nav.section == "settings" ?> class="active"<?cs /if ?>>Settings</a>
+  </nav>
+  <form class="signout" method="post" action="/logout">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <span class="who"><?cs var:Nav.email ?></span>
+    <button type="submit" class="link">Sign out</button>
+  </form>
+  <?cs elif:Nav.renter ?>
+  <nav class="nav"><a href="/my" class="active">My mailbox</a></nav>
+  <form class="signout" method="post" action="/my/logout">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <span class="who"><?cs var:Nav.email ?></span>
+    <button type="submit" class="link">Sign out</button>
+  </form>
+  <?cs /if ?>
+</header>
+<main class="page">
+<?cs if:Flash.message ?>
+<div class="flash flash-<?cs var:Flash.kind ?>" role="status"><?cs var:Flash.message ?></div>
+<?cs /if ?>

@@ -1,0 +1,27 @@
+/*
+ * check_helpers.h: shared by every Check program in tests/unit.
+ *
+ *   static Suite *thing_suite(void) { ... }
+ *   CHECK_MAIN(thing_suite)
+ *
+ * CHECK_MAIN defines main(): runs the suite with CK_NORMAL output (mk/run-unit.sh reads its
+ * "Checks: N, Failures: F, Errors: E" line) and exits nonzero when any test failed.
+ * CK_FORK=no in the environment runs the tests in-process (for valgrind and debuggers).
+ */
+#ifndef PILOTOMAIL_CHECK_HELPERS_H
+#define PILOTOMAIL_CHECK_HELPERS_H
+
+#include <check.h>
+#include <stdlib.h>
+
+#define CHECK_MAIN(suite_fn)                                                   \
+	int main(void)                                                         \
+	{                                                                      \
+		SRunner *check_main_runner = srunner_create(suite_fn());       \
+		srunner_run_all(check_main_runner, CK_NORMAL);                 \
+		int check_main_failed = srunner_ntests_failed(check_main_runner); \
+		srunner_free(check_main_runner);                               \
+		return check_main_failed ? EXIT_FAILURE : EXIT_SUCCESS;        \
+	}
+
+#endif
