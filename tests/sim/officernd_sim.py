@@ -368,7 +368,6 @@ class Simulator:
     def issue_token(self, form):
         """The identity server's /oauth/token. Returns (status, body)."""
         with self.lock:
-            self.stats["token_requests"] += 1
             grant = form.get("grant_type")
             if not grant:
                 return 400, {"error": "invalid_request",
@@ -844,12 +843,17 @@ class Handler(BaseHTTPRequestHandler):
                 status, answer = self.control(sim, path, query, body)
             except ApiError as e:
                 status, answer = e.status, e.body
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                status, answer = 400, {"error": "bad control request: %s: %s"
+                                       % (type(e).__name__, e)}
             return self.send(status, answer)
 
         # The OfficeRnD side: the token endpoint and the API, both subject to faults.
         m = API_PREFIX.match(path)
         if path == "/oauth/token":
-            slug, route_key, stats_key = None, "/oauth/token", None
+            slug, route_key = None, "/oauth/token"
+            with sim.lock:
+                sim.stats["token_requests"] += 1
         elif m:
             slug, rest = m.group(1), m.group(2) or ""
             route = route_api(self.command, rest)
@@ -860,7 +864,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return self.send(404, {"message": "Cannot %s %s" % (self.command, path)})
 
-        fault = sim.take_fault(self.command, m.group(2) or "" if m else path, route_key)
+        fault = sim.take_fault(self.command, (m.group(2) or "") if m else path, route_key)
         extra = {}
         if fault:
             kind = fault["kind"]
@@ -902,8 +906,6 @@ class Handler(BaseHTTPRequestHandler):
             return 405, {"error": "invalid_request", "error_description": "use POST"}
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
-            with sim.lock:
-                sim.stats["token_requests"] += 1
             return 400, {"error": "invalid_request",
                          "error_description": "Content-Type must be "
                                               "application/x-www-form-urlencoded"}

@@ -190,6 +190,7 @@ START_TEST(test_malformed)
 		"T=" T_TEXT ",signature=" SIG_GOOD,                      /* keys are case-sensitive */
 		"t=" T_TEXT ",Signature=" SIG_GOOD,
 		"t=12345678901234567890,signature=" SIG_GOOD,            /* 20 digits */
+		"t=00000000001700000000,signature=" SIG_GOOD,            /* 20, small value */
 		"t=9999999999999999999,signature=" SIG_GOOD,             /* 19 digits, over int64 */
 		"t=" T_TEXT ";signature=" SIG_GOOD,
 		"t=" T_TEXT ",signature=" SIG_GOOD ",signature=xyz",     /* one bad among good */

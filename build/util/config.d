@@ -1,3 +1,0 @@
-build/util/config.o: src/util/config.c src/util/config.h src/util/util.h
-src/util/config.h:
-src/util/util.h:

@@ -1,2 +1,0 @@
-build/util/money.o: src/util/money.c src/util/money.h
-src/util/money.h:

@@ -1,0 +1,389 @@
+/*
+ * api.c: the OfficeRnD v2 calls pilotomail makes, and Test connection.
+ *
+ * Every call goes through api_call(): bearer token, one refresh after a 401, and for GETs up to
+ * two quick retries (under 1 s in all) after a network error or a 5xx. Lists follow cursorNext.
+ */
+#include "officernd/internal.h"
+#include "util/config.h"
+#include "util/log.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define QUICK_RETRIES 2
+#define QUICK_BASE_MS 150
+#define QUICK_CAP_MS 500
+#define MAX_PAGES 10000
+
+static char *api_url(const struct orn_client *c, const char *path)
+{
+	char *slug = orn_url_escape(c->slug);
+	char *url = xasprintf("%s/organizations/%s%s", config_get()->officernd_api_url, slug, path);
+	free(slug);
+	return url;
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) != 0)
+		;
+}
+
+/* One request, with a fresh token and one more try if the API refuses the cached one. */
+static int api_once(struct orn_client *c, const char *method, const char *path, const char *body,
+		    json_t **out, struct orn_error *err)
+{
+	char *url = api_url(c, path);
+	char *log_path = xstrndup(path, strcspn(path, "?"));
+	int rc = -1;
+	for (int refreshed = 0;; refreshed = 1) {
+		const char *token;
+		if (orn_token_get(c, 0, &token, err))
+			break;
+		struct orn_http_request rq = {
+			.method = method, .url = url, .log_path = log_path, .bearer = token,
+			.content_type = "application/json", .body = body, .body_len = body ? strlen(body) : 0,
+			.fresh_connection = body != NULL,
+		};
+		struct orn_http_response rs;
+		if (orn_transport_perform(&rq, &rs, err))
+			break;
+		if (rs.status == 401 && !refreshed) {
+			/* Expired or revoked early: the request was refused, so sending it again is safe. */
+			strbuf_free(&rs.body);
+			orn_token_drop(c);
+			continue;
+		}
+		if (rs.status < 200 || rs.status > 299)
+			orn_error_from_http(err, rs.status, rs.body.buf, rs.body.len, rs.retry_after_s);
+		else if (orn_parse_json(rs.body.buf, rs.body.len, out, err) == 0)
+			rc = 0;
+		if (rc) {
+			err->http_status = rs.status;
+			err->request_sent = 1;
+		}
+		strbuf_free(&rs.body);
+		break;
+	}
+	free(url);
+	free(log_path);
+	return rc;
+}
+
+/* Worth a quick second try: a blip, not a server asking us to wait. */
+static int api_quick_retryable(const struct orn_error *e)
+{
+	return (e->status == ORN_ERR_NETWORK || e->status == ORN_ERR_SERVER) && e->retry_after_s == 0;
+}
+
+/* body NULL: an idempotent GET. *out (json_decref) holds the parsed 2xx answer. */
+static int api_call(struct orn_client *c, const char *method, const char *path, const char *body,
+		    json_t **out, struct orn_error *err)
+{
+	*out = NULL;
+	for (int attempt = 0;; attempt++) {
+		orn_error_reset(err);
+		if (api_once(c, method, path, body, out, err) == 0)
+			return 0;
+		if (body || attempt >= QUICK_RETRIES || !api_quick_retryable(err))
+			return -1;
+		sleep_ms(orn_backoff_ms(attempt, QUICK_BASE_MS, QUICK_CAP_MS, NULL));
+	}
+}
+
+typedef int (*item_parser)(const json_t *o, void *item, struct orn_error *err);
+typedef void (*item_clearer)(void *item);
+
+struct list {
+	char *items;
+	size_t n, cap, size;
+	item_parser parse;
+	item_clearer clear;
+};
+
+static int list_add_page(struct list *l, const json_t *results, struct orn_error *err)
+{
+	size_t i;
+	const json_t *o;
+	json_array_foreach(results, i, o) {
+		if (l->n == l->cap) {
+			l->cap = l->cap ? l->cap * 2 : 64;
+			l->items = xrealloc(l->items, l->cap * l->size);
+		}
+		if (l->parse(o, l->items + l->n * l->size, err))
+			return -1;
+		l->n++;
+	}
+	return 0;
+}
+
+static void list_free(struct list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		l->clear(l->items + i * l->size);
+	free(l->items);
+	l->items = NULL;
+	l->n = 0;
+}
+
+/* GET path?filter&$limit=50, then &$cursorNext=… until OfficeRnD says there is no next page. */
+static int api_list(struct orn_client *c, const char *path, const char *filter, struct list *l,
+		    struct orn_error *err)
+{
+	char *cursor = NULL;
+	int rc = -1;
+	for (int page = 0;; page++) {
+		if (page == MAX_PAGES) {
+			orn_error_set(err, ORN_ERR_BAD_RESPONSE, "OfficeRnD's list %s does not end", path);
+			break;
+		}
+		char *esc = cursor ? orn_url_escape(cursor) : NULL;
+		char *p = xasprintf("%s?%s%s$limit=%d%s%s", path, filter ? filter : "", filter ? "&" : "",
+				    ORN_PAGE_LIMIT, esc ? "&$cursorNext=" : "", esc ? esc : "");
+		free(esc);
+		json_t *root;
+		const json_t *results;
+		const char *next;
+		int failed = api_call(c, "GET", p, NULL, &root, err) ||
+			     orn_parse_page(root, &results, &next, err) || list_add_page(l, results, err);
+		free(p);
+		if (!failed && next && cursor && strcmp(next, cursor) == 0) {
+			orn_error_set(err, ORN_ERR_BAD_RESPONSE, "OfficeRnD repeated a page of %s", path);
+			failed = 1;
+		}
+		if (!failed && next) {
+			free(cursor);
+			cursor = xstrdup(next);
+		}
+		json_decref(root);
+		if (failed)
+			break;
+		if (!next) {
+			rc = 0;
+			break;
+		}
+	}
+	free(cursor);
+	if (rc)
+		list_free(l);
+	return rc;
+}
+
+static int parse_location(const json_t *o, void *item, struct orn_error *err)
+{
+	return orn_parse_location(o, item, err);
+}
+static void clear_location(void *item)
+{
+	orn_location_clear(item);
+}
+static int parse_plan(const json_t *o, void *item, struct orn_error *err)
+{
+	return orn_parse_plan(o, item, err);
+}
+static void clear_plan(void *item)
+{
+	orn_plan_clear(item);
+}
+static int parse_fee(const json_t *o, void *item, struct orn_error *err)
+{
+	return orn_parse_fee(o, item, err);
+}
+static void clear_fee(void *item)
+{
+	orn_fee_clear(item);
+}
+
+int orn_list_locations(struct orn_client *c, struct orn_location **items, size_t *n, struct orn_error *err)
+{
+	struct list l = { .size = sizeof(**items), .parse = parse_location, .clear = clear_location };
+	int rc = api_list(c, "/locations", NULL, &l, err);
+	*items = (struct orn_location *)(void *)l.items;
+	*n = l.n;
+	return rc;
+}
+
+int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, struct orn_error *err)
+{
+	struct list l = { .size = sizeof(**items), .parse = parse_plan, .clear = clear_plan };
+	int rc = api_list(c, "/plans", NULL, &l, err);
+	*items = (struct orn_plan *)(void *)l.items;
+	*n = l.n;
+	return rc;
+}
+
+int orn_list_fees(struct orn_client *c, const char *member, const char *company, struct orn_fee **items,
+		  size_t *n, struct orn_error *err)
+{
+	struct list l = { .size = sizeof(**items), .parse = parse_fee, .clear = clear_fee };
+	char *filter = NULL;
+	if (member || company) {
+		char *esc = orn_url_escape(member ? member : company);
+		filter = xasprintf("%s=%s", member ? "member" : "company", esc);
+		free(esc);
+	}
+	int rc = api_list(c, "/fees", filter, &l, err);
+	free(filter);
+	*items = (struct orn_fee *)(void *)l.items;
+	*n = l.n;
+	return rc;
+}
+
+/* GET /collection/{id} into *root. */
+static int api_get_one(struct orn_client *c, const char *collection, const char *id, json_t **root,
+		       struct orn_error *err)
+{
+	*root = NULL;
+	if (!id || !*id) {
+		orn_error_reset(err);
+		orn_error_set(err, ORN_ERR_INVALID, "No OfficeRnD %s id given", collection);
+		return -1;
+	}
+	char *esc = orn_url_escape(id);
+	char *path = xasprintf("/%s/%s", collection, esc);
+	int rc = api_call(c, "GET", path, NULL, root, err);
+	free(esc);
+	free(path);
+	return rc;
+}
+
+int orn_get_membership(struct orn_client *c, const char *id, struct orn_membership *out, struct orn_error *err)
+{
+	json_t *root;
+	memset(out, 0, sizeof(*out));
+	int rc = api_get_one(c, "memberships", id, &root, err) || orn_parse_membership(root, out, err) ? -1 : 0;
+	json_decref(root);
+	return rc;
+}
+
+int orn_get_member(struct orn_client *c, const char *id, struct orn_member *out, struct orn_error *err)
+{
+	json_t *root;
+	memset(out, 0, sizeof(*out));
+	int rc = api_get_one(c, "members", id, &root, err) || orn_parse_member(root, out, err) ? -1 : 0;
+	json_decref(root);
+	return rc;
+}
+
+int orn_get_company(struct orn_client *c, const char *id, struct orn_company *out, struct orn_error *err)
+{
+	json_t *root;
+	memset(out, 0, sizeof(*out));
+	int rc = api_get_one(c, "companies", id, &root, err) || orn_parse_company(root, out, err) ? -1 : 0;
+	json_decref(root);
+	return rc;
+}
+
+int orn_create_fee(struct orn_client *c, const struct orn_fee_request *rq, struct orn_fee *out,
+		   struct orn_error *err)
+{
+	struct orn_fee fee;
+	json_t *root = NULL;
+	json_t *body = orn_fee_request_json(rq);
+	if (out)
+		memset(out, 0, sizeof(*out));
+	orn_error_reset(err);
+	if (!body) {
+		orn_error_set(err, ORN_ERR_INVALID,
+			      "The fee lacks a name, date, location, plan, payer or reference, or is not UTF-8");
+		return -1;
+	}
+	char *text = orn_json_dump(body);
+	json_decref(body);
+	int rc = api_call(c, "POST", "/fees", text, &root, err);
+	free(text);
+	if (rc == 0 && orn_parse_fee(root, &fee, err)) {
+		/* The fee exists but its answer is unreadable: the caller reconciles by reference. */
+		err->request_sent = 1;
+		rc = -1;
+	}
+	json_decref(root);
+	if (rc) {
+		log_warn("officernd", "fee not created reference=%s kind=%s http=%d sent=%d", rq->reference,
+			 orn_status_name(err->status), err->http_status, err->request_sent);
+		return -1;
+	}
+	log_info("officernd", "fee created id=%s reference=%s", fee.id, rq->reference);
+	if (out)
+		*out = fee;
+	else
+		orn_fee_clear(&fee);
+	return 0;
+}
+
+/* Rewrites err->message for the settings card, by what failed and at which step. */
+static void test_explain(const struct orn_client *c, int at_token, struct orn_error *err)
+{
+	char detail[sizeof(err->message)];
+	str_copy(detail, sizeof(detail), err->message);
+	switch (err->status) {
+	case ORN_ERR_NOT_FOUND:
+		if (at_token)
+			orn_error_set(err, err->status, "OfficeRnD's sign-in service was not found (HTTP 404)");
+		else
+			orn_error_set(err, err->status,
+				      "Organization '%.100s' was not found in OfficeRnD: check the organization name",
+				      c->slug);
+		break;
+	case ORN_ERR_AUTH:
+		if (at_token)
+			orn_error_set(err, err->status, "OfficeRnD refused the client ID or secret");
+		else
+			orn_error_set(err, err->status,
+				      "OfficeRnD refused access to organization '%.100s': check the organization "
+				      "name and that the application belongs to it", c->slug);
+		break;
+	case ORN_ERR_FORBIDDEN:
+		if (!err->missing_scope[0])
+			orn_error_set(err, err->status,
+				      "The OfficeRnD application lacks a required scope: enable %s under Settings "
+				      "\xe2\x86\x92 Developer Tools", ORN_SCOPES);
+		break;
+	case ORN_ERR_RATE_LIMITED:
+		orn_error_set(err, err->status, "OfficeRnD is limiting requests: try again in %d s",
+			      err->retry_after_s > 0 ? err->retry_after_s : 60);
+		break;
+	case ORN_ERR_SERVER:
+		orn_error_set(err, err->status, "OfficeRnD is having trouble (HTTP %d): try again in a few minutes",
+			      err->http_status);
+		break;
+	case ORN_ERR_BAD_RESPONSE:
+		orn_error_set(err, err->status, "OfficeRnD sent an answer pilotomail could not read (%s)", detail);
+		break;
+	default: /* timeout, network, not configured, invalid: already in the operator's words */
+		break;
+	}
+}
+
+int orn_test_connection(struct orn_client *c, size_t *n_locations, size_t *n_plans, struct orn_error *err)
+{
+	struct orn_location *locations = NULL;
+	struct orn_plan *plans = NULL;
+	size_t nl = 0, np = 0;
+	const char *token;
+	*n_locations = *n_plans = 0;
+	orn_error_reset(err);
+	if (!*c->slug) {
+		orn_error_set(err, ORN_ERR_NOT_CONFIGURED, "Enter the OfficeRnD organization name");
+		return -1;
+	}
+	/* A fresh token: the point is to prove the credentials, not an old cache. */
+	if (orn_token_get(c, 1, &token, err)) {
+		test_explain(c, 1, err);
+		return -1;
+	}
+	if (orn_list_locations(c, &locations, &nl, err) || orn_list_plans(c, &plans, &np, err)) {
+		orn_locations_free(locations, nl);
+		test_explain(c, 0, err);
+		return -1;
+	}
+	orn_locations_free(locations, nl);
+	orn_plans_free(plans, np);
+	*n_locations = nl;
+	*n_plans = np;
+	log_info("officernd", "test connection ok locations=%zu plans=%zu", nl, np);
+	return 0;
+}
