@@ -84,8 +84,10 @@ static int secretbox_load(const char *path, unsigned char key[SECRETBOX_KEY_LEN]
 		secretbox_sleep_ms(10);
 	}
 	if (n != SECRETBOX_KEY_LEN) {
-		log_error("crypto", "key file has wrong size path=%s size=%zd%s expected=%d", path, n,
-			  n > SECRETBOX_KEY_LEN ? "+" : "", SECRETBOX_KEY_LEN);
+		/* An empty file is what a crash right after creating it leaves: nothing used it yet. */
+		log_error("crypto", "key file has wrong size path=%s size=%zd%s expected=%d%s", path, n,
+			  n > SECRETBOX_KEY_LEN ? "+" : "", SECRETBOX_KEY_LEN,
+			  n == 0 ? " hint=\"empty: remove it to create a new key\"" : "");
 		OPENSSL_cleanse(buf, sizeof(buf));
 		return -1;
 	}
@@ -108,6 +110,8 @@ static int secretbox_create(const char *path, unsigned char key[SECRETBOX_KEY_LE
 			  strerror(errno));
 		return -1;
 	}
+	if (fchmod(fd, 0600) != 0) /* exactly 0600, whatever the umask */
+		log_warn("crypto", "key file chmod failed path=%s err=\"%s\"", path, strerror(errno));
 	random_bytes(key, SECRETBOX_KEY_LEN);
 	size_t done = 0;
 	while (done < SECRETBOX_KEY_LEN) {

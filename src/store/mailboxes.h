@@ -62,12 +62,24 @@ struct mailbox_view {
 	char offering_name[128];
 	char invitation_state[16]; /* "", "pending", "accepted", "revoked", "expired" */
 	int64_t created_at;
+	char email_state[16];      /* the latest invitation email: "", queued, sending, sent, failed, cancelled */
+	char officernd_location_id[64];
+	int64_t cancelled_at;      /* 0 unless cancelled */
 };
 
 /* One mailbox with its renter, space, offering and invitation state. 0 or -1. */
 int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out);
 /* All mailboxes, newest first; status filter NULL or "" for all. *items free(). 0 or -1. */
 int mailbox_list(sqlite3 *db, int64_t operator_id, const char *status, struct mailbox_view **items, size_t *n);
+/* The mailboxes of one renter of the operator (the renter's own page), newest first. *items
+ * free(). 0 or -1. */
+int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+			    struct mailbox_view **items, size_t *n);
+
+/* Renter sign-in: the renter whose email and password match (renters of every operator are
+ * tried; a renter without a password never matches), or 0. Takes the time of a password check
+ * even when no renter has that email, so timing does not reveal accounts. */
+int64_t renter_authenticate(sqlite3 *db, const char *email, const char *password);
 
 /* Creates a pending invitation; *token (free()) is the secret for the link, only its hash is
  * stored. Returns the invitation id or -1. */
@@ -83,6 +95,24 @@ struct invitation_view {
 	char state[16]; /* pending, accepted, revoked, expired (derived from expires_at) */
 	int64_t expires_at;
 };
+/* The latest invitation of a mailbox and the delivery of its email, for the mailbox page. */
+struct invitation_status {
+	int64_t id;              /* 0 when the mailbox never had an invitation */
+	char state[16];          /* pending, accepted, revoked, expired */
+	int64_t created_at;
+	int64_t expires_at;
+	int64_t accepted_at;     /* 0 unless accepted */
+	int64_t outbox_id;       /* its email, 0 when none was queued (renter without email) */
+	char email_state[16];    /* queued, sending, sent, failed, cancelled */
+	char to_addr[256];
+	int64_t attempts;
+	int64_t next_attempt_at;
+	int64_t sent_at;         /* 0 unless sent */
+	char last_error[256];
+};
+/* 0 (out->id == 0 when there is no invitation) or -1. */
+int invitation_latest(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now,
+		      struct invitation_status *out);
 /* Looks an invitation up by its link token (any operator: the token is the key). 0 or -1. */
 int invitation_find_by_token(sqlite3 *db, const char *token, int64_t now, struct invitation_view *out);
 /* Marks it accepted and sets the renter's password. 0 or -1. */
@@ -95,8 +125,43 @@ struct outbox_message {
 	const char *subject;
 	const char *text;
 	const char *html;
+	const char *message_id; /* NULL: a new "<random@mail-from-domain>" is made */
 };
 /* Queues an email for the worker. Returns the outbox id or -1. */
 int64_t outbox_enqueue(sqlite3 *db, int64_t operator_id, const struct outbox_message *m);
+
+/*
+ * The worker's side of the outbox. The queue is shared by every operator: these calls work on
+ * one row by id, claimed under a lease (claimed_by, claimed_until) so that a killed worker's row
+ * becomes claimable again once the lease ends. Strings in struct outbox_item are owned by it:
+ * outbox_item_clear() frees them.
+ */
+#define OUTBOX_MAX_ATTEMPTS 8
+
+struct outbox_item {
+	int64_t id;
+	int64_t operator_id;
+	char *operator_name;
+	char *kind;
+	char *to_addr;
+	char *subject;
+	char *body_text;
+	char *body_html;
+	char *message_id;
+	int64_t attempts;   /* including this one */
+	int64_t created_at; /* the message's Date: a resend is the same message */
+};
+
+/* Claims the oldest due row (queued and due, or sending with an expired lease) in its own
+ * transaction: state sending, lease until now + lease_s, attempts + 1.
+ * Returns 1 with *out filled, 0 when nothing is due, -1 on a store error. */
+int outbox_claim(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out);
+void outbox_item_clear(struct outbox_item *item);
+/* Ends a claim, unless the row was cancelled or re-claimed meanwhile (then a no-op returning 0).
+ * sent and failed clear the bodies, which hold the invitation link. 0 or -1. */
+int outbox_mark_sent(sqlite3 *db, int64_t id, const char *worker_id, int64_t now);
+int outbox_mark_retry(sqlite3 *db, int64_t id, const char *worker_id, int64_t next_attempt_at,
+		      const char *error);
+int outbox_mark_failed(sqlite3 *db, int64_t id, const char *worker_id, const char *error);
 
 #endif

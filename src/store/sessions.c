@@ -86,12 +86,17 @@ void session_flash_set(sqlite3 *db, const char *id_hash, const char *kind, const
 void session_flash_take(sqlite3 *db, const char *id_hash, char **kind, char **message)
 {
 	*kind = *message = NULL;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET flash = NULL, flash_kind = NULL WHERE id_hash = ? "
-					  "AND flash IS NOT NULL RETURNING flash_kind, flash");
+	/* RETURNING would report the cleared values: read first, then clear. */
+	sqlite3_stmt *st = db_prepare(db, "SELECT flash_kind, flash FROM sessions WHERE id_hash = ? AND flash IS NOT NULL");
 	db_bind_text(st, 1, id_hash);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*kind = db_col_strdup(st, 0);
 		*message = db_col_strdup(st, 1);
 	}
 	sqlite3_finalize(st);
+	if (!*message)
+		return;
+	st = db_prepare(db, "UPDATE sessions SET flash = NULL, flash_kind = NULL WHERE id_hash = ?");
+	db_bind_text(st, 1, id_hash);
+	db_step_done(st);
 }

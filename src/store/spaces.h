@@ -9,10 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Names of spaces and offerings: at most this many characters (UTF-8 code points). */
+#define CATALOG_NAME_MAX_CHARS 100
+
 struct space {
 	int64_t id;
-	char name[128];
+	char name[4 * CATALOG_NAME_MAX_CHARS + 4]; /* room for 100 characters of UTF-8 */
 	int64_t mailbox_count; /* mailboxes not cancelled, plus links: a used space cannot be removed */
+	int64_t mailboxes;     /* of which: mailboxes not cancelled */
+	int64_t links;         /* of which: OfficeRnD location links (location_links) */
 };
 
 /* All spaces of the operator by name; *items (free()) and *n. 0 or -1. */
@@ -23,7 +28,15 @@ int space_get(sqlite3 *db, int64_t operator_id, int64_t id, struct space *out);
 int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *duplicate);
 /* 0, or -1 (not found, or duplicate name: *duplicate set). */
 int space_rename(sqlite3 *db, int64_t operator_id, int64_t id, const char *name, int *duplicate);
-/* 0; -1 when not found; 1 when in use (mailboxes or an OfficeRnD location link). */
+/* 0; -1 when not found; 1 when in use (mailboxes or an OfficeRnD location link).
+ * Cancelled mailboxes that were in the space keep their history but lose the space (NULL). */
 int space_delete(sqlite3 *db, int64_t operator_id, int64_t id);
+
+/*
+ * The rules every catalogue name (space or offering) follows: trims name in place, then returns
+ * NULL when it is acceptable, else a message for the operator (a static string): required, at
+ * most CATALOG_NAME_MAX_CHARS characters, valid UTF-8 without control characters.
+ */
+const char *catalog_name_check(char *name);
 
 #endif

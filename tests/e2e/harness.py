@@ -119,6 +119,7 @@ class Client:
         self.get("/login")
         r = self.post("/login", {"email": email, "password": password})
         assert r.status == 303, r
+        self.get(r.location)  # as a browser would: picks up the session's CSRF token
         return r
 
 

@@ -2,7 +2,7 @@
 """OfficeRnD simulator: a stand-in for OfficeRnD's identity server, API v2 and webhooks.
 
 It is used by every test and by `make demo`, because OfficeRnD itself cannot be reached from the
-build machine. It follows ../../../shared/officernd-api.md (the project's OfficeRnD facts sheet).
+build machine. It follows ../shared/officernd-api.md (from the repository root), the facts sheet.
 Python 3 standard library only. One process serves everything on one loopback port:
 
     /usr/bin/python3 tests/sim/officernd_sim.py [--host 127.0.0.1] [--port 0] [--port-file PATH]
@@ -57,15 +57,17 @@ POST /oauth/token  (application/x-www-form-urlencoded: client_id, client_secret,
       The first problem found -> 422 {"message":"<field>: <problem>"}.
       201 -> the stored fee with _id, status "approved", createdAt, modifiedAt.
     Every /api/ answer carries x-ratelimit-{limit,remaining,reset}-{read,write}-minute. Limits are
-    counted per organization in fixed windows of rate_window_seconds (60). Only enforced when
+    counted per organization over a sliding window of rate_window_seconds (60). Only enforced when
     read_limit_per_minute / write_limit_per_minute are set (otherwise a nominal 1000 is shown):
-    429 {"message":"Too many requests"} with Retry-After = seconds to the end of the window.
+    429 {"message":"Too many requests"} with Retry-After = seconds until a request fits again;
+    the reset header = seconds until the oldest counted request leaves the window.
 
 Webhooks (sent to the endpoints registered for an organization, and by /_sim/send_webhook)
     POST <url>, Content-Type: application/json, body (compact JSON)
       {"event":"<unique id>","eventType":"membership.created|updated|removed",
        "data":{"object":{...membership...},"previousAttributes":{...}},"createdAt":"ISO"}
-    header  officernd-signature: t=<unix seconds>,signature=<hex HMAC-SHA256(secret, body + "." + t)>
+    header  officernd-signature: t=<unix seconds>,signature=<hex>
+            where hex = HMAC-SHA256(secret, rawBody + "." + t), lower-case hex
     10 s timeout, no retries; a target that cannot be reached is recorded as status 0.
 
 Control API (tests only; no authentication; JSON in and out; errors are 4xx {"error": "..."})
@@ -85,7 +87,7 @@ Control API (tests only; no authentication; JSON in and out; errors are 4xx {"er
         For memberships, create / patch / delete send membership.created / membership.updated
         (previousAttributes = old values of the changed fields) / membership.removed to every
         endpoint of the organization, synchronously, and the answer gets an extra
-        "deliveries":[{"url","status","event_id","body"}]. Add ?webhooks=0 to send none
+        "deliveries":[{"url","status","event_id","event_type","body"}]. ?webhooks=0: none
         (a "lost" webhook). calculatedStatus is recomputed from status and dates unless given.
     POST   /_sim/webhook_endpoints        {"org","url","secret"[,"events":[...]]}
     GET    /_sim/webhook_endpoints        the endpoints; DELETE /_sim/webhook_endpoints[/{id}]
@@ -113,8 +115,9 @@ Control API (tests only; no authentication; JSON in and out; errors are 4xx {"er
         expire_tokens (forget every token, then serve: this request gets 401).
         The first matching fault with requests left fires; one fault per request.
     GET    /_sim/faults,  DELETE /_sim/faults
-    POST   /_sim/config                   {"token_ttl","write_limit_per_minute","read_limit_per_minute",
-                                           "rate_window_seconds"}; GET /_sim/config
+    POST   /_sim/config                   {"token_ttl","write_limit_per_minute",
+                                           "read_limit_per_minute","rate_window_seconds"}
+                                          (a limit of null = not enforced); GET /_sim/config
 
 Seed file (tests/sim/seed.json): {"config":{...}, "orgs":[{"slug", "locations":[...], "plans":[...],
 "companies":[...], "members":[...], "memberships":[...], "fees":[...], "webhook_endpoints":[...]}],
@@ -129,6 +132,7 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import math
 import os
 import random
 import re
@@ -293,7 +297,7 @@ class Simulator:
             self.fee_order = []       # (slug, fee id) in creation order
             self.faults = []
             self.config = dict(DEFAULT_CONFIG)
-            self.windows = {}         # (slug, "read"|"write") -> [window number, count]
+            self.windows = {}         # (slug, "read"|"write") -> [request times] (sliding)
             self.last_ms = 0
             self.reset_stats()
             if seed:
@@ -598,37 +602,44 @@ class Simulator:
 
     # -- rate limits ---------------------------------------------------------------------------
 
+    def _window(self, slug, kind):
+        """The times of the requests counted in the sliding window (older ones are dropped)."""
+        width = self.config["rate_window_seconds"] or 60
+        times = self.windows.setdefault((slug, kind), [])
+        now = time.time()
+        while times and times[0] <= now - width:
+            times.pop(0)
+        return times, width, now
+
     def rate_headers(self, slug):
+        """(x-ratelimit-* headers, seconds until the write window has room again)."""
         with self.lock:
-            width = self.config["rate_window_seconds"] or 60
-            now = time.time()
-            window = int(now // width)
-            reset = max(1, int((window + 1) * width - now + 0.999))
-            headers = {}
+            headers, write_reset = {}, 1
             for kind in ("read", "write"):
+                times, width, now = self._window(slug, kind)
                 limit = self.config["%s_limit_per_minute" % kind]
                 limit = NOMINAL_LIMIT if limit is None else int(limit)
-                w = self.windows.get((slug, kind))
-                used = w[1] if w and w[0] == window else 0
+                # seconds until the oldest counted request leaves the window
+                reset = max(1, math.ceil(times[0] + width - now)) if times else int(width)
                 headers["x-ratelimit-limit-%s-minute" % kind] = str(limit)
-                headers["x-ratelimit-remaining-%s-minute" % kind] = str(max(0, limit - used))
+                headers["x-ratelimit-remaining-%s-minute" % kind] = str(max(0, limit - len(times)))
                 headers["x-ratelimit-reset-%s-minute" % kind] = str(reset)
-            return headers, reset
+                if kind == "write":
+                    write_reset = reset
+            return headers, write_reset
 
     def rate_take(self, slug, kind):
-        """Count one request; False when it is over the enforced limit (then it is not counted)."""
+        """Count one request; False when it is over the enforced limit (then it is not counted).
+        Returns (allowed, seconds until a request of this kind is allowed again)."""
         with self.lock:
-            width = self.config["rate_window_seconds"] or 60
-            window = int(time.time() // width)
-            w = self.windows.get((slug, kind))
-            if not w or w[0] != window:
-                w = self.windows[(slug, kind)] = [window, 0]
+            times, width, now = self._window(slug, kind)
             limit = self.config["%s_limit_per_minute" % kind]
-            if limit is not None and w[1] >= limit:
+            if limit is not None and len(times) >= limit:
                 self.stats["rate_limited"] += 1
-                return False
-            w[1] += 1
-            return True
+                wait = math.ceil(times[len(times) - int(limit)] + width - now) if limit else width
+                return False, max(1, int(wait))
+            times.append(now)
+            return True, 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -787,8 +798,10 @@ class SimServer(ThreadingHTTPServer):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "officernd-sim/1"
-    sys_version = ""
     timeout = 120            # idle keep-alive connections are closed after this
+
+    def version_string(self):
+        return self.server_version
 
     def log_message(self, fmt, *args):
         if not self.server.quiet:
@@ -932,9 +945,10 @@ class Handler(BaseHTTPRequestHandler):
         if scope not in token["scopes"]:
             fail(403, "Missing required scope: %s" % scope)
         rate_kind = "read" if self.command == "GET" else "write"
-        if not sim.rate_take(slug, rate_kind):
-            headers, reset = sim.rate_headers(slug)
-            headers["Retry-After"] = str(reset)
+        allowed, wait = sim.rate_take(slug, rate_kind)
+        if not allowed:
+            headers = sim.rate_headers(slug)[0]
+            headers["Retry-After"] = str(wait)
             raise ApiError(429, {"message": "Too many requests"}, headers)
         if action == "list":
             return api_list(sim, slug, kind, query)

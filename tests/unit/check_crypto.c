@@ -249,7 +249,7 @@ START_TEST(test_key_file_race)
 		pids[i] = fork();
 		ck_assert_int_ge(pids[i], 0);
 		if (pids[i] == 0) {
-			char msg[16], name[16];
+			char msg[32], name[32];
 			unsigned char *blob;
 			size_t blob_len;
 			snprintf(msg, sizeof(msg), "child %d", i);
@@ -270,7 +270,7 @@ START_TEST(test_key_file_race)
 	}
 	ck_assert_int_eq(secretbox_init(test_path("race.key")), 0);
 	for (int i = 0; i < N; i++) {
-		char name[16], expect[16], *plain = NULL;
+		char name[32], expect[32], *plain = NULL;
 		unsigned char blob[128];
 		snprintf(name, sizeof(name), "blob.%d", i);
 		snprintf(expect, sizeof(expect), "child %d", i);

@@ -1,0 +1,213 @@
+/* spaces.c: see spaces.h. */
+#include "store/spaces.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Length of the UTF-8 sequence starting at s, or 0 when it is not well formed (overlong forms,
+ * surrogates and code points past U+10FFFF included): names end up in HTML and in OfficeRnD.
+ */
+static size_t utf8_sequence(const unsigned char *s)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (len == 0 || s[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+const char *catalog_name_check(char *name)
+{
+	str_trim(name);
+	if (!*name)
+		return "Enter a name.";
+	size_t chars = 0;
+	for (const unsigned char *p = (const unsigned char *)name; *p; chars++) {
+		size_t len = utf8_sequence(p);
+		if (len == 0 || *p < 0x20 || *p == 0x7f)
+			return "The name contains characters that are not allowed (control characters "
+			       "or invalid text).";
+		p += len;
+	}
+	if (chars > CATALOG_NAME_MAX_CHARS)
+		return "The name is too long: at most 100 characters.";
+	return NULL;
+}
+
+/* Begins a transaction unless the caller already has one open; *own says whether we did. */
+static int tx_begin(sqlite3 *db, int *own)
+{
+	*own = sqlite3_get_autocommit(db);
+	return *own ? db_begin(db) : 0;
+}
+
+static int tx_end(sqlite3 *db, int own, int ok)
+{
+	if (!own)
+		return ok ? 0 : -1;
+	if (ok)
+		return db_commit(db);
+	db_rollback(db);
+	return -1;
+}
+
+#define SPACE_COLUMNS                                                                              \
+	"s.id, s.name, "                                                                           \
+	"(SELECT COUNT(*) FROM mailboxes m WHERE m.operator_id = s.operator_id "                   \
+	" AND m.space_id = s.id AND m.status <> 'cancelled'), "                                    \
+	"(SELECT COUNT(*) FROM location_links l WHERE l.operator_id = s.operator_id "              \
+	" AND l.space_id = s.id)"
+
+static void space_from_row(sqlite3_stmt *st, struct space *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = sqlite3_column_int64(st, 0);
+	str_copy(out->name, sizeof(out->name), db_col_text(st, 1));
+	out->mailboxes = sqlite3_column_int64(st, 2);
+	out->links = sqlite3_column_int64(st, 3);
+	out->mailbox_count = out->mailboxes + out->links;
+}
+
+int space_list(sqlite3 *db, int64_t operator_id, struct space **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " SPACE_COLUMNS " FROM spaces s WHERE s.operator_id = ? "
+					  "ORDER BY s.name COLLATE NOCASE, s.id");
+	sqlite3_bind_int64(st, 1, operator_id);
+	struct space *list = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (count == cap) {
+			cap = cap ? cap * 2 : 16;
+			list = xrealloc(list, cap * sizeof(*list));
+		}
+		space_from_row(st, &list[count++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_error("store", "space list failed operator=%lld", (long long)operator_id);
+		free(list);
+		return -1;
+	}
+	*items = list;
+	*n = count;
+	return 0;
+}
+
+int space_get(sqlite3 *db, int64_t operator_id, int64_t id, struct space *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " SPACE_COLUMNS " FROM spaces s "
+					  "WHERE s.operator_id = ? AND s.id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, id);
+	int found = sqlite3_step(st) == SQLITE_ROW;
+	if (found)
+		space_from_row(st, out);
+	sqlite3_finalize(st);
+	return found ? 0 : -1;
+}
+
+/* Another space of the operator with this name, ignoring case ("Downtown" = "downtown")? */
+static int name_taken(sqlite3 *db, int64_t operator_id, const char *name, int64_t except_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM spaces WHERE operator_id = ? "
+					  "AND name = ? COLLATE NOCASE AND id <> ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, name);
+	sqlite3_bind_int64(st, 3, except_id);
+	int taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return taken;
+}
+
+int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *duplicate)
+{
+	int own, dummy;
+	if (!duplicate)
+		duplicate = &dummy;
+	*duplicate = 0;
+	if (tx_begin(db, &own))
+		return -1;
+	int64_t id = -1;
+	if (name_taken(db, operator_id, name, 0)) {
+		*duplicate = 1;
+	} else {
+		sqlite3_stmt *st = db_prepare(db, "INSERT INTO spaces(operator_id, name, created_at) VALUES (?, ?, ?)");
+		sqlite3_bind_int64(st, 1, operator_id);
+		db_bind_text(st, 2, name);
+		sqlite3_bind_int64(st, 3, time_now());
+		if (db_step_done(st) == 0)
+			id = sqlite3_last_insert_rowid(db);
+	}
+	if (tx_end(db, own, id > 0) < 0)
+		return -1;
+	log_info("store", "space created operator=%lld id=%lld", (long long)operator_id, (long long)id);
+	return id;
+}
+
+int space_rename(sqlite3 *db, int64_t operator_id, int64_t id, const char *name, int *duplicate)
+{
+	int own, dummy;
+	if (!duplicate)
+		duplicate = &dummy;
+	*duplicate = 0;
+	if (tx_begin(db, &own))
+		return -1;
+	int ok = 0;
+	if (name_taken(db, operator_id, name, id)) {
+		*duplicate = 1;
+	} else {
+		sqlite3_stmt *st = db_prepare(db, "UPDATE spaces SET name = ? WHERE operator_id = ? AND id = ?");
+		db_bind_text(st, 1, name);
+		sqlite3_bind_int64(st, 2, operator_id);
+		sqlite3_bind_int64(st, 3, id);
+		ok = db_step_done(st) == 0 && sqlite3_changes(db) == 1;
+	}
+	return tx_end(db, own, ok);
+}
+
+/* Cancelled mailboxes keep their history but must let go of the space (a foreign key). */
+static int detach_cancelled_mailboxes(sqlite3 *db, int64_t operator_id, int64_t id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET space_id = NULL WHERE operator_id = ? "
+					  "AND space_id = ? AND status = 'cancelled'");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(st);
+}
+
+int space_delete(sqlite3 *db, int64_t operator_id, int64_t id)
+{
+	int own;
+	if (tx_begin(db, &own))
+		return -1;
+	struct space s;
+	int result = -1;
+	if (space_get(db, operator_id, id, &s) < 0) {
+		result = -1;
+	} else if (s.mailbox_count > 0) {
+		result = 1;
+	} else if (detach_cancelled_mailboxes(db, operator_id, id) == 0) {
+		sqlite3_stmt *st = db_prepare(db, "DELETE FROM spaces WHERE operator_id = ? AND id = ?");
+		sqlite3_bind_int64(st, 1, operator_id);
+		sqlite3_bind_int64(st, 2, id);
+		result = db_step_done(st) == 0 && sqlite3_changes(db) == 1 ? 0 : -1;
+	}
+	if (tx_end(db, own, result == 0) < 0 && result == 0)
+		return -1;
+	if (result == 0)
+		log_info("store", "space deleted operator=%lld id=%lld", (long long)operator_id, (long long)id);
+	return result;
+}
