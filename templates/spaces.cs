@@ -6,7 +6,7 @@
   <a href="/settings/integrations/officernd">Settings → Integrations → OfficeRnD</a>.</p>
 <?cs if:Spaces.error ?><div class="flash flash-error" role="alert"><?cs var:Spaces.error ?></div><?cs /if ?>
 <section class="card">
-  <h2 class="spaces-add-title">Add a space</h2>
+  <h2>Add a space</h2>
   <form method="post" action="/spaces" class="form">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
     <div class="row">

@@ -66,7 +66,7 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-static void sim_child(const char *port_file, pid_t parent)
+static void sim_child(char *port_file, pid_t parent)
 {
 	/* Dies with us, even when we crash under CK_FORK=no. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -79,7 +79,7 @@ static void sim_child(const char *port_file, pid_t parent)
 			dup2(devnull, STDERR_FILENO);
 	}
 	/* PILOTOMAIL_SIM_VERBOSE=1 shows the simulator's request log. */
-	char *argv[] = { "python3", SIM_SCRIPT, "--port", "0", "--port-file", (char *)port_file,
+	char *argv[] = { "python3", SIM_SCRIPT, "--port", "0", "--port-file", port_file,
 			 "--seed", SIM_SEED, getenv("PILOTOMAIL_SIM_VERBOSE") ? NULL : "--quiet", NULL };
 	execv("/usr/bin/python3", argv);
 	_exit(127);
