@@ -127,8 +127,9 @@ install: all
 	install -m 755 cgi-bin/pilotomail.fcgi cgi-bin/webhook.fcgi $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin/
 	install -m 644 templates/*.cs $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 static/* $(DESTDIR)$(DATADIR)/static/
-	install -m 644 conf/*.conf conf/*.example $(DESTDIR)$(DATADIR)/conf/
-	sed 's|@PREFIX@|$(PREFIX)|g' conf/pilotomail-worker.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/pilotomail-worker.service
+	install -m 644 conf/*.example conf/*.in conf/*.service $(DESTDIR)$(DATADIR)/conf/
+	for u in pilotomail-worker.service pilotomail-fcgi@.service; do \
+	    sed 's|@PREFIX@|$(PREFIX)|g' conf/$$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; done
 	$(MAKE) -B BUILD=$(BUILD) $(PROGRAMS)
 
 clean:

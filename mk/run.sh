@@ -33,9 +33,12 @@ if [ -n "${PILOTOMAIL_DEMO:-}" ]; then
 fi
 
 bin/pilotomail-admin migrate >/dev/null
-bin/pilotomail-admin first-run
 if [ -n "${PILOTOMAIL_DEMO:-}" ]; then
-  bin/pilotomail-admin demo-setup "$SIM_PORT" || echo "demo setup failed: see above" >&2
+  DEMO_EMAIL=demo@pilotomail.test DEMO_PASSWORD=demo-password
+  bin/pilotomail-admin operator show "$DEMO_EMAIL" >/dev/null 2>&1 ||
+    echo "$DEMO_PASSWORD" | bin/pilotomail-admin operator add "$DEMO_EMAIL" --name "Acme Spaces" >/dev/null
+else
+  bin/pilotomail-admin first-run
 fi
 
 sed -e "s|@PORT@|$PORT|g" -e "s|@DATADIR@|$ROOT|g" -e "s|@RUNDIR@|$RUNDIR|g" -e "s|@BINDIR@|$ROOT/cgi-bin|g" \
@@ -45,5 +48,11 @@ lighttpd -D -f "$RUNDIR/lighttpd.conf" &
 pids="$pids $!"
 bin/pilotomail-worker &
 pids="$pids $!"
+for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && break; sleep 0.1; done
+if [ -n "${PILOTOMAIL_DEMO:-}" ]; then
+  /usr/bin/python3 tests/sim/demo_setup.py "http://127.0.0.1:$PORT" "http://127.0.0.1:$SIM_PORT" \
+    "$DEMO_EMAIL" "$DEMO_PASSWORD" || echo "demo setup failed: see above" >&2
+  echo "Demo sign-in: $DEMO_EMAIL / $DEMO_PASSWORD"
+fi
 echo "pilotomail on http://127.0.0.1:$PORT  (Ctrl-C stops it)"
 wait

@@ -337,10 +337,11 @@ static void test_explain(const struct orn_client *c, int at_token, struct orn_er
 				      "name and that the application belongs to it", c->slug);
 		break;
 	case ORN_ERR_FORBIDDEN:
+		/* Without a named scope, the usual cause is credentials of another organization. */
 		if (!err->missing_scope[0])
 			orn_error_set(err, err->status,
-				      "The OfficeRnD application lacks a required scope: enable %s under Settings "
-				      "\xe2\x86\x92 Developer Tools", ORN_SCOPES);
+				      "OfficeRnD refused access to organization '%.100s': check the organization name "
+				      "and that the application belongs to it (%.200s)", c->slug, detail);
 		break;
 	case ORN_ERR_RATE_LIMITED:
 		orn_error_set(err, err->status, "OfficeRnD is limiting requests: try again in %d s",

@@ -12,4 +12,19 @@ void page_login_submit(struct web_ctx *ctx);
 void page_logout(struct web_ctx *ctx);
 void page_home(struct web_ctx *ctx);
 
+/* page_spaces.c */
+void page_spaces_list(struct web_ctx *ctx);
+void page_spaces_create(struct web_ctx *ctx);
+void page_spaces_edit(struct web_ctx *ctx);
+void page_spaces_rename(struct web_ctx *ctx);
+void page_spaces_delete(struct web_ctx *ctx);
+
+/* page_offerings.c */
+void page_offerings_list(struct web_ctx *ctx);
+void page_offerings_new(struct web_ctx *ctx);
+void page_offerings_create(struct web_ctx *ctx);
+void page_offerings_edit(struct web_ctx *ctx);
+void page_offerings_update(struct web_ctx *ctx);
+void page_offerings_delete(struct web_ctx *ctx);
+
 #endif

@@ -1,0 +1,632 @@
+/* mailboxes.c: see mailboxes.h. Renters, mailboxes, invitations and the outbox. */
+#include "store/mailboxes.h"
+#include "crypto/crypto.h"
+#include "store/db.h"
+#include "util/config.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- renters ---------------------------------------------------------------------------- */
+
+/* The renter to update: the one with the OfficeRnD member id, or for a manual renter the
+ * oldest one with the same email (one person, one sign-in, however many mailboxes). 0 if none. */
+static int64_t renter_find(sqlite3 *db, int64_t operator_id, const struct renter_fields *f)
+{
+	sqlite3_stmt *st;
+	if (f->officernd_member_id && *f->officernd_member_id) {
+		st = db_prepare(db, "SELECT id FROM renters WHERE operator_id = ? AND officernd_member_id = ?");
+		db_bind_text(st, 2, f->officernd_member_id);
+	} else {
+		if (!f->email || !*f->email)
+			return 0;
+		st = db_prepare(db, "SELECT id FROM renters WHERE operator_id = ? AND email = ? "
+				    "AND officernd_member_id IS NULL ORDER BY id LIMIT 1");
+		db_bind_text(st, 2, f->email);
+	}
+	sqlite3_bind_int64(st, 1, operator_id);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return id;
+}
+
+static const char *or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+static int renter_update(sqlite3 *db, int64_t operator_id, int64_t id, const struct renter_fields *f)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE renters SET name = coalesce(?, name), email = coalesce(?, email), "
+					  "company_name = coalesce(?, company_name), "
+					  "officernd_company_id = coalesce(?, officernd_company_id) "
+					  "WHERE id = ? AND operator_id = ?");
+	db_bind_text(st, 1, or_null(f->name));
+	db_bind_text(st, 2, or_null(f->email));
+	db_bind_text(st, 3, f->company_name);
+	db_bind_text(st, 4, or_null(f->officernd_company_id));
+	sqlite3_bind_int64(st, 5, id);
+	sqlite3_bind_int64(st, 6, operator_id);
+	return db_step_done(st);
+}
+
+static int64_t renter_insert(sqlite3 *db, int64_t operator_id, const struct renter_fields *f)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO renters(operator_id, name, email, company_name, "
+					  "officernd_member_id, officernd_company_id, created_at) "
+					  "VALUES (?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, f->name ? f->name : "");
+	db_bind_text(st, 3, f->email ? f->email : "");
+	db_bind_text(st, 4, f->company_name ? f->company_name : "");
+	db_bind_text(st, 5, or_null(f->officernd_member_id));
+	db_bind_text(st, 6, or_null(f->officernd_company_id));
+	sqlite3_bind_int64(st, 7, time_now());
+	if (db_step_done(st))
+		return -1;
+	return sqlite3_last_insert_rowid(db);
+}
+
+int64_t renter_upsert(sqlite3 *db, int64_t operator_id, const struct renter_fields *fields)
+{
+	int64_t id = renter_find(db, operator_id, fields);
+	if (id > 0)
+		return renter_update(db, operator_id, id, fields) ? -1 : id;
+	return renter_insert(db, operator_id, fields);
+}
+
+int64_t renter_authenticate(sqlite3 *db, const char *email, const char *password)
+{
+	/* A well-formed hash of nothing anyone knows: verified when no renter matches. */
+	static const char *dummy = "scrypt$16384$8$1$00000000000000000000000000000000$"
+				   "0000000000000000000000000000000000000000000000000000000000000000";
+	if (!email || !*email || !password)
+		return 0;
+	sqlite3_stmt *st = db_prepare(db, "SELECT id, password_hash FROM renters WHERE email = ? "
+					  "AND password_hash IS NOT NULL AND password_hash <> '' ORDER BY id");
+	db_bind_text(st, 1, email);
+	int64_t found = 0;
+	int tried = 0;
+	while (!found && sqlite3_step(st) == SQLITE_ROW) {
+		tried = 1;
+		if (password_verify(password, db_col_text(st, 1)))
+			found = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_finalize(st);
+	if (!tried)
+		password_verify(password, dummy);
+	return found;
+}
+
+/* ---- mailboxes -------------------------------------------------------------------------- */
+
+/* The operator's next PMB: one more than the highest numeric PMB, starting at 101. Read inside
+ * the caller's BEGIN IMMEDIATE, so no other writer can take the same number meanwhile; the
+ * UNIQUE (operator_id, pmb) constraint is the backstop. */
+static int64_t mailbox_next_pmb(sqlite3 *db, int64_t operator_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(max(CAST(pmb AS INTEGER)), 100) + 1 FROM mailboxes "
+					  "WHERE operator_id = ? AND pmb <> '' AND pmb NOT GLOB '*[^0-9]*'");
+	sqlite3_bind_int64(st, 1, operator_id);
+	int64_t next = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 101;
+	sqlite3_finalize(st);
+	return next < 101 ? 101 : next;
+}
+
+/* The renter, space and offering must all be the operator's own. 1 when they are. */
+static int mailbox_refs_owned(sqlite3 *db, int64_t operator_id, const struct mailbox_fields *f)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT (SELECT count(*) FROM renters WHERE id = ? AND operator_id = ?) "
+					  "+ (SELECT count(*) FROM offerings WHERE id = ? AND operator_id = ?) "
+					  "+ (? = 0 OR (SELECT count(*) FROM spaces WHERE id = ? AND operator_id = ?))");
+	sqlite3_bind_int64(st, 1, f->renter_id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	sqlite3_bind_int64(st, 3, f->offering_id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	sqlite3_bind_int64(st, 5, f->space_id);
+	sqlite3_bind_int64(st, 6, f->space_id);
+	sqlite3_bind_int64(st, 7, operator_id);
+	int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 0) == 3;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fields *f, int *exists)
+{
+	int dummy = 0;
+	if (!exists)
+		exists = &dummy;
+	*exists = 0;
+	const char *membership = or_null(f->officernd_membership_id);
+	if (membership && mailbox_find_by_membership(db, operator_id, membership) > 0) {
+		*exists = 1;
+		return -1;
+	}
+	if (!mailbox_refs_owned(db, operator_id, f)) {
+		log_warn("store", "mailbox refused: renter, space or offering not the operator's operator=%lld",
+			 (long long)operator_id);
+		return -1;
+	}
+	char pmb[24];
+	snprintf(pmb, sizeof(pmb), "%lld", (long long)mailbox_next_pmb(db, operator_id));
+	int64_t now = time_now();
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO mailboxes(operator_id, renter_id, space_id, offering_id, pmb, "
+					  "source, officernd_membership_id, officernd_location_id, needs_attention, "
+					  "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, f->renter_id);
+	if (f->space_id > 0)
+		sqlite3_bind_int64(st, 3, f->space_id);
+	sqlite3_bind_int64(st, 4, f->offering_id);
+	db_bind_text(st, 5, pmb);
+	db_bind_text(st, 6, f->source && *f->source ? f->source : "manual");
+	db_bind_text(st, 7, membership);
+	db_bind_text(st, 8, or_null(f->officernd_location_id));
+	db_bind_text(st, 9, f->needs_attention ? f->needs_attention : "");
+	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_int64(st, 11, now);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		if (membership && mailbox_find_by_membership(db, operator_id, membership) > 0)
+			*exists = 1;
+		else
+			log_error("store", "mailbox insert failed err=\"%s\"", sqlite3_errmsg(db));
+		return -1;
+	}
+	int64_t id = sqlite3_last_insert_rowid(db);
+	log_info("store", "mailbox created id=%lld operator=%lld pmb=%s", (long long)id, (long long)operator_id, pmb);
+	return id;
+}
+
+int64_t mailbox_find_by_membership(sqlite3 *db, int64_t operator_id, const char *membership_id)
+{
+	if (!membership_id || !*membership_id)
+		return 0;
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM mailboxes WHERE operator_id = ? AND officernd_membership_id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, membership_id);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return id;
+}
+
+/* Runs an UPDATE of one mailbox row; -1 when it failed or matched no row of the operator. */
+static int mailbox_update_done(sqlite3 *db, sqlite3_stmt *st)
+{
+	if (db_step_done(st))
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : -1;
+}
+
+int mailbox_set_status(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *status)
+{
+	if (!str_eq(status, "active") && !str_eq(status, "on_hold") && !str_eq(status, "cancelled"))
+		return -1;
+	int64_t now = time_now();
+	/* cancelled_at records the first cancellation; leaving cancelled clears it. */
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET status = ?1, updated_at = ?2, "
+					  "cancelled_at = CASE WHEN ?1 = 'cancelled' THEN coalesce(cancelled_at, ?2) END "
+					  "WHERE id = ?3 AND operator_id = ?4");
+	db_bind_text(st, 1, status);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, mailbox_id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	return mailbox_update_done(db, st);
+}
+
+int mailbox_set_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t offering_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET offering_id = ?1, updated_at = ?2 "
+					  "WHERE id = ?3 AND operator_id = ?4 "
+					  "AND EXISTS (SELECT 1 FROM offerings WHERE id = ?1 AND operator_id = ?4)");
+	sqlite3_bind_int64(st, 1, offering_id);
+	sqlite3_bind_int64(st, 2, time_now());
+	sqlite3_bind_int64(st, 3, mailbox_id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	return mailbox_update_done(db, st);
+}
+
+int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
+		      const char *officernd_location_id, const char *needs_attention)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET space_id = ?1, officernd_location_id = ?2, "
+					  "needs_attention = ?3, updated_at = ?4 WHERE id = ?5 AND operator_id = ?6 "
+					  "AND (?1 IS NULL OR EXISTS (SELECT 1 FROM spaces WHERE id = ?1 AND operator_id = ?6))");
+	if (space_id > 0)
+		sqlite3_bind_int64(st, 1, space_id);
+	db_bind_text(st, 2, or_null(officernd_location_id));
+	db_bind_text(st, 3, needs_attention ? needs_attention : "");
+	sqlite3_bind_int64(st, 4, time_now());
+	sqlite3_bind_int64(st, 5, mailbox_id);
+	sqlite3_bind_int64(st, 6, operator_id);
+	return mailbox_update_done(db, st);
+}
+
+/* Parameters: ?1 operator, ?2 now. The invitation columns are the mailbox's latest invitation;
+ * "expired" is derived here from expires_at, it is never stored. */
+#define MAILBOX_SELECT                                                                              \
+	"SELECT m.id, m.pmb, m.status, m.source, coalesce(m.officernd_membership_id, ''), "         \
+	"m.needs_attention, m.renter_id, r.name, r.email, r.company_name, coalesce(m.space_id, 0), " \
+	"coalesce(s.name, ''), m.offering_id, coalesce(f.name, ''), "                               \
+	"coalesce((SELECT CASE WHEN i.state = 'pending' AND i.expires_at <= ?2 THEN 'expired' "     \
+	"  ELSE i.state END FROM invitations i WHERE i.mailbox_id = m.id AND i.operator_id = ?1 "   \
+	"  ORDER BY i.id DESC LIMIT 1), ''), m.created_at, "                                       \
+	"coalesce((SELECT o.state FROM outbox o JOIN invitations i ON o.invitation_id = i.id "      \
+	"  WHERE i.mailbox_id = m.id AND o.operator_id = ?1 ORDER BY o.id DESC LIMIT 1), ''), "     \
+	"coalesce(m.officernd_location_id, ''), coalesce(m.cancelled_at, 0) "                      \
+	"FROM mailboxes m JOIN renters r ON r.id = m.renter_id AND r.operator_id = ?1 "             \
+	"LEFT JOIN spaces s ON s.id = m.space_id AND s.operator_id = ?1 "                           \
+	"LEFT JOIN offerings f ON f.id = m.offering_id AND f.operator_id = ?1 "                     \
+	"WHERE m.operator_id = ?1 "
+
+static void mailbox_from_row(sqlite3_stmt *st, struct mailbox_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = sqlite3_column_int64(st, 0);
+	str_copy(v->pmb, sizeof(v->pmb), db_col_text(st, 1));
+	str_copy(v->status, sizeof(v->status), db_col_text(st, 2));
+	str_copy(v->source, sizeof(v->source), db_col_text(st, 3));
+	str_copy(v->membership_id, sizeof(v->membership_id), db_col_text(st, 4));
+	str_copy(v->needs_attention, sizeof(v->needs_attention), db_col_text(st, 5));
+	v->renter_id = sqlite3_column_int64(st, 6);
+	str_copy(v->renter_name, sizeof(v->renter_name), db_col_text(st, 7));
+	str_copy(v->renter_email, sizeof(v->renter_email), db_col_text(st, 8));
+	str_copy(v->company_name, sizeof(v->company_name), db_col_text(st, 9));
+	v->space_id = sqlite3_column_int64(st, 10);
+	str_copy(v->space_name, sizeof(v->space_name), db_col_text(st, 11));
+	v->offering_id = sqlite3_column_int64(st, 12);
+	str_copy(v->offering_name, sizeof(v->offering_name), db_col_text(st, 13));
+	str_copy(v->invitation_state, sizeof(v->invitation_state), db_col_text(st, 14));
+	v->created_at = sqlite3_column_int64(st, 15);
+	str_copy(v->email_state, sizeof(v->email_state), db_col_text(st, 16));
+	str_copy(v->officernd_location_id, sizeof(v->officernd_location_id), db_col_text(st, 17));
+	v->cancelled_at = sqlite3_column_int64(st, 18);
+}
+
+int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out)
+{
+	sqlite3_stmt *st = db_prepare(db, MAILBOX_SELECT "AND m.id = ?3");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, time_now());
+	sqlite3_bind_int64(st, 3, mailbox_id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		mailbox_from_row(st, out);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Steps a prepared MAILBOX_SELECT to its end into a new array. 0 or -1. */
+static int mailbox_collect(sqlite3_stmt *st, struct mailbox_view **items, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+	*items = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*items = xrealloc(*items, cap * sizeof(**items));
+		}
+		mailbox_from_row(st, &(*items)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*items);
+		*items = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int mailbox_list(sqlite3 *db, int64_t operator_id, const char *status, struct mailbox_view **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, MAILBOX_SELECT "AND (?3 IS NULL OR m.status = ?3) ORDER BY m.id DESC");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, time_now());
+	db_bind_text(st, 3, or_null(status));
+	return mailbox_collect(st, items, n);
+}
+
+int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+			    struct mailbox_view **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, MAILBOX_SELECT "AND m.renter_id = ?3 ORDER BY m.id DESC");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, time_now());
+	sqlite3_bind_int64(st, 3, renter_id);
+	return mailbox_collect(st, items, n);
+}
+
+/* ---- invitations ------------------------------------------------------------------------ */
+
+int64_t invitation_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now, char **token)
+{
+	char hash[65];
+	char *secret = random_token(32);
+	sha256_hex(secret, strlen(secret), hash);
+	/* INSERT ... SELECT: nothing is written unless the mailbox is the operator's. */
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO invitations(operator_id, mailbox_id, token_hash, state, "
+					  "created_at, expires_at) SELECT ?1, id, ?3, 'pending', ?4, ?5 "
+					  "FROM mailboxes WHERE id = ?2 AND operator_id = ?1");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mailbox_id);
+	db_bind_text(st, 3, hash);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, now + INVITATION_LIFETIME_S);
+	if (db_step_done(st) || sqlite3_changes(db) != 1) {
+		free(secret);
+		return -1;
+	}
+	*token = secret;
+	return sqlite3_last_insert_rowid(db);
+}
+
+int invitation_revoke_pending(sqlite3 *db, int64_t operator_id, int64_t mailbox_id)
+{
+	/* The emails first, while the invitations are still recognisably pending. A message being
+	 * sent right now may still go out; its link is dead either way. */
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'cancelled', body_text = NULL, body_html = NULL, "
+					  "claimed_by = NULL, claimed_until = 0 WHERE operator_id = ?1 "
+					  "AND state IN ('queued', 'sending', 'failed') AND invitation_id IN "
+					  "(SELECT id FROM invitations WHERE operator_id = ?1 AND mailbox_id = ?2 "
+					  "AND state = 'pending')");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mailbox_id);
+	if (db_step_done(st))
+		return -1;
+	st = db_prepare(db, "UPDATE invitations SET state = 'revoked' WHERE operator_id = ? AND mailbox_id = ? "
+			    "AND state = 'pending'");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mailbox_id);
+	return db_step_done(st);
+}
+
+int invitation_latest(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now,
+		      struct invitation_status *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT i.id, CASE WHEN i.state = 'pending' AND i.expires_at <= ?3 THEN 'expired' ELSE i.state END, "
+		"i.created_at, i.expires_at, coalesce(i.accepted_at, 0), coalesce(o.id, 0), coalesce(o.state, ''), "
+		"coalesce(o.to_addr, ''), coalesce(o.attempts, 0), coalesce(o.next_attempt_at, 0), "
+		"coalesce(o.sent_at, 0), coalesce(o.last_error, '') FROM invitations i "
+		"LEFT JOIN outbox o ON o.id = (SELECT max(id) FROM outbox WHERE invitation_id = i.id AND operator_id = ?1) "
+		"WHERE i.operator_id = ?1 AND i.mailbox_id = ?2 ORDER BY i.id DESC LIMIT 1");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mailbox_id);
+	sqlite3_bind_int64(st, 3, now);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		str_copy(out->state, sizeof(out->state), db_col_text(st, 1));
+		out->created_at = sqlite3_column_int64(st, 2);
+		out->expires_at = sqlite3_column_int64(st, 3);
+		out->accepted_at = sqlite3_column_int64(st, 4);
+		out->outbox_id = sqlite3_column_int64(st, 5);
+		str_copy(out->email_state, sizeof(out->email_state), db_col_text(st, 6));
+		str_copy(out->to_addr, sizeof(out->to_addr), db_col_text(st, 7));
+		out->attempts = sqlite3_column_int64(st, 8);
+		out->next_attempt_at = sqlite3_column_int64(st, 9);
+		out->sent_at = sqlite3_column_int64(st, 10);
+		str_copy(out->last_error, sizeof(out->last_error), db_col_text(st, 11));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int invitation_find_by_token(sqlite3 *db, const char *token, int64_t now, struct invitation_view *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* Our tokens are 43 characters; anything much longer is not worth hashing. */
+	if (!token || !*token || strlen(token) > 128)
+		return -1;
+	char hash[65];
+	sha256_hex(token, strlen(token), hash);
+	sqlite3_stmt *st = db_prepare(db, "SELECT i.id, i.operator_id, i.mailbox_id, m.renter_id, "
+					  "CASE WHEN i.state = 'pending' AND i.expires_at <= ? THEN 'expired' ELSE i.state END, "
+					  "i.expires_at FROM invitations i JOIN mailboxes m ON m.id = i.mailbox_id "
+					  "AND m.operator_id = i.operator_id WHERE i.token_hash = ?");
+	sqlite3_bind_int64(st, 1, now);
+	db_bind_text(st, 2, hash);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->operator_id = sqlite3_column_int64(st, 1);
+		out->mailbox_id = sqlite3_column_int64(st, 2);
+		out->renter_id = sqlite3_column_int64(st, 3);
+		str_copy(out->state, sizeof(out->state), db_col_text(st, 4));
+		out->expires_at = sqlite3_column_int64(st, 5);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int invitation_accept(sqlite3 *db, int64_t invitation_id, int64_t renter_id, const char *password, int64_t now)
+{
+	/* Only a pending, unexpired invitation of this renter's mailbox can be accepted, once. */
+	sqlite3_stmt *st = db_prepare(db, "UPDATE invitations SET state = 'accepted', accepted_at = ?1 "
+					  "WHERE id = ?2 AND state = 'pending' AND expires_at > ?1 AND mailbox_id IN "
+					  "(SELECT id FROM mailboxes WHERE renter_id = ?3 AND operator_id = invitations.operator_id)");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, invitation_id);
+	sqlite3_bind_int64(st, 3, renter_id);
+	if (db_step_done(st) || sqlite3_changes(db) != 1)
+		return -1;
+	char *hash = password_hash(password);
+	st = db_prepare(db, "UPDATE renters SET password_hash = ? WHERE id = ?");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, renter_id);
+	free(hash);
+	if (db_step_done(st) || sqlite3_changes(db) != 1)
+		return -1;
+	return 0;
+}
+
+/* ---- outbox ----------------------------------------------------------------------------- */
+
+/* "<32 hex@domain>" with the domain of PILOTOMAIL_MAIL_FROM (free()). Made once per row, so a
+ * resent message keeps its Message-ID and mail clients can drop the duplicate. */
+static char *outbox_new_message_id(void)
+{
+	const char *from = config_get()->mail_from;
+	const char *at = from ? strrchr(from, '@') : NULL;
+	char domain[128] = "pilotomail.invalid";
+	if (at && at[1]) {
+		size_t j = 0;
+		for (const char *p = at + 1; *p && j + 1 < sizeof(domain); p++)
+			if (isalnum((unsigned char)*p) || *p == '.' || *p == '-')
+				domain[j++] = *p;
+		domain[j] = '\0';
+		if (!j)
+			str_copy(domain, sizeof(domain), "pilotomail.invalid");
+	}
+	unsigned char raw[16];
+	char hex[33];
+	random_bytes(raw, sizeof(raw));
+	hex_encode(raw, sizeof(raw), hex);
+	return xasprintf("<%s@%s>", hex, domain);
+}
+
+int64_t outbox_enqueue(sqlite3 *db, int64_t operator_id, const struct outbox_message *m)
+{
+	char *message_id = m->message_id ? xstrdup(m->message_id) : outbox_new_message_id();
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO outbox(operator_id, kind, invitation_id, to_addr, subject, "
+					  "body_text, body_html, message_id, created_at) "
+					  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, m->kind ? m->kind : "invitation");
+	if (m->invitation_id > 0)
+		sqlite3_bind_int64(st, 3, m->invitation_id);
+	db_bind_text(st, 4, m->to ? m->to : "");
+	db_bind_text(st, 5, m->subject ? m->subject : "");
+	db_bind_text(st, 6, m->text);
+	db_bind_text(st, 7, m->html);
+	db_bind_text(st, 8, message_id);
+	sqlite3_bind_int64(st, 9, time_now());
+	free(message_id);
+	if (db_step_done(st))
+		return -1;
+	return sqlite3_last_insert_rowid(db);
+}
+
+/* The id of the oldest due row, 0 when none. */
+static int64_t outbox_due(sqlite3 *db, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM outbox WHERE (state = 'queued' AND next_attempt_at <= ?1) "
+					  "OR (state = 'sending' AND claimed_until <= ?1) ORDER BY next_attempt_at, id LIMIT 1");
+	sqlite3_bind_int64(st, 1, now);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return id;
+}
+
+static int outbox_take(sqlite3 *db, int64_t id, const char *worker_id, int64_t until)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_until = ?, "
+					  "attempts = attempts + 1 WHERE id = ?");
+	db_bind_text(st, 1, worker_id);
+	sqlite3_bind_int64(st, 2, until);
+	sqlite3_bind_int64(st, 3, id);
+	return db_step_done(st);
+}
+
+static int outbox_load(sqlite3 *db, int64_t id, struct outbox_item *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT o.id, o.operator_id, coalesce(p.name, ''), o.kind, o.to_addr, "
+					  "o.subject, o.body_text, o.body_html, o.message_id, o.attempts, o.created_at "
+					  "FROM outbox o JOIN operators p ON p.id = o.operator_id WHERE o.id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->operator_id = sqlite3_column_int64(st, 1);
+		out->operator_name = db_col_strdup(st, 2);
+		out->kind = db_col_strdup(st, 3);
+		out->to_addr = db_col_strdup(st, 4);
+		out->subject = db_col_strdup(st, 5);
+		out->body_text = db_col_strdup(st, 6);
+		out->body_html = db_col_strdup(st, 7);
+		out->message_id = db_col_strdup(st, 8);
+		out->attempts = sqlite3_column_int64(st, 9);
+		out->created_at = sqlite3_column_int64(st, 10);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int outbox_claim(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db_begin(db))
+		return -1;
+	int64_t id = outbox_due(db, now);
+	if (id == 0) {
+		db_rollback(db);
+		return 0;
+	}
+	if (outbox_take(db, id, worker_id, now + lease_s) || outbox_load(db, id, out) || db_commit(db)) {
+		db_rollback(db);
+		outbox_item_clear(out);
+		return -1;
+	}
+	return 1;
+}
+
+void outbox_item_clear(struct outbox_item *item)
+{
+	free(item->operator_name);
+	free(item->kind);
+	free(item->to_addr);
+	free(item->subject);
+	free(item->body_text);
+	free(item->body_html);
+	free(item->message_id);
+	memset(item, 0, sizeof(*item));
+}
+
+/* Every end of a claim matches on (id, sending, claimed_by): a row cancelled meanwhile, or taken
+ * over by another worker after our lease ran out, is left alone. */
+int outbox_mark_sent(sqlite3 *db, int64_t id, const char *worker_id, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'sent', sent_at = ?, body_text = NULL, "
+					  "body_html = NULL, last_error = '', claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	db_bind_text(st, 3, worker_id);
+	return db_step_done(st);
+}
+
+int outbox_mark_retry(sqlite3 *db, int64_t id, const char *worker_id, int64_t next_attempt_at, const char *error)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'queued', next_attempt_at = ?, last_error = ?, "
+					  "claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
+	sqlite3_bind_int64(st, 1, next_attempt_at);
+	db_bind_text(st, 2, error ? error : "");
+	sqlite3_bind_int64(st, 3, id);
+	db_bind_text(st, 4, worker_id);
+	return db_step_done(st);
+}
+
+int outbox_mark_failed(sqlite3 *db, int64_t id, const char *worker_id, const char *error)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'failed', last_error = ?, body_text = NULL, "
+					  "body_html = NULL, claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
+	db_bind_text(st, 1, error ? error : "");
+	sqlite3_bind_int64(st, 2, id);
+	db_bind_text(st, 3, worker_id);
+	return db_step_done(st);
+}

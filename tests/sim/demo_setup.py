@@ -1,0 +1,78 @@
+"""`make demo`: connects the demo operator to the running OfficeRnD simulator, the way an
+operator would, through pilotomail's own pages: sign in, add spaces and offerings, fill the
+OfficeRnD card (organization, client id/secret, billing, signing secret, mapping), save, and
+register pilotomail's webhook URL in the simulator (OfficeRnD's "Add Endpoint" step).
+
+usage: demo_setup.py BASE_URL SIM_URL EMAIL PASSWORD
+"""
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
+from harness import Client  # noqa: E402
+
+SEED = json.load(open(os.path.join(os.path.dirname(__file__), "seed.json")))
+ORG = SEED["orgs"][0]
+SIGNING_SECRET = "whsec_demo_signing_secret"
+
+
+def by_name(items, name):
+    return next(i["_id"] for i in items if i["name"] == name)
+
+
+def option_ids(page, select_name):
+    """The (value, label) pairs of the first <select name=...> on a page."""
+    m = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % select_name, page, re.S)
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', m.group(1)) if m else []
+
+
+def main(base, sim_url, email, password):
+    c = Client(base)
+    c.login(email, password)
+    for name in ("Downtown Hub", "Riverside"):
+        c.post("/spaces", {"name": name})
+    offering = {"name": "Virtual Mailbox", "monthly_price": "25.00",
+                "storage_free_days": "30", "storage_fee_per_day": "0.50"}
+    for action, free, fee in (("scan", "5", "2.00"), ("forward", "2", "3.50"), ("shred", "10", "1.00"),
+                              ("recycle", "10", "0.00"), ("pickup", "0", "0.00")):
+        offering.update({action + "_enabled": "1", action + "_free": free, action + "_fee": fee})
+    c.post("/offerings", offering)
+    premium = dict(offering, name="Premium Mailbox", monthly_price="49.00", scan_free="20")
+    c.post("/offerings", premium)
+
+    card = c.get("/settings/integrations/officernd").text
+    spaces = dict((label, value) for value, label in option_ids(card, "space_id") if value)
+    offerings = dict((label, value) for value, label in option_ids(card, "offering_id") if value)
+    form = [("org_slug", "https://app.officernd.com/admin/" + ORG["slug"]),
+            ("client_id", "demo-client"), ("client_secret", "demo-secret"),
+            ("bill_renters", "1"), ("signing_secret", SIGNING_SECRET),
+            ("charge_plan_id", by_name(ORG["plans"], "Mail handling"))]
+    for plan, off in (("Virtual Office", "Virtual Mailbox"), ("Mailbox", "Premium Mailbox")):
+        form += [("plan_id", by_name(ORG["plans"], plan)), ("offering_id", offerings.get(off, ""))]
+    for loc in ("Downtown Hub", "Riverside"):
+        form += [("location_id", by_name(ORG["locations"], loc)), ("space_id", spaces.get(loc, ""))]
+    r = c.post("/settings/integrations/officernd", form)
+    if r.status != 303:
+        sys.exit("demo setup: saving the OfficeRnD card failed (%d)" % r.status)
+    card = c.get("/settings/integrations/officernd").text
+    url = re.search(r'id="webhook-url"[^>]*value="([^"]+)"', card) or \
+        re.search(r'value="([^"]+)"[^>]*id="webhook-url"', card)
+    from simctl import http  # noqa: E402
+    http("POST", sim_url + "/_sim/webhook_endpoints",
+         body={"org": ORG["slug"], "url": url.group(1), "secret": SIGNING_SECRET})
+    print("Demo operator connected to the simulator; webhook endpoint registered:\n  %s" % url.group(1))
+    print("Try it: create a membership in the simulator for a linked plan, e.g.\n"
+          "  curl -s -X POST %s/_sim/memberships -H 'Content-Type: application/json' -d '%s'"
+          % (sim_url, json.dumps({"org": ORG["slug"], "name": "Mailbox for Ada",
+                                  "member": by_name(ORG["members"], "Ada Lovelace"),
+                                  "plan": by_name(ORG["plans"], "Virtual Office"),
+                                  "location": by_name(ORG["locations"], "Downtown Hub"),
+                                  "startDate": "2026-11-01T00:00:00.000Z", "status": "approved"})))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        sys.exit(__doc__)
+    main(*sys.argv[1:])
