@@ -5,7 +5,7 @@
 <p class="muted">Spaces are the locations where your mailboxes live. Link them to OfficeRnD locations in
   <a href="/settings/integrations/officernd">Settings → Integrations → OfficeRnD</a>.</p>
 <?cs if:Spaces.error ?><div class="flash flash-error" role="alert"><?cs var:Spaces.error ?></div><?cs /if ?>
-<section class="card">
+<section class="card spaces-form">
   <h2>Add a space</h2>
   <form method="post" action="/spaces" class="form">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">

@@ -384,8 +384,8 @@ json_t *orn_fee_request_json(const struct orn_fee_request *rq)
 	if (rq->description)
 		bad = bad || put_string(o, "description", rq->description);
 	json_t *props = json_object();
+	json_object_set_new(o, "properties", props); /* o owns it from here, whatever fails */
 	bad = bad || put_string(props, "pilotomailChargeId", rq->reference);
-	bad = bad || json_object_set_new(o, "properties", props);
 	if (bad) {
 		json_decref(o);
 		return NULL;

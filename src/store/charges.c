@@ -1,0 +1,346 @@
+/* charges.c: see charges.h. */
+#include "store/charges.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHARGE_COLUMNS                                                                             \
+	"c.id, c.operator_id, c.mailbox_id, coalesce(c.mail_item_id, 0), "                         \
+	"coalesce(c.action_request_id, 0), c.kind, c.description, c.quantity, c.unit_amount, "     \
+	"c.amount, c.currency, c.charge_date, coalesce(c.storage_day, ''), c.reference, "          \
+	"c.billing_state, coalesce(c.officernd_fee_id, ''), c.attempts, c.next_attempt_at, "       \
+	"c.last_error, coalesce(c.sent_at, 0), c.created_at, m.pmb, r.id, r.name, r.email, "       \
+	"coalesce(r.officernd_member_id, ''), coalesce(r.officernd_company_id, ''), "              \
+	"coalesce(m.officernd_location_id, ''), coalesce(i.reference, '') "                        \
+	"FROM charges c JOIN mailboxes m ON m.id = c.mailbox_id "                                  \
+	"JOIN renters r ON r.id = m.renter_id "                                                    \
+	"LEFT JOIN mail_items i ON i.id = c.mail_item_id "
+
+static void charge_from_row(sqlite3_stmt *st, struct charge *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(st, 0);
+	c->operator_id = sqlite3_column_int64(st, 1);
+	c->mailbox_id = sqlite3_column_int64(st, 2);
+	c->mail_item_id = sqlite3_column_int64(st, 3);
+	c->action_request_id = sqlite3_column_int64(st, 4);
+	str_copy(c->kind, sizeof(c->kind), db_col_text(st, 5));
+	str_copy(c->description, sizeof(c->description), db_col_text(st, 6));
+	c->quantity = sqlite3_column_int64(st, 7);
+	c->unit_amount = sqlite3_column_int64(st, 8);
+	c->amount = sqlite3_column_int64(st, 9);
+	str_copy(c->currency, sizeof(c->currency), db_col_text(st, 10));
+	str_copy(c->charge_date, sizeof(c->charge_date), db_col_text(st, 11));
+	str_copy(c->storage_day, sizeof(c->storage_day), db_col_text(st, 12));
+	str_copy(c->reference, sizeof(c->reference), db_col_text(st, 13));
+	str_copy(c->billing_state, sizeof(c->billing_state), db_col_text(st, 14));
+	str_copy(c->officernd_fee_id, sizeof(c->officernd_fee_id), db_col_text(st, 15));
+	c->attempts = sqlite3_column_int64(st, 16);
+	c->next_attempt_at = sqlite3_column_int64(st, 17);
+	str_copy(c->last_error, sizeof(c->last_error), db_col_text(st, 18));
+	c->sent_at = sqlite3_column_int64(st, 19);
+	c->created_at = sqlite3_column_int64(st, 20);
+	str_copy(c->pmb, sizeof(c->pmb), db_col_text(st, 21));
+	c->renter_id = sqlite3_column_int64(st, 22);
+	str_copy(c->renter_name, sizeof(c->renter_name), db_col_text(st, 23));
+	str_copy(c->renter_email, sizeof(c->renter_email), db_col_text(st, 24));
+	str_copy(c->member_id, sizeof(c->member_id), db_col_text(st, 25));
+	str_copy(c->company_id, sizeof(c->company_id), db_col_text(st, 26));
+	str_copy(c->location_id, sizeof(c->location_id), db_col_text(st, 27));
+	str_copy(c->mail_reference, sizeof(c->mail_reference), db_col_text(st, 28));
+}
+
+/* Steps st to the end, appending each row to a growing array. Finalizes st. 0 or -1. */
+static int charge_collect(sqlite3_stmt *st, struct charge **items, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+	*items = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*items = xrealloc(*items, cap * sizeof(**items));
+		}
+		charge_from_row(st, &(*items)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		log_error("store", "charge list failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
+		sqlite3_finalize(st);
+		free(*items);
+		*items = NULL;
+		*n = 0;
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int64_t charge_create(sqlite3 *db, int64_t operator_id, const struct charge_new *c, int64_t now, int *duplicate)
+{
+	if (duplicate)
+		*duplicate = 0;
+	if (c->quantity < 1 || c->unit_amount < 0 || c->unit_amount > INT64_MAX / c->quantity)
+		return -1;
+	/* The id is chosen in the statement so that the reference carries it in the same write. */
+	sqlite3_stmt *st = db_prepare(
+		db, "INSERT INTO charges(id, operator_id, mailbox_id, mail_item_id, action_request_id, kind, "
+		    "description, quantity, unit_amount, amount, currency, charge_date, storage_day, reference, "
+		    "billing_state, created_at) "
+		    "SELECT n, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, printf('pm-%d-%d', ?1, n), ?13, ?14 "
+		    "FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM charges) "
+		    "WHERE EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1)");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, c->mailbox_id);
+	if (c->mail_item_id)
+		sqlite3_bind_int64(st, 3, c->mail_item_id);
+	if (c->action_request_id)
+		sqlite3_bind_int64(st, 4, c->action_request_id);
+	db_bind_text(st, 5, c->kind);
+	db_bind_text(st, 6, c->description);
+	sqlite3_bind_int64(st, 7, c->quantity);
+	sqlite3_bind_int64(st, 8, c->unit_amount);
+	sqlite3_bind_int64(st, 9, c->quantity * c->unit_amount);
+	db_bind_text(st, 10, c->currency);
+	db_bind_text(st, 11, c->charge_date);
+	db_bind_text(st, 12, c->storage_day);
+	db_bind_text(st, 13, c->billing_state ? c->billing_state : "not_billed");
+	sqlite3_bind_int64(st, 14, now);
+	int rc = sqlite3_step(st);
+	int ext = sqlite3_extended_errcode(db);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		if (ext == SQLITE_CONSTRAINT_UNIQUE && duplicate)
+			*duplicate = 1;
+		else
+			log_error("store", "charge insert failed err=\"%s\"", sqlite3_errmsg(db));
+		return -1;
+	}
+	if (sqlite3_changes(db) != 1)
+		return -1;
+	return sqlite3_last_insert_rowid(db);
+}
+
+int charge_officernd_billing_on(sqlite3 *db, int64_t operator_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce((SELECT bill_renters FROM officernd_settings "
+					  "WHERE operator_id = ?1), 0), "
+					  "coalesce((SELECT bill_renters FROM stripe_settings WHERE operator_id = ?1), 0)");
+	sqlite3_bind_int64(st, 1, operator_id);
+	int on = 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		on = sqlite3_column_int64(st, 0) != 0 && sqlite3_column_int64(st, 1) == 0;
+	sqlite3_finalize(st);
+	return on;
+}
+
+const char *charge_initial_state(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t amount)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(r.officernd_member_id, '') FROM mailboxes m "
+					  "JOIN renters r ON r.id = m.renter_id "
+					  "WHERE m.id = ? AND m.operator_id = ?");
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	int found = 0, linked = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		found = 1;
+		linked = db_col_text(st, 0)[0] != '\0';
+	}
+	sqlite3_finalize(st);
+	if (!found)
+		return NULL;
+	if (amount > 0 && linked && charge_officernd_billing_on(db, operator_id))
+		return "queued";
+	return "not_billed";
+}
+
+int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " CHARGE_COLUMNS
+					  "WHERE c.operator_id = ?1 AND (?2 = '' OR c.billing_state = ?2) "
+					  "AND (?3 = 0 OR c.mailbox_id = ?3) AND (?4 = 0 OR c.mail_item_id = ?4) "
+					  "AND (?5 = 0 OR m.renter_id = ?5) "
+					  "ORDER BY c.charge_date DESC, c.id DESC LIMIT 1000");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, f && f->state ? f->state : "");
+	sqlite3_bind_int64(st, 3, f ? f->mailbox_id : 0);
+	sqlite3_bind_int64(st, 4, f ? f->mail_item_id : 0);
+	sqlite3_bind_int64(st, 5, f ? f->renter_id : 0);
+	return charge_collect(st, items, n);
+}
+
+int charge_get(sqlite3 *db, int64_t operator_id, int64_t id, struct charge *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " CHARGE_COLUMNS "WHERE c.id = ? AND c.operator_id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		charge_from_row(st, out);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int64_t charge_count_in_period(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
+			       const char *first, const char *next_first)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM charges WHERE operator_id = ? AND mailbox_id = ? "
+					  "AND kind = ? AND charge_date >= ? AND charge_date < ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mailbox_id);
+	db_bind_text(st, 3, kind);
+	db_bind_text(st, 4, first);
+	db_bind_text(st, 5, next_first);
+	int64_t count = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return count;
+}
+
+/* Runs an UPDATE expected to change exactly one row. 0, or -1 when it changed none. */
+static int update_one(sqlite3 *db, sqlite3_stmt *st)
+{
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : -1;
+}
+
+int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'queued', attempts = 0, "
+					  "next_attempt_at = 0, last_error = '', claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND operator_id = ? AND billing_state = 'failed'");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	return update_one(db, st);
+}
+
+/* The WHERE clause shared by the count of earlier charges and their queueing. ?1 = operator. */
+#define EARLIER_WHERE                                                                              \
+	"c.operator_id = ?1 AND c.billing_state = 'not_billed' AND c.amount > 0 "                  \
+	"AND c.id <= (SELECT coalesce(max(billing_on_after_charge_id), 0) FROM officernd_settings "  \
+	"             WHERE operator_id = ?1) "                                                    \
+	"AND EXISTS (SELECT 1 FROM mailboxes m JOIN renters r ON r.id = m.renter_id "              \
+	"            WHERE m.id = c.mailbox_id AND m.operator_id = ?1 "                            \
+	"            AND coalesce(r.officernd_member_id, '') <> '')"
+
+int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, int64_t *total)
+{
+	*count = *total = 0;
+	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*), coalesce(sum(c.amount), 0) FROM charges c WHERE "
+					  EARLIER_WHERE);
+	sqlite3_bind_int64(st, 1, operator_id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = sqlite3_column_int64(st, 0);
+		*total = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued)
+{
+	*queued = 0;
+	if (db_begin(db) < 0)
+		return -1;
+	if (!charge_officernd_billing_on(db, operator_id)) {
+		db_rollback(db);
+		return -1;
+	}
+	sqlite3_stmt *st = db_prepare(db, "UPDATE charges AS c SET billing_state = 'queued', attempts = 0, "
+					  "next_attempt_at = 0, last_error = '' WHERE " EARLIER_WHERE);
+	sqlite3_bind_int64(st, 1, operator_id);
+	if (db_step_done(st) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	*queued = sqlite3_changes(db);
+	return db_commit(db);
+}
+
+int charge_claim_due(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,
+		     struct charge **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	if (limit == 0)
+		return 0;
+	if (db_begin(db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_prepare(db, "SELECT " CHARGE_COLUMNS
+					  "WHERE (c.billing_state = 'queued' AND c.next_attempt_at <= ?1) "
+					  "OR (c.billing_state = 'sending' AND c.claimed_until <= ?1) "
+					  "ORDER BY c.next_attempt_at, c.id LIMIT ?2");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	if (charge_collect(st, items, n) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	for (size_t i = 0; i < *n; i++) {
+		struct charge *c = &(*items)[i];
+		sqlite3_stmt *up = db_prepare(db, "UPDATE charges SET billing_state = 'sending', claimed_by = ?, "
+						  "claimed_until = ?, attempts = attempts + 1 WHERE id = ?");
+		db_bind_text(up, 1, worker_id);
+		sqlite3_bind_int64(up, 2, now + lease_s);
+		sqlite3_bind_int64(up, 3, c->id);
+		if (db_step_done(up) < 0) {
+			db_rollback(db);
+			free(*items);
+			*items = NULL;
+			*n = 0;
+			return -1;
+		}
+		memcpy(c->prior_state, c->billing_state, sizeof(c->prior_state));
+		str_copy(c->billing_state, sizeof(c->billing_state), "sending");
+		c->attempts++;
+	}
+	if (db_commit(db) < 0) {
+		free(*items);
+		*items = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int charge_mark_sent(sqlite3 *db, int64_t id, const char *fee_id, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'sent', officernd_fee_id = ?, "
+					  "sent_at = ?, last_error = '', claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND billing_state = 'sending'");
+	db_bind_text(st, 1, fee_id);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, id);
+	return update_one(db, st);
+}
+
+int charge_mark_retry(sqlite3 *db, int64_t id, int64_t next_at, const char *error)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'queued', next_attempt_at = ?, "
+					  "last_error = ?, claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND billing_state = 'sending'");
+	sqlite3_bind_int64(st, 1, next_at);
+	db_bind_text(st, 2, error ? error : "");
+	sqlite3_bind_int64(st, 3, id);
+	return update_one(db, st);
+}
+
+int charge_mark_failed(sqlite3 *db, int64_t id, const char *error)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'failed', last_error = ?, "
+					  "claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND billing_state = 'sending'");
+	db_bind_text(st, 1, error ? error : "");
+	sqlite3_bind_int64(st, 2, id);
+	return update_one(db, st);
+}
