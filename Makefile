@@ -44,7 +44,10 @@ UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
-PROGRAMS := cgi-bin/pilotomail.fcgi cgi-bin/webhook.fcgi bin/pilotomail-worker bin/pilotomail-admin
+# Programs go under OUT (the checkout by default; the sanitizer build puts its own in build-asan/).
+OUT      ?=
+PROGRAMS := $(OUT)cgi-bin/pilotomail.fcgi $(OUT)cgi-bin/webhook.fcgi $(OUT)bin/pilotomail-worker \
+            $(OUT)bin/pilotomail-admin
 
 .PHONY: all deps deps-check run demo check unit e2e e2e-apache asan valgrind bench fuzz install clean
 all: deps-check $(PROGRAMS)
@@ -70,11 +73,11 @@ $(BUILD)/libpilotomail.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-cgi-bin/%.fcgi: $(BUILD)/main/%.o $(BUILD)/libpilotomail.a
-	@mkdir -p cgi-bin
+$(OUT)cgi-bin/%.fcgi: $(BUILD)/main/%.o $(BUILD)/libpilotomail.a
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
-bin/pilotomail-%: $(BUILD)/main/%.o $(BUILD)/libpilotomail.a
-	@mkdir -p bin
+$(OUT)bin/pilotomail-%: $(BUILD)/main/%.o $(BUILD)/libpilotomail.a
+	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(LDHARDEN) -o $@ $^ $(LIBS)
 
 # Unit tests: one Check program per tests/unit/check_*.c.
@@ -98,10 +101,14 @@ check: all $(UNIT_BIN)
 e2e-apache: all
 	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
-# Unit tests and the end-to-end suite on an AddressSanitizer + UBSan build.
+# Unit tests and the end-to-end suite on an AddressSanitizer + UBSan build (programs in
+# build-asan/cgi-bin and build-asan/bin; a sanitizer report fails the run).
+ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 asan: deps-check
-	$(MAKE) BUILD=build-asan SAN=1 $(PROGRAMS) $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
-	ASAN_OPTIONS=detect_leaks=1 sh mk/run-unit.sh $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	$(MAKE) BUILD=build-asan OUT=build-asan/ SAN=1 \
+	    $(addprefix build-asan/,$(PROGRAMS)) $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	$(ASAN_ENV) sh mk/run-unit.sh $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	$(ASAN_ENV) PILOTOMAIL_E2E_BIN_ROOT=$(CURDIR)/build-asan $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
 valgrind: all $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
@@ -122,15 +129,16 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin \
 	    $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system
-	$(MAKE) -B PILOTOMAIL_DATADIR=$(DATADIR) BUILD=build-install $(PROGRAMS)
-	install -m 755 bin/pilotomail-worker bin/pilotomail-admin $(DESTDIR)$(PREFIX)/bin/
-	install -m 755 cgi-bin/pilotomail.fcgi cgi-bin/webhook.fcgi $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin/
+	$(MAKE) PILOTOMAIL_DATADIR=$(DATADIR) BUILD=build-install OUT=build-install/ \
+	    $(addprefix build-install/,$(PROGRAMS))
+	install -m 755 build-install/bin/pilotomail-worker build-install/bin/pilotomail-admin $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 build-install/cgi-bin/pilotomail.fcgi build-install/cgi-bin/webhook.fcgi \
+	    $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin/
 	install -m 644 templates/*.cs $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 static/* $(DESTDIR)$(DATADIR)/static/
 	install -m 644 conf/*.example conf/*.in conf/*.service $(DESTDIR)$(DATADIR)/conf/
 	for u in pilotomail-worker.service pilotomail-fcgi@.service; do \
 	    sed 's|@PREFIX@|$(PREFIX)|g' conf/$$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; done
-	$(MAKE) -B BUILD=$(BUILD) $(PROGRAMS)
 
 clean:
 	rm -rf build build-asan build-install build-fuzz cgi-bin bin

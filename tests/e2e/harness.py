@@ -18,6 +18,8 @@ import http.client
 import urllib.parse
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# Where the built programs are: the checkout, or the sanitizer build (make asan).
+BIN_ROOT = os.environ.get("PILOTOMAIL_E2E_BIN_ROOT", ROOT)
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -171,7 +173,7 @@ class App:
         with open(os.path.join(ROOT, "conf", "lighttpd-dev.conf.in")) as f:
             conf = f.read()
         for k, v in {"@PORT@": str(self.port), "@DATADIR@": ROOT, "@RUNDIR@": self.run_dir,
-                     "@BINDIR@": os.path.join(ROOT, "cgi-bin")}.items():
+                     "@BINDIR@": os.path.join(BIN_ROOT, "cgi-bin")}.items():
             conf = conf.replace(k, v)
         path = os.path.join(self.run_dir, "lighttpd.conf")
         with open(path, "w") as f:
@@ -208,12 +210,12 @@ class App:
 
     # -- programs ----------------------------------------------------------------------------
     def admin(self, *args, input=None):
-        return subprocess.run([os.path.join(ROOT, "bin", "pilotomail-admin")] + list(args),
+        return subprocess.run([os.path.join(BIN_ROOT, "bin", "pilotomail-admin")] + list(args),
                               env=self.env, input=input, capture_output=True, text=True, timeout=60)
 
     def worker_once(self, timeout=120):
         """Runs the worker until every queue is idle (what is due now), then returns."""
-        r = subprocess.run([os.path.join(ROOT, "bin", "pilotomail-worker"), "--once"], env=self.env,
+        r = subprocess.run([os.path.join(BIN_ROOT, "bin", "pilotomail-worker"), "--once"], env=self.env,
                            capture_output=True, text=True, timeout=timeout)
         assert r.returncode == 0, r.stderr
         return r
@@ -222,7 +224,7 @@ class App:
         env = dict(self.env)
         env.update(extra_env or {})
         log = open(os.path.join(self.dir, "worker.log"), "ab")
-        self.worker = subprocess.Popen([os.path.join(ROOT, "bin", "pilotomail-worker")], env=env,
+        self.worker = subprocess.Popen([os.path.join(BIN_ROOT, "bin", "pilotomail-worker")], env=env,
                                        stdout=log, stderr=log)
         return self.worker
 

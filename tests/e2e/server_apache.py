@@ -5,7 +5,7 @@ import pwd
 import subprocess
 import time
 
-from harness import ROOT
+from harness import BIN_ROOT, ROOT
 
 
 def _wait_for(path, timeout=10):
@@ -31,7 +31,7 @@ def start_apache(app):
     for name, sock in (("pilotomail.fcgi", "app.sock"), ("webhook.fcgi", "webhook.sock")):
         path = os.path.join(app.run_dir, sock)
         procs.append(subprocess.Popen(
-            ["spawn-fcgi", "-n", "-s", path, "-M", "0666", "--", os.path.join(ROOT, "cgi-bin", name)],
+            ["spawn-fcgi", "-n", "-s", path, "-M", "0666", "--", os.path.join(BIN_ROOT, "cgi-bin", name)],
             env=app.env, stdout=log, stderr=log, start_new_session=True))
         _wait_for(path)
     with open(os.path.join(ROOT, "conf", "apache-dev.conf.in")) as f:

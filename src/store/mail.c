@@ -1,0 +1,347 @@
+/* mail.c: see mail.h. */
+#include "store/mail.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ITEM_COLUMNS                                                                               \
+	"i.id, coalesce(i.mailbox_id, 0), i.reference, i.kind, i.sender, i.received_on, i.status, " \
+	"coalesce(i.left_on, ''), coalesce(i.storage_charged_through, ''), i.created_at, "         \
+	"coalesce(m.pmb, ''), coalesce(m.status, ''), coalesce(r.id, 0), coalesce(r.name, ''), "   \
+	"coalesce(r.email, ''), coalesce(m.offering_id, 0), "                                      \
+	"(SELECT COUNT(*) FROM action_requests a WHERE a.mail_item_id = i.id "                     \
+	" AND a.state = 'requested') "                                                             \
+	"FROM mail_items i LEFT JOIN mailboxes m ON m.id = i.mailbox_id "                          \
+	"LEFT JOIN renters r ON r.id = m.renter_id "
+
+int mail_status_left_storage(const char *status)
+{
+	return str_eq(status, "forwarded") || str_eq(status, "shredded") || str_eq(status, "recycled") ||
+	       str_eq(status, "picked_up");
+}
+
+static void item_from_row(sqlite3_stmt *st, struct mail_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	it->id = sqlite3_column_int64(st, 0);
+	it->mailbox_id = sqlite3_column_int64(st, 1);
+	str_copy(it->reference, sizeof(it->reference), db_col_text(st, 2));
+	str_copy(it->kind, sizeof(it->kind), db_col_text(st, 3));
+	str_copy(it->sender, sizeof(it->sender), db_col_text(st, 4));
+	str_copy(it->received_on, sizeof(it->received_on), db_col_text(st, 5));
+	str_copy(it->status, sizeof(it->status), db_col_text(st, 6));
+	str_copy(it->left_on, sizeof(it->left_on), db_col_text(st, 7));
+	str_copy(it->storage_charged_through, sizeof(it->storage_charged_through), db_col_text(st, 8));
+	it->created_at = sqlite3_column_int64(st, 9);
+	str_copy(it->pmb, sizeof(it->pmb), db_col_text(st, 10));
+	str_copy(it->mailbox_status, sizeof(it->mailbox_status), db_col_text(st, 11));
+	it->renter_id = sqlite3_column_int64(st, 12);
+	str_copy(it->renter_name, sizeof(it->renter_name), db_col_text(st, 13));
+	str_copy(it->renter_email, sizeof(it->renter_email), db_col_text(st, 14));
+	it->offering_id = sqlite3_column_int64(st, 15);
+	it->open_requests = sqlite3_column_int64(st, 16);
+}
+
+/* Steps st to the end into a growing array of items. Finalizes st. 0 or -1. */
+static int item_collect(sqlite3_stmt *st, struct mail_item **items, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+	*items = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			*items = xrealloc(*items, cap * sizeof(**items));
+		}
+		item_from_row(st, &(*items)[(*n)++]);
+	}
+	if (rc != SQLITE_DONE) {
+		log_error("store", "mail list failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
+		sqlite3_finalize(st);
+		free(*items);
+		*items = NULL;
+		*n = 0;
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int64_t mail_item_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
+			 const char *sender, const char *received_on, int64_t now, char *ref_out)
+{
+	/* The next number is read and used in one statement, so two clerks never share one. */
+	sqlite3_stmt *st = db_prepare(
+		db, "INSERT INTO mail_items(operator_id, mailbox_id, reference, kind, sender, received_on, created_at) "
+		    "SELECT ?1, ?2, printf('M-%06d', n), ?3, ?4, ?5, ?6 FROM "
+		    "(SELECT coalesce(max(CAST(substr(reference, 3) AS INTEGER)), 0) + 1 AS n "
+		    " FROM mail_items WHERE operator_id = ?1) "
+		    "WHERE ?2 IS NULL OR EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) "
+		    "RETURNING id, reference");
+	sqlite3_bind_int64(st, 1, operator_id);
+	if (mailbox_id)
+		sqlite3_bind_int64(st, 2, mailbox_id);
+	db_bind_text(st, 3, kind);
+	db_bind_text(st, 4, sender ? sender : "");
+	db_bind_text(st, 5, received_on);
+	sqlite3_bind_int64(st, 6, now);
+	int64_t id = -1;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		if (ref_out)
+			str_copy(ref_out, 16, db_col_text(st, 1));
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		log_error("store", "mail item insert failed err=\"%s\"", sqlite3_errmsg(db));
+		id = -1;
+	}
+	sqlite3_finalize(st);
+	return id;
+}
+
+int mail_item_get(sqlite3 *db, int64_t operator_id, int64_t id, struct mail_item *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " ITEM_COLUMNS "WHERE i.id = ? AND i.operator_id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		item_from_row(st, out);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* q as a LIKE pattern matching it anywhere, with %, _ and \ taken literally (free()). */
+static char *like_pattern(const char *q)
+{
+	struct strbuf sb = { 0 };
+	strbuf_adds(&sb, "%");
+	for (const char *p = q; *p; p++) {
+		if (*p == '%' || *p == '_' || *p == '\\')
+			strbuf_adds(&sb, "\\");
+		strbuf_add(&sb, p, 1);
+	}
+	strbuf_adds(&sb, "%");
+	return strbuf_detach(&sb, NULL);
+}
+
+int mail_item_list(sqlite3 *db, int64_t operator_id, enum mail_tab tab, const char *q, size_t limit,
+		   struct mail_item **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(
+		db, "SELECT " ITEM_COLUMNS "WHERE i.operator_id = ?1 "
+		    "AND (?2 = 2 OR (?2 = 0 AND i.mailbox_id IS NULL) OR (?2 = 1 AND i.mailbox_id IS NOT NULL)) "
+		    "AND (?3 IS NULL OR m.pmb LIKE ?3 ESCAPE '\\' OR r.name LIKE ?3 ESCAPE '\\' "
+		    "     OR r.email LIKE ?3 ESCAPE '\\' OR i.reference LIKE ?3 ESCAPE '\\' "
+		    "     OR i.sender LIKE ?3 ESCAPE '\\') "
+		    "ORDER BY i.received_on DESC, i.id DESC LIMIT ?4");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int(st, 2, tab == MAIL_TAB_UNASSIGNED ? 0 : tab == MAIL_TAB_ASSIGNED ? 1 : 2);
+	char *pattern = q && *q ? like_pattern(q) : NULL;
+	db_bind_text(st, 3, pattern);
+	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : 500);
+	free(pattern);
+	return item_collect(st, items, n);
+}
+
+int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
+			      size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " ITEM_COLUMNS "WHERE i.operator_id = ? AND m.renter_id = ? "
+					  "ORDER BY i.received_on DESC, i.id DESC LIMIT 500");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, renter_id);
+	return item_collect(st, items, n);
+}
+
+int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM mail_items WHERE operator_id = ? AND mailbox_id IS NULL");
+	sqlite3_bind_int64(st, 1, operator_id);
+	int64_t count = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return count;
+}
+
+/* Runs an UPDATE expected to change exactly one row. 0, or -1 when it changed none. */
+static int update_one(sqlite3 *db, sqlite3_stmt *st)
+{
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : -1;
+}
+
+int mail_item_assign(sqlite3 *db, int64_t operator_id, int64_t id, int64_t mailbox_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mail_items SET mailbox_id = ?1 WHERE id = ?2 AND operator_id = ?3 "
+					  "AND EXISTS (SELECT 1 FROM mailboxes WHERE id = ?1 AND operator_id = ?3)");
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return update_one(db, st);
+}
+
+int mail_item_set_status(sqlite3 *db, int64_t operator_id, int64_t id, const char *status, const char *left_on)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mail_items SET status = ?, left_on = coalesce(?, left_on) "
+					  "WHERE id = ? AND operator_id = ?");
+	db_bind_text(st, 1, status);
+	db_bind_text(st, 2, left_on);
+	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	return update_one(db, st);
+}
+
+int mail_item_set_storage_charged_through(sqlite3 *db, int64_t operator_id, int64_t id, const char *day)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mail_items SET storage_charged_through = ? "
+					  "WHERE id = ? AND operator_id = ?");
+	db_bind_text(st, 1, day);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return update_one(db, st);
+}
+
+#define REQUEST_COLUMNS                                                                            \
+	"a.id, a.mail_item_id, a.action, a.state, a.requested_by, a.carrier, a.tracking, a.postage, " \
+	"a.note, a.created_at, coalesce(a.completed_at, 0) FROM action_requests a "
+
+static void request_from_row(sqlite3_stmt *st, struct action_request *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->mail_item_id = sqlite3_column_int64(st, 1);
+	str_copy(a->action, sizeof(a->action), db_col_text(st, 2));
+	str_copy(a->state, sizeof(a->state), db_col_text(st, 3));
+	str_copy(a->requested_by, sizeof(a->requested_by), db_col_text(st, 4));
+	str_copy(a->carrier, sizeof(a->carrier), db_col_text(st, 5));
+	str_copy(a->tracking, sizeof(a->tracking), db_col_text(st, 6));
+	a->postage = sqlite3_column_int64(st, 7);
+	str_copy(a->note, sizeof(a->note), db_col_text(st, 8));
+	a->created_at = sqlite3_column_int64(st, 9);
+	a->completed_at = sqlite3_column_int64(st, 10);
+}
+
+int64_t action_request_create(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
+			      const char *requested_by, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO action_requests(operator_id, mail_item_id, action, "
+					  "requested_by, created_at) SELECT ?1, ?2, ?3, ?4, ?5 "
+					  "WHERE EXISTS (SELECT 1 FROM mail_items WHERE id = ?2 AND operator_id = ?1)");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mail_item_id);
+	db_bind_text(st, 3, action);
+	db_bind_text(st, 4, requested_by);
+	sqlite3_bind_int64(st, 5, now);
+	if (db_step_done(st) < 0 || sqlite3_changes(db) != 1)
+		return -1;
+	return sqlite3_last_insert_rowid(db);
+}
+
+int action_request_get(sqlite3 *db, int64_t operator_id, int64_t id, struct action_request *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " REQUEST_COLUMNS "WHERE a.id = ? AND a.operator_id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		request_from_row(st, out);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int action_request_list(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, struct action_request **items,
+			size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT " REQUEST_COLUMNS "WHERE a.mail_item_id = ? AND a.operator_id = ? "
+					  "ORDER BY a.id");
+	sqlite3_bind_int64(st, 1, mail_item_id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	size_t cap = 0;
+	int rc;
+	*items = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*items = xrealloc(*items, cap * sizeof(**items));
+		}
+		request_from_row(st, &(*items)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*items);
+		*items = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int64_t action_request_find(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
+			    const char *state)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM action_requests WHERE operator_id = ?1 AND mail_item_id = ?2 "
+					  "AND action = ?3 AND (?4 IS NULL AND state IN ('requested', 'completed') "
+					  "OR state = ?4) ORDER BY id LIMIT 1");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mail_item_id);
+	db_bind_text(st, 3, action);
+	db_bind_text(st, 4, state);
+	int64_t id = 0;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		id = -1;
+	sqlite3_finalize(st);
+	return id;
+}
+
+int action_request_complete(sqlite3 *db, int64_t operator_id, int64_t id, const char *carrier,
+			    const char *tracking, int64_t postage, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'completed', carrier = ?, tracking = ?, "
+					  "postage = ?, completed_at = ? "
+					  "WHERE id = ? AND operator_id = ? AND state = 'requested'");
+	db_bind_text(st, 1, carrier ? carrier : "");
+	db_bind_text(st, 2, tracking ? tracking : "");
+	sqlite3_bind_int64(st, 3, postage);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, id);
+	sqlite3_bind_int64(st, 6, operator_id);
+	return update_one(db, st);
+}
+
+int action_request_cancel(sqlite3 *db, int64_t operator_id, int64_t id, const char *note)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'cancelled', note = ? "
+					  "WHERE id = ? AND operator_id = ? AND state = 'requested'");
+	db_bind_text(st, 1, note ? note : "");
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return update_one(db, st);
+}
+
+int action_request_cancel_open(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *note)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'cancelled', note = ? "
+					  "WHERE mail_item_id = ? AND operator_id = ? AND state = 'requested'");
+	db_bind_text(st, 1, note ? note : "");
+	sqlite3_bind_int64(st, 2, mail_item_id);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return db_step_done(st);
+}
