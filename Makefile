@@ -90,13 +90,13 @@ unit: deps-check $(UNIT_BIN)
 	@sh mk/run-unit.sh $(UNIT_BIN)
 
 e2e: all
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
 
 # Every test: unit tests, then the end-to-end suite through lighttpd, then behind Apache.
 check: all $(UNIT_BIN)
 	@sh mk/run-unit.sh $(UNIT_BIN)
 	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e -k "apache_smoke or auth or isolation"
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
 
 e2e-apache: all
 	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e

@@ -2,6 +2,8 @@
 #include "mail/invitation_email.h"
 #include "util/util.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -59,9 +61,9 @@ static char *build_text(const struct invitation_email *e, const char *expiry)
 	strbuf_addf(&sb, "%s has set up a mailbox for you", operator_label(e));
 	if (e->space_name && *e->space_name)
 		strbuf_addf(&sb, " at %s", e->space_name);
-	strbuf_addf(&sb, ".\n\nYour mailbox number (PMB): %s\n\n", e->pmb ? e->pmb : "");
+	strbuf_addf(&sb, ".\n\nYour mailbox number (PMB): %s\n\n", e->pmb);
 	strbuf_adds(&sb, "Choose a password to see your mail and tell us what to do with it:\n\n");
-	strbuf_addf(&sb, "%s\n\n", e->link ? e->link : "");
+	strbuf_addf(&sb, "%s\n\n", e->link);
 	strbuf_addf(&sb, "This link works once and until %s.\n\n", expiry);
 	strbuf_addf(&sb, "If you did not expect this email, you can ignore it.\n\n-- \n%s, via pilotomail\n",
 		    operator_label(e));
@@ -102,11 +104,17 @@ static char *build_html(const struct invitation_email *e, const char *expiry)
 
 void invitation_email_build(const struct invitation_email *e, char **subject, char **text, char **html)
 {
+	/* Names come from operators and OfficeRnD: keep each on one line wherever it appears. */
+	char *op = one_line(e->operator_name), *space = one_line(e->space_name);
+	char *pmb = one_line(e->pmb), *name = one_line(e->renter_name);
+	struct invitation_email clean = { op, space, pmb, name, e->link ? e->link : "", e->expires_at };
 	char expiry[64];
 	format_expiry(e->expires_at, expiry, sizeof(expiry));
-	char *raw = xasprintf("Your mailbox at %s: PMB %s", operator_label(e), e->pmb ? e->pmb : "");
-	*subject = one_line(raw);
-	free(raw);
-	*text = build_text(e, expiry);
-	*html = build_html(e, expiry);
+	*subject = xasprintf("Your mailbox at %s: PMB %s", operator_label(&clean), pmb);
+	*text = build_text(&clean, expiry);
+	*html = build_html(&clean, expiry);
+	free(op);
+	free(space);
+	free(pmb);
+	free(name);
 }

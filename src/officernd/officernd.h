@@ -9,6 +9,7 @@
  *
  * Not thread-safe: the process shares one libcurl handle (FastCGI programs and the worker are
  * single-threaded). Every call returns 0, or -1 with *err filled (err may not be NULL).
+ * A client opened on a store writes the token cache to it: hold no transaction across calls.
  *
  * Ownership: arrays returned through `T **items, size_t *n` are freed with
  * orn_<type>s_free(items, n); single structs are emptied with orn_<type>_clear(). Strings in
@@ -126,7 +127,7 @@ struct orn_fee {
 	int quantity;              /* 1 when absent */
 };
 
-/* Lists, following $cursorNext with $limit=50 to the end. */
+/* Lists, following $cursorNext with $limit=50 to the end. On failure *items is NULL, *n 0. */
 int orn_list_locations(struct orn_client *c, struct orn_location **items, size_t *n, struct orn_error *err);
 int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, struct orn_error *err);
 /* Fees of a member, or of a company, or (both NULL) all fees. */

@@ -9,6 +9,8 @@
 
 #include <ctype.h>
 #include <stdlib.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* ---- renters ---------------------------------------------------------------------------- */

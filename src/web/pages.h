@@ -27,4 +27,35 @@ void page_offerings_edit(struct web_ctx *ctx);
 void page_offerings_update(struct web_ctx *ctx);
 void page_offerings_delete(struct web_ctx *ctx);
 
+/* page_mail.c */
+void page_mail_list(struct web_ctx *ctx);
+void page_mail_new(struct web_ctx *ctx);
+void page_mail_create(struct web_ctx *ctx);
+void page_mail_item(struct web_ctx *ctx);
+void page_mail_assign(struct web_ctx *ctx);
+void page_mail_action_record(struct web_ctx *ctx);
+void page_mail_action_complete(struct web_ctx *ctx);
+void page_mail_action_cancel(struct web_ctx *ctx);
+
+/* page_charges.c */
+void page_charges_list(struct web_ctx *ctx);
+void page_charges_bill_earlier(struct web_ctx *ctx);
+void page_charges_retry(struct web_ctx *ctx);
+/* Puts charges into the HDF as prefix.N.{id, reference, pmb, renter, kind, description, amount,
+ * currency, date, state, state_label, state_class, fee_id, error, mail_id, free} (for mail pages). */
+struct charge;
+void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct charge *items, size_t n);
+
+/* page_renter_mail.c */
+void page_renter_mail(struct web_ctx *ctx);
+void page_renter_mail_request(struct web_ctx *ctx);
+
+/* page_integrations.c */
+void page_integrations(struct web_ctx *ctx);
+void page_integrations_stripe(struct web_ctx *ctx);
+void page_officernd_form(struct web_ctx *ctx);
+void page_officernd_save(struct web_ctx *ctx);
+void page_officernd_test(struct web_ctx *ctx);
+void page_officernd_webhook_token(struct web_ctx *ctx);
+
 #endif

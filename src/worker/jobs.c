@@ -1,8 +1,11 @@
 /* jobs.c: the worker's job list. Each job lives in its own file in worker/. */
+#include "worker/jobs.h"
 #include "worker/worker.h"
 
 #include <stddef.h>
 
 const struct worker_job worker_jobs[] = {
+	{ "events", job_events_run },
+	{ "outbox", job_outbox_run },
 	{ NULL, NULL },
 };

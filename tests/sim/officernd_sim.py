@@ -797,6 +797,9 @@ class SimServer(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without this, each answer waits ~40 ms for
+    # the client's delayed ACK (Nagle).
+    disable_nagle_algorithm = True
     server_version = "officernd-sim/1"
     timeout = 120            # idle keep-alive connections are closed after this
 

@@ -317,6 +317,24 @@ START_TEST(token_replaced_before_expiry)
 	ck_assert_int_eq(sim_stat("token"), 2);
 	unsetenv("PILOTOMAIL_FAKE_NOW");
 	orn_client_free(c);
+
+	/* The lifetime comes from expires_in: a 120 s token is replaced after 61 s. */
+	sim_do("POST", "/_sim/config", "{\"token_ttl\":120}");
+	c = demo_client();
+	ck_assert_int_eq(orn_get_company(c, COMPANY1, &co, &err), 0);
+	orn_company_clear(&co);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL) + 50);
+	setenv("PILOTOMAIL_FAKE_NOW", now, 1);
+	ck_assert_int_eq(orn_get_company(c, COMPANY1, &co, &err), 0);
+	orn_company_clear(&co);
+	ck_assert_int_eq(sim_stat("token"), 3);
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL) + 61);
+	setenv("PILOTOMAIL_FAKE_NOW", now, 1);
+	ck_assert_int_eq(orn_get_company(c, COMPANY1, &co, &err), 0);
+	orn_company_clear(&co);
+	ck_assert_int_eq(sim_stat("token"), 4);
+	unsetenv("PILOTOMAIL_FAKE_NOW");
+	orn_client_free(c);
 }
 END_TEST
 

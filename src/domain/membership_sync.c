@@ -1,0 +1,390 @@
+/* membership_sync.c: see membership_sync.h. */
+#include "domain/membership_sync.h"
+#include "domain/provision.h"
+#include "store/mailboxes.h"
+#include "store/memberships.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/util.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DAY_MS ((int64_t)86400 * 1000)
+
+enum want { WANT_NONE, WANT_HOLD, WANT_ACTIVE };
+
+/* What the membership asks for, from its event and the operator's links. */
+struct desired {
+	enum want want;
+	int64_t offering_id;
+	int64_t space_id;     /* 0: no space (location not linked) */
+	char reason[256];     /* why WANT_NONE or WANT_HOLD */
+	char attention[256];  /* needs_attention of the mailbox, "" when all is well */
+};
+
+static void outcome_set(struct sync_outcome *out, enum sync_result r, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+static void outcome_set(struct sync_outcome *out, enum sync_result r, const char *fmt, ...)
+{
+	va_list ap;
+	out->result = r;
+	va_start(ap, fmt);
+	vsnprintf(out->message, sizeof(out->message), fmt, ap);
+	va_end(ap);
+}
+
+int membership_sync_ended(const struct event_membership *m, int64_t now_ms)
+{
+	int64_t end_ms;
+	if (strcmp(m->calculated_status ? m->calculated_status : "", "expired") == 0)
+		return 1;
+	if (!m->end_date || time_parse_iso_ms(m->end_date, &end_ms) < 0)
+		return 0;
+	if (strlen(m->end_date) == 10) /* "YYYY-MM-DD": the membership runs through that day */
+		end_ms += DAY_MS;
+	return end_ms <= now_ms;
+}
+
+static int not_approved(const struct event_membership *m)
+{
+	return str_eq(m->status, "not_approved") || str_eq(m->calculated_status, "not_approved");
+}
+
+/* Fills d from the membership and the links; 0 or -1 (store error). */
+static int desire(sqlite3 *db, int64_t operator_id, const struct event_membership *m, int64_t now_ms,
+		  struct desired *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->offering_id = membership_plan_offering(db, operator_id, m->plan);
+	d->space_id = membership_location_space(db, operator_id, m->location);
+	if (d->offering_id < 0 || d->space_id < 0)
+		return -1;
+	if (!m->location)
+		snprintf(d->attention, sizeof(d->attention),
+			 "the OfficeRnD membership has no location: choose a space for this mailbox");
+	else if (!d->space_id)
+		snprintf(d->attention, sizeof(d->attention),
+			 "OfficeRnD location %.64s is not linked to a space", m->location);
+	d->want = WANT_ACTIVE;
+	if (!d->offering_id) {
+		d->want = WANT_NONE;
+		snprintf(d->reason, sizeof(d->reason), "plan %.64s is not linked to a mailbox offering",
+			 m->plan);
+	} else if (membership_sync_ended(m, now_ms)) {
+		d->want = WANT_NONE;
+		if (m->end_date)
+			snprintf(d->reason, sizeof(d->reason), "the membership ended (end date %.10s)",
+				 m->end_date);
+		else
+			snprintf(d->reason, sizeof(d->reason), "the membership has expired");
+	} else if (not_approved(m)) {
+		d->want = WANT_HOLD;
+		snprintf(d->reason, sizeof(d->reason), "the membership is not approved");
+	}
+	return 0;
+}
+
+/* Why OfficeRnD could not give us what and id, in the operator's words. */
+static void fetch_failed(struct sync_outcome *out, const char *what, const char *id,
+			 const struct orn_error *err)
+{
+	out->error = *err;
+	if (orn_error_retryable(err)) {
+		outcome_set(out, SYNC_RETRY, "OfficeRnD did not give the %s %.64s (%s): %s", what, id,
+			    orn_status_name(err->status), err->message);
+		return;
+	}
+	switch (err->status) {
+	case ORN_ERR_NOT_FOUND:
+		outcome_set(out, SYNC_FAILED, "the %s %.64s was not found in OfficeRnD: check it there, "
+			    "then retry", what, id);
+		break;
+	case ORN_ERR_NOT_CONFIGURED:
+		outcome_set(out, SYNC_FAILED, "OfficeRnD is not connected: enter the organization, Client "
+			    "ID and Client Secret under Settings \xe2\x86\x92 Integrations, then retry");
+		break;
+	default:
+		outcome_set(out, SYNC_FAILED, "OfficeRnD refused to give the %s %.64s (%s): %s", what,
+			    id, orn_status_name(err->status), err->message);
+		break;
+	}
+}
+
+/* The member, and the company when the membership is a company's (an unknown company only
+ * loses its name: the member and the membership are what matter). */
+static int fetch_people(const struct event_membership *m, const struct sync_fetch *fetch,
+			struct sync_prepared *prep, struct sync_outcome *out)
+{
+	struct orn_error err;
+	memset(&err, 0, sizeof(err));
+	if (fetch->get_member(fetch->ctx, m->member, &prep->member, &err) < 0) {
+		fetch_failed(out, "member", m->member, &err);
+		return -1;
+	}
+	prep->have_member = 1;
+	if (!m->company)
+		return 0;
+	memset(&err, 0, sizeof(err));
+	if (fetch->get_company(fetch->ctx, m->company, &prep->company, &err) == 0) {
+		prep->have_company = 1;
+		return 0;
+	}
+	if (err.status == ORN_ERR_NOT_FOUND) {
+		log_warn("sync", "company not found company=%.64s", m->company);
+		return 0;
+	}
+	fetch_failed(out, "company", m->company, &err);
+	return -1;
+}
+
+int membership_sync_prepare(sqlite3 *db, int64_t operator_id, const struct event *ev,
+			    const struct sync_fetch *fetch, int64_t now_ms, struct sync_prepared *prep,
+			    struct sync_outcome *out)
+{
+	const struct event_membership *m = &ev->membership;
+	struct membership_row row;
+	struct desired d;
+	memset(out, 0, sizeof(*out));
+	if (ev->kind == EVENT_REMOVED)
+		return 0;
+	int seen = membership_row_get(db, operator_id, m->id, &row);
+	if (seen < 0 || desire(db, operator_id, m, now_ms, &d) < 0) {
+		outcome_set(out, SYNC_RETRY, "the store could not be read; trying again");
+		return -1;
+	}
+	if (seen == 0 && (row.removed || event_is_older(m->version_ms, row.version_ms)))
+		return 0; /* apply skips it */
+	if (d.want != WANT_ACTIVE || mailbox_find_by_membership(db, operator_id, m->id) > 0)
+		return 0;
+	return fetch_people(m, fetch, prep, out);
+}
+
+static void membership_record(sqlite3 *db, int64_t operator_id, const struct event_membership *m,
+			      int removed, int64_t now_ms, int *rc)
+{
+	struct membership_put p = {
+		.membership_id = m->id,
+		.member_id = m->member,
+		.company_id = m->company,
+		.plan_id = m->plan,
+		.location_id = m->location ? m->location : "",
+		.status = m->status,
+		.end_date = m->end_date,
+		.is_personal = m->is_personal,
+		.version_ms = m->version_ms,
+		.removed = removed,
+		.now = now_ms / 1000,
+	};
+	if (*rc == 0 && membership_row_put(db, operator_id, &p) < 0)
+		*rc = -1;
+}
+
+static int apply_removed(sqlite3 *db, int64_t operator_id, const struct event *ev, struct sync_outcome *out)
+{
+	int64_t mb = mailbox_find_by_membership(db, operator_id, ev->membership.id);
+	struct mailbox_view v;
+	if (mb <= 0) {
+		outcome_set(out, SYNC_APPLIED, "membership removed; it had no mailbox");
+		return 0;
+	}
+	if (mailbox_get(db, operator_id, mb, &v) < 0)
+		return -1;
+	if (strcmp(v.status, "cancelled") == 0) {
+		outcome_set(out, SYNC_APPLIED, "membership removed; mailbox %s was already cancelled", v.pmb);
+		return 0;
+	}
+	if (provision_cancel(db, operator_id, mb) < 0)
+		return -1;
+	outcome_set(out, SYNC_APPLIED, "membership removed: mailbox %s cancelled, its unaccepted "
+		    "invitation revoked", v.pmb);
+	return 0;
+}
+
+/* A cancelling or holding state on a membership that may have a mailbox. */
+static int apply_inactive(sqlite3 *db, int64_t operator_id, int64_t mb, const struct desired *d,
+			  struct sync_outcome *out)
+{
+	struct mailbox_view v;
+	if (mb <= 0) {
+		if (d->want == WANT_HOLD)
+			outcome_set(out, SYNC_SKIPPED, "%s: no mailbox until it is", d->reason);
+		else
+			outcome_set(out, SYNC_SKIPPED, "%s", d->reason);
+		return 0;
+	}
+	if (mailbox_get(db, operator_id, mb, &v) < 0)
+		return -1;
+	if (strcmp(v.status, "cancelled") == 0) {
+		outcome_set(out, SYNC_APPLIED, "no change: mailbox %s is cancelled (%s)", v.pmb, d->reason);
+		return 0;
+	}
+	if (d->want == WANT_NONE) {
+		if (provision_cancel(db, operator_id, mb) < 0)
+			return -1;
+		outcome_set(out, SYNC_APPLIED, "mailbox %s cancelled: %s", v.pmb, d->reason);
+		return 0;
+	}
+	if (strcmp(v.status, "on_hold") == 0) {
+		outcome_set(out, SYNC_APPLIED, "no change: mailbox %s is on hold (%s)", v.pmb, d->reason);
+		return 0;
+	}
+	if (mailbox_set_status(db, operator_id, mb, "on_hold") < 0)
+		return -1;
+	outcome_set(out, SYNC_APPLIED, "mailbox %s put on hold: %s", v.pmb, d->reason);
+	return 0;
+}
+
+static void changes_add(struct strbuf *sb, const char *what)
+{
+	strbuf_adds(sb, sb->len ? "; " : "");
+	strbuf_adds(sb, what);
+}
+
+/* Brings an existing mailbox to an active one matching d. */
+static int apply_update(sqlite3 *db, int64_t operator_id, int64_t mb, const struct event_membership *m,
+			const struct desired *d, int64_t now_ms, struct sync_outcome *out)
+{
+	struct mailbox_view v;
+	struct strbuf changes = { 0 };
+	int rc = -1;
+	if (mailbox_get(db, operator_id, mb, &v) < 0)
+		return -1;
+	if (strcmp(v.status, "active") != 0) {
+		int was_cancelled = strcmp(v.status, "cancelled") == 0;
+		if (mailbox_set_status(db, operator_id, mb, "active") < 0)
+			goto done;
+		if (was_cancelled && strcmp(v.invitation_state, "accepted") != 0) {
+			if (provision_reinvite(db, operator_id, mb, now_ms / 1000) < 0)
+				goto done;
+			changes_add(&changes, "reactivated with a new invitation");
+		} else {
+			changes_add(&changes, was_cancelled ? "reactivated" : "active again");
+		}
+	}
+	if (v.offering_id != d->offering_id) {
+		if (mailbox_set_offering(db, operator_id, mb, d->offering_id) < 0)
+			goto done;
+		changes_add(&changes, "offering changed");
+	}
+	int64_t space = d->space_id ? d->space_id : v.space_id;
+	if (space != v.space_id || strcmp(v.needs_attention, d->attention) != 0) {
+		if (mailbox_set_space(db, operator_id, mb, space, m->location, d->attention) < 0)
+			goto done;
+		changes_add(&changes, space != v.space_id ? "space changed" : "attention note updated");
+	}
+	if (mailbox_get(db, operator_id, mb, &v) < 0)
+		goto done;
+	if (changes.len)
+		outcome_set(out, SYNC_APPLIED, "mailbox %s: %s (offering %s, space %s)%s%s", v.pmb,
+			    changes.buf, v.offering_name, v.space_id ? v.space_name : "none",
+			    *d->attention ? "; needs attention: " : "", d->attention);
+	else
+		outcome_set(out, SYNC_APPLIED, "no change: mailbox %s already matches the membership", v.pmb);
+	rc = 0;
+done:
+	strbuf_free(&changes);
+	return rc;
+}
+
+/* Creates the mailbox; *mb gets its id, or the existing one's when the membership has one
+ * already (then the caller applies the event as an update). */
+static int apply_create(sqlite3 *db, int64_t operator_id, const struct event_membership *m,
+			const struct desired *d, const struct sync_prepared *prep, int64_t now_ms,
+			int64_t *mb, struct sync_outcome *out)
+{
+	struct renter_fields renter = {
+		.name = prep->member.name,
+		.email = prep->member.email ? prep->member.email : "",
+		.company_name = prep->have_company ? prep->company.name : "",
+		.officernd_member_id = prep->member.id,
+		.officernd_company_id = m->company,
+	};
+	struct mailbox_fields f = {
+		.space_id = d->space_id,
+		.offering_id = d->offering_id,
+		.source = "officernd",
+		.officernd_membership_id = m->id,
+		.officernd_location_id = m->location,
+		.needs_attention = d->attention,
+	};
+	int exists = 0;
+	struct mailbox_view v;
+	*mb = provision_mailbox(db, operator_id, &renter, &f, now_ms / 1000, &exists);
+	if (*mb < 0 && exists) {
+		*mb = mailbox_find_by_membership(db, operator_id, m->id);
+		return *mb > 0 ? 1 : -1;
+	}
+	if (*mb < 0 || mailbox_get(db, operator_id, *mb, &v) < 0)
+		return -1;
+	outcome_set(out, SYNC_APPLIED, "mailbox %s created for %.100s%s%.100s%s with offering %s in "
+		    "space %s; %s%s%s", v.pmb, renter.name, *renter.email ? " <" : "", renter.email,
+		    *renter.email ? ">" : "", v.offering_name, v.space_id ? v.space_name : "none",
+		    *renter.email ? "invitation email queued" : "no email address: no invitation sent",
+		    *d->attention ? "; needs attention: " : "", d->attention);
+	return 0;
+}
+
+static int apply_active(sqlite3 *db, int64_t operator_id, int64_t mb, const struct event_membership *m,
+			const struct desired *d, const struct sync_prepared *prep, int64_t now_ms,
+			struct sync_outcome *out)
+{
+	if (mb <= 0) {
+		if (!prep->have_member) {
+			/* The mailbox went away since step 1 looked (an operator, another event). */
+			outcome_set(out, SYNC_RETRY, "the member's details are needed first; trying again");
+			return 0;
+		}
+		int rc = apply_create(db, operator_id, m, d, prep, now_ms, &mb, out);
+		if (rc <= 0)
+			return rc;
+	}
+	return apply_update(db, operator_id, mb, m, d, now_ms, out);
+}
+
+int membership_sync_apply(sqlite3 *db, int64_t operator_id, const struct event *ev,
+			  const struct sync_prepared *prep, int64_t now_ms, struct sync_outcome *out)
+{
+	const struct event_membership *m = &ev->membership;
+	struct membership_row row;
+	struct desired d;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	int seen = membership_row_get(db, operator_id, m->id, &row);
+	if (seen < 0)
+		return -1;
+	if (seen == 0 && row.removed) {
+		outcome_set(out, SYNC_SKIPPED, "the membership was removed in OfficeRnD: later events "
+			    "change nothing");
+		return 0;
+	}
+	if (ev->kind == EVENT_REMOVED) {
+		rc = apply_removed(db, operator_id, ev, out);
+		membership_record(db, operator_id, m, 1, now_ms, &rc);
+		return rc;
+	}
+	if (seen == 0 && event_is_older(m->version_ms, row.version_ms)) {
+		outcome_set(out, SYNC_SKIPPED, "older than the state already applied");
+		return 0;
+	}
+	if (desire(db, operator_id, m, now_ms, &d) < 0)
+		return -1;
+	int64_t mb = mailbox_find_by_membership(db, operator_id, m->id);
+	if (d.want == WANT_ACTIVE)
+		rc = apply_active(db, operator_id, mb, m, &d, prep, now_ms, out);
+	else
+		rc = apply_inactive(db, operator_id, mb, &d, out);
+	if (out->result != SYNC_RETRY)
+		membership_record(db, operator_id, m, 0, now_ms, &rc);
+	return rc;
+}
+
+void sync_prepared_clear(struct sync_prepared *prep)
+{
+	if (prep->have_member)
+		orn_member_clear(&prep->member);
+	if (prep->have_company)
+		orn_company_clear(&prep->company);
+	memset(prep, 0, sizeof(*prep));
+}

@@ -1,0 +1,182 @@
+/* deliver.c: see deliver.h. */
+#include "mail/deliver.h"
+#include "mail/message.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SMTP_CONNECT_TIMEOUT_MS 10000L
+#define SMTP_TIMEOUT_MS 60000L
+
+struct upload {
+	const char *data;
+	size_t len;
+	size_t pos;
+};
+
+static size_t upload_read(char *buf, size_t size, size_t nmemb, void *arg)
+{
+	struct upload *u = arg;
+	size_t room = size * nmemb, left = u->len - u->pos;
+	size_t n = left < room ? left : room;
+	memcpy(buf, u->data + u->pos, n);
+	u->pos += n;
+	return n;
+}
+
+/* Sorts a failed transfer into transient or permanent, with words for the operator. */
+static enum mail_delivery smtp_classify(CURLcode rc, long code, char *error, size_t size)
+{
+	if (rc == CURLE_LOGIN_DENIED) {
+		snprintf(error, size, "the mail server refused pilotomail's sign-in (check PILOTOMAIL_SMTP_URL)");
+		return MAIL_TRANSIENT;
+	}
+	if (code >= 500 && code < 600) {
+		snprintf(error, size, "the mail server refused the message (SMTP %ld)", code);
+		return MAIL_PERMANENT;
+	}
+	if (code >= 400 && code < 500) {
+		snprintf(error, size, "the mail server deferred the message (SMTP %ld)", code);
+		return MAIL_TRANSIENT;
+	}
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		snprintf(error, size, "could not connect to the mail server");
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(error, size, "the mail server did not answer in time");
+		break;
+	default:
+		snprintf(error, size, "mail delivery failed: %s", curl_easy_strerror(rc));
+	}
+	return MAIL_TRANSIENT;
+}
+
+static void smtp_setup(CURL *curl, const struct config *cfg, const struct mail_envelope *env,
+		       struct curl_slist *rcpt, struct upload *u, char *from)
+{
+	curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp_url);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(curl, CURLOPT_READFUNCTION, upload_read);
+	curl_easy_setopt(curl, CURLOPT_READDATA, u);
+	curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, (curl_off_t)env->len);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, SMTP_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, SMTP_TIMEOUT_MS);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+}
+
+/* One SMTP transaction; libcurl dot-stuffs the data and ends it with CRLF.CRLF. */
+static enum mail_delivery deliver_smtp(const struct config *cfg, const struct mail_envelope *env,
+				       char *error, size_t size)
+{
+	CURL *curl = curl_easy_init();
+	if (!curl) {
+		snprintf(error, size, "mail delivery failed: out of resources");
+		return MAIL_TRANSIENT;
+	}
+	char *from = xasprintf("<%s>", env->from_addr);
+	char *to = xasprintf("<%s>", env->to_addr);
+	struct curl_slist *rcpt = curl_slist_append(NULL, to);
+	struct upload u = { env->data, env->len, 0 };
+	smtp_setup(curl, cfg, env, rcpt, &u, from);
+	CURLcode rc = curl_easy_perform(curl);
+	long code = 0;
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	enum mail_delivery result = MAIL_DELIVERED;
+	if (rc != CURLE_OK)
+		result = smtp_classify(rc, code, error, size);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(curl);
+	free(from);
+	free(to);
+	return result;
+}
+
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Makes the rename itself durable. */
+static void fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+/* Writes data to a new file at path and flushes it to disk. 0 or -1 (errno set). */
+static int write_file_synced(const char *path, const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	if (write_all(fd, data, len) || fsync(fd)) {
+		int saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Writes the message as DIR/outbox-ID.eml: complete or not at all, never half a file. */
+static enum mail_delivery deliver_file(const struct config *cfg, const struct mail_envelope *env,
+				       char *error, size_t size)
+{
+	const char *dir = cfg->mail_dir;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(error, size, "cannot create the mail folder %s: %s", dir, strerror(errno));
+		return MAIL_TRANSIENT;
+	}
+	char *tmp = xasprintf("%s/.outbox-%lld.eml.tmp", dir, (long long)env->outbox_id);
+	char *path = xasprintf("%s/outbox-%lld.eml", dir, (long long)env->outbox_id);
+	enum mail_delivery result = MAIL_DELIVERED;
+	if (write_file_synced(tmp, env->data, env->len) || rename(tmp, path)) {
+		snprintf(error, size, "cannot write the message to %s: %s", dir, strerror(errno));
+		unlink(tmp);
+		result = MAIL_TRANSIENT;
+	} else {
+		fsync_dir(dir);
+	}
+	free(tmp);
+	free(path);
+	return result;
+}
+
+enum mail_delivery mail_deliver(const struct config *cfg, const struct mail_envelope *env, char *error,
+				size_t error_size)
+{
+	error[0] = '\0';
+	if (!mail_address_valid(env->to_addr)) {
+		snprintf(error, error_size, "the recipient address is not a valid email address");
+		return MAIL_PERMANENT;
+	}
+	if (cfg->smtp_url && *cfg->smtp_url)
+		return deliver_smtp(cfg, env, error, error_size);
+	return deliver_file(cfg, env, error, error_size);
+}

@@ -1,0 +1,41 @@
+/*
+ * deliver.h: hands one composed message to the mail system. With PILOTOMAIL_SMTP_URL set, over
+ * SMTP with libcurl; without it, as an .eml file in PILOTOMAIL_MAIL_DIR (written to a temporary
+ * name and renamed, named after the outbox id so a retry overwrites instead of duplicating).
+ *
+ * Failures are classified so the worker knows whether to try again:
+ *   transient  the server could not be reached, timed out, answered 4xx, or the folder was not
+ *              writable: retry later
+ *   permanent  the server answered 5xx (the address or the message is refused), or the
+ *              recipient address is not one we can send to: retrying will not help
+ */
+#ifndef PILOTOMAIL_MAIL_DELIVER_H
+#define PILOTOMAIL_MAIL_DELIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/config.h"
+
+enum mail_delivery {
+	MAIL_DELIVERED = 0,
+	MAIL_TRANSIENT = 1,
+	MAIL_PERMANENT = 2,
+};
+
+struct mail_envelope {
+	int64_t outbox_id;     /* names the .eml file */
+	const char *from_addr; /* MAIL FROM */
+	const char *to_addr;   /* RCPT TO */
+	const char *data;      /* the whole message, CRLF line ends (mail_message_compose) */
+	size_t len;
+};
+
+/*
+ * Delivers env as cfg says. On failure, error (error_size bytes) gets a reason for the operator:
+ * never the SMTP URL (it may hold a password) and never the message (it holds the link).
+ */
+enum mail_delivery mail_deliver(const struct config *cfg, const struct mail_envelope *env, char *error,
+				size_t error_size);
+
+#endif

@@ -1,0 +1,84 @@
+/* memberships.c: see memberships.h. */
+#include "store/memberships.h"
+#include "store/db.h"
+#include "util/log.h"
+
+#include <string.h>
+
+int membership_row_get(sqlite3 *db, int64_t operator_id, const char *membership_id, struct membership_row *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = db_prepare(db, "SELECT version_ms, removed FROM memberships "
+					  "WHERE operator_id = ? AND membership_id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, membership_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->version_ms = sqlite3_column_int64(st, 0);
+		out->removed = sqlite3_column_int(st, 1) != 0;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	log_error("store", "membership lookup failed err=\"%s\"", sqlite3_errmsg(db));
+	return -1;
+}
+
+int membership_row_put(sqlite3 *db, int64_t operator_id, const struct membership_put *p)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"INSERT INTO memberships(operator_id, membership_id, member_id, company_id, plan_id, "
+		"location_id, status, is_personal, end_date, version_ms, removed, updated_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT(operator_id, membership_id) DO UPDATE SET member_id = excluded.member_id, "
+		"company_id = excluded.company_id, plan_id = excluded.plan_id, "
+		"location_id = excluded.location_id, status = excluded.status, "
+		"is_personal = excluded.is_personal, end_date = excluded.end_date, "
+		"version_ms = max(memberships.version_ms, excluded.version_ms), "
+		"removed = max(memberships.removed, excluded.removed), updated_at = excluded.updated_at");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, p->membership_id);
+	db_bind_text(st, 3, p->member_id ? p->member_id : "");
+	db_bind_text(st, 4, p->company_id);
+	db_bind_text(st, 5, p->plan_id ? p->plan_id : "");
+	db_bind_text(st, 6, p->location_id ? p->location_id : "");
+	db_bind_text(st, 7, p->status ? p->status : "");
+	sqlite3_bind_int(st, 8, p->is_personal ? 1 : 0);
+	db_bind_text(st, 9, p->end_date);
+	sqlite3_bind_int64(st, 10, p->version_ms);
+	sqlite3_bind_int(st, 11, p->removed ? 1 : 0);
+	sqlite3_bind_int64(st, 12, p->now);
+	return db_step_done(st);
+}
+
+/* One id column of a link table, looked up by its OfficeRnD key; 0 when there is no row. */
+static int64_t link_lookup(sqlite3 *db, const char *sql, int64_t operator_id, const char *key)
+{
+	if (!key || !*key)
+		return 0;
+	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, key);
+	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		log_error("store", "link lookup failed err=\"%s\"", sqlite3_errmsg(db));
+		return -1;
+	}
+	return id;
+}
+
+int64_t membership_plan_offering(sqlite3 *db, int64_t operator_id, const char *plan_id)
+{
+	return link_lookup(db, "SELECT offering_id FROM plan_links WHERE operator_id = ? AND plan_id = ?",
+			   operator_id, plan_id);
+}
+
+int64_t membership_location_space(sqlite3 *db, int64_t operator_id, const char *location_id)
+{
+	return link_lookup(db, "SELECT space_id FROM location_links WHERE operator_id = ? AND location_id = ?",
+			   operator_id, location_id);
+}

@@ -1,0 +1,292 @@
+/* webhook_events.c: see webhook_events.h. */
+#include "store/webhook_events.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *const webhook_event_states[5] = { "pending", "applied", "skipped", "ignored", "failed" };
+
+int webhook_endpoint_find(sqlite3 *db, const char *token, struct webhook_endpoint *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = db_prepare(db, "SELECT operator_id, signing_secret_enc FROM officernd_settings "
+					  "WHERE webhook_token = ?");
+	db_bind_text(st, 1, token);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return 1;
+		log_error("store", "webhook endpoint lookup failed err=\"%s\"", sqlite3_errmsg(db));
+		return -1;
+	}
+	out->operator_id = sqlite3_column_int64(st, 0);
+	const void *blob = sqlite3_column_blob(st, 1);
+	int len = sqlite3_column_bytes(st, 1);
+	if (blob && len > 0) {
+		out->secret_blob = xmalloc((size_t)len);
+		memcpy(out->secret_blob, blob, (size_t)len);
+		out->secret_len = (size_t)len;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+void webhook_endpoint_clear(struct webhook_endpoint *e)
+{
+	free(e->secret_blob);
+	memset(e, 0, sizeof(*e));
+}
+
+int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"INSERT INTO webhook_events(operator_id, dedupe_key, event_type, membership_id, body, "
+		"received_at, state, outcome, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT(operator_id, dedupe_key) DO NOTHING");
+	int ignored = strcmp(e->state, "ignored") == 0;
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, e->dedupe_key);
+	db_bind_text(st, 3, e->event_type ? e->event_type : "");
+	db_bind_text(st, 4, e->membership_id ? e->membership_id : "");
+	sqlite3_bind_blob(st, 5, e->body ? e->body : "", (int)e->body_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, e->received_at);
+	db_bind_text(st, 7, e->state);
+	db_bind_text(st, 8, e->outcome ? e->outcome : "");
+	if (ignored)
+		sqlite3_bind_int64(st, 9, e->received_at);
+	else
+		sqlite3_bind_null(st, 9);
+	if (db_step_done(st) < 0)
+		return -1;
+	if (sqlite3_changes(db) == 0)
+		return 1;
+	*id = sqlite3_last_insert_rowid(db);
+	return 0;
+}
+
+/* Reads the claimable row into out; 1 found, 0 none, -1 error. Inside the claim transaction. */
+static int claim_find(sqlite3 *db, int64_t now, struct webhook_event_claimed *out)
+{
+	/* Only the oldest pending event of each membership is a candidate: the next one waits until
+	 * it is applied, skipped or failed, whatever other workers do meanwhile. */
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT e.id, e.operator_id, e.body, e.attempts FROM webhook_events AS e "
+		"WHERE e.state = 'pending' AND e.next_attempt_at <= ?1 AND e.claimed_until <= ?1 "
+		"AND NOT EXISTS (SELECT 1 FROM webhook_events AS o WHERE o.operator_id = e.operator_id "
+		"AND o.membership_id = e.membership_id AND o.state = 'pending' AND o.id < e.id) "
+		"ORDER BY e.id LIMIT 1");
+	sqlite3_bind_int64(st, 1, now);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		log_error("store", "webhook claim query failed err=\"%s\"", sqlite3_errmsg(db));
+		return -1;
+	}
+	out->id = sqlite3_column_int64(st, 0);
+	out->operator_id = sqlite3_column_int64(st, 1);
+	const void *body = sqlite3_column_blob(st, 2);
+	int len = sqlite3_column_bytes(st, 2);
+	out->body_len = len > 0 ? (size_t)len : 0;
+	out->body = xmalloc(out->body_len + 1);
+	if (out->body_len)
+		memcpy(out->body, body, out->body_len);
+	out->body[out->body_len] = '\0';
+	out->attempts = sqlite3_column_int(st, 3);
+	sqlite3_finalize(st);
+	return 1;
+}
+
+int webhook_event_claim_next(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s,
+			     struct webhook_event_claimed *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db_begin(db) < 0)
+		return -1;
+	int found = claim_find(db, now, out);
+	if (found <= 0) {
+		db_rollback(db);
+		return found;
+	}
+	sqlite3_stmt *st = db_prepare(db, "UPDATE webhook_events SET claimed_by = ?, claimed_until = ? "
+					  "WHERE id = ? AND operator_id = ?");
+	db_bind_text(st, 1, worker_id);
+	sqlite3_bind_int64(st, 2, now + lease_s);
+	sqlite3_bind_int64(st, 3, out->id);
+	sqlite3_bind_int64(st, 4, out->operator_id);
+	if (db_step_done(st) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		webhook_event_claimed_clear(out);
+		return -1;
+	}
+	return 1;
+}
+
+void webhook_event_claimed_clear(struct webhook_event_claimed *c)
+{
+	free(c->body);
+	memset(c, 0, sizeof(*c));
+}
+
+int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const char *worker_id,
+			 const char *state, const char *outcome, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"UPDATE webhook_events SET state = ?, outcome = ?, processed_at = ?, claimed_by = NULL, "
+		"claimed_until = 0 WHERE id = ? AND operator_id = ? AND claimed_by = ? AND state = 'pending'");
+	db_bind_text(st, 1, state);
+	db_bind_text(st, 2, outcome);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_int64(st, 5, operator_id);
+	db_bind_text(st, 6, worker_id);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : 1;
+}
+
+int webhook_event_defer(sqlite3 *db, int64_t operator_id, int64_t id, const char *worker_id,
+			int64_t next_attempt_at, int add_attempt, const char *outcome)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"UPDATE webhook_events SET attempts = attempts + ?, next_attempt_at = ?, outcome = ?, "
+		"claimed_by = NULL, claimed_until = 0 "
+		"WHERE id = ? AND operator_id = ? AND claimed_by = ? AND state = 'pending'");
+	sqlite3_bind_int(st, 1, add_attempt);
+	sqlite3_bind_int64(st, 2, next_attempt_at);
+	db_bind_text(st, 3, outcome);
+	sqlite3_bind_int64(st, 4, id);
+	sqlite3_bind_int64(st, 5, operator_id);
+	db_bind_text(st, 6, worker_id);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : 1;
+}
+
+int webhook_event_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT claimed_by FROM webhook_events "
+					  "WHERE state = 'pending' AND claimed_until > ? AND claimed_by IS NOT NULL");
+	sqlite3_bind_int64(st, 1, now);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 4;
+			*ids = xrealloc(*ids, cap * sizeof(**ids));
+		}
+		(*ids)[(*n)++] = xstrdup(db_col_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int webhook_event_release_claims(sqlite3 *db, const char *worker_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE webhook_events SET claimed_by = NULL, claimed_until = 0 "
+					  "WHERE state = 'pending' AND claimed_by = ?");
+	db_bind_text(st, 1, worker_id);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db);
+}
+
+static void view_read(sqlite3_stmt *st, struct webhook_event_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->id = sqlite3_column_int64(st, 0);
+	v->received_at = sqlite3_column_int64(st, 1);
+	v->processed_at = sqlite3_column_int64(st, 2);
+	v->next_attempt_at = sqlite3_column_int64(st, 3);
+	v->attempts = sqlite3_column_int(st, 4);
+	str_copy(v->event_type, sizeof(v->event_type), db_col_text(st, 5));
+	str_copy(v->membership_id, sizeof(v->membership_id), db_col_text(st, 6));
+	str_copy(v->state, sizeof(v->state), db_col_text(st, 7));
+	str_copy(v->outcome, sizeof(v->outcome), db_col_text(st, 8));
+}
+
+int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_event_filter *f,
+		       struct webhook_event_view **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT id, received_at, coalesce(processed_at, 0), next_attempt_at, attempts, event_type, "
+		"membership_id, state, outcome FROM webhook_events WHERE operator_id = ?1 "
+		"AND (?2 = '' OR state = ?2) AND (?3 = '' OR instr(membership_id, ?3) > 0) "
+		"AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, f->state ? f->state : "");
+	db_bind_text(st, 3, f->q ? f->q : "");
+	sqlite3_bind_int64(st, 4, f->before_id);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)f->limit);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 32;
+			*items = xrealloc(*items, cap * sizeof(**items));
+		}
+		view_read(st, &(*items)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		log_error("store", "webhook event list failed err=\"%s\"", sqlite3_errmsg(db));
+		free(*items);
+		*items = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5])
+{
+	memset(counts, 0, 5 * sizeof(counts[0]));
+	sqlite3_stmt *st = db_prepare(db, "SELECT state, count(*) FROM webhook_events "
+					  "WHERE operator_id = ? GROUP BY state");
+	sqlite3_bind_int64(st, 1, operator_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *state = db_col_text(st, 0);
+		for (size_t i = 0; i < ARRAY_SIZE(webhook_event_states); i++)
+			if (strcmp(state, webhook_event_states[i]) == 0)
+				counts[i] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int webhook_event_retry(sqlite3 *db, int64_t operator_id, int64_t id)
+{
+	if (db_begin(db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_prepare(db, "SELECT state FROM webhook_events WHERE id = ? AND operator_id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	int rc = sqlite3_step(st);
+	int failed = rc == SQLITE_ROW && strcmp(db_col_text(st, 0), "failed") == 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW || !failed) {
+		db_rollback(db);
+		return rc == SQLITE_ROW ? 1 : -1;
+	}
+	st = db_prepare(db, "UPDATE webhook_events SET state = 'pending', attempts = 0, next_attempt_at = 0, "
+			    "claimed_by = NULL, claimed_until = 0, processed_at = NULL, "
+			    "outcome = 'Retry asked for: waiting for the worker.' "
+			    "WHERE id = ? AND operator_id = ? AND state = 'failed'");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	if (db_step_done(st) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,167 @@
+/*
+ * page_charges.c: every charge with its OfficeRnD billing state, a retry for failed ones, and
+ * the explicit "bill earlier charges" action (turning billing on never queues them silently).
+ */
+#include "store/charges.h"
+#include "store/operators.h"
+#include "util/log.h"
+#include "util/money.h"
+#include "web/pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const charge_states[] = { "queued", "sending", "sent", "failed", "not_billed" };
+
+/* The state filter from the query, or NULL for all (an unknown value shows all). */
+static const char *charges_state_filter(struct web_ctx *ctx)
+{
+	const char *state = kvlist_get(&ctx->req->query, "state");
+	for (size_t i = 0; state && i < ARRAY_SIZE(charge_states); i++)
+		if (strcmp(state, charge_states[i]) == 0)
+			return charge_states[i];
+	return NULL;
+}
+
+static const char *charge_kind_label(const char *kind)
+{
+	static const char *const kinds[][2] = {
+		{ "scan", "Scan" },         { "forward", "Forwarding" }, { "shred", "Shredding" },
+		{ "recycle", "Recycling" }, { "pickup", "Pickup" },      { "storage", "Storage" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (strcmp(kind, kinds[i][0]) == 0)
+			return kinds[i][1];
+	return kind;
+}
+
+/* The badge text and class for a charge's billing state. */
+static void charge_state_badge(const struct charge *c, const char **label, const char **cls)
+{
+	*cls = "";
+	if (strcmp(c->billing_state, "queued") == 0) {
+		*label = "Queued for OfficeRnD";
+		*cls = "warn";
+	} else if (strcmp(c->billing_state, "sending") == 0) {
+		*label = "Sending to OfficeRnD";
+		*cls = "warn";
+	} else if (strcmp(c->billing_state, "sent") == 0) {
+		*label = "Sent to OfficeRnD";
+		*cls = "ok";
+	} else if (strcmp(c->billing_state, "failed") == 0) {
+		*label = "Failed";
+		*cls = "err";
+	} else if (c->amount == 0) {
+		*label = "Free allowance: nothing to bill";
+	} else {
+		*label = "Not billed through OfficeRnD";
+	}
+}
+
+void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct charge *items, size_t n)
+{
+	char key[128];
+#define SETKEY(field) (snprintf(key, sizeof(key), "%s.%zu.%s", prefix, i, field), key)
+	for (size_t i = 0; i < n; i++) {
+		const struct charge *c = &items[i];
+		const char *label, *cls;
+		charge_state_badge(c, &label, &cls);
+		web_set_int(ctx, SETKEY("id"), c->id);
+		web_set(ctx, SETKEY("reference"), c->reference);
+		web_set(ctx, SETKEY("pmb"), c->pmb);
+		web_set(ctx, SETKEY("renter"), c->renter_name[0] ? c->renter_name : c->renter_email);
+		web_set(ctx, SETKEY("kind"), charge_kind_label(c->kind));
+		web_set(ctx, SETKEY("description"), c->description);
+		web_set_money(ctx, SETKEY("amount"), c->amount);
+		web_set(ctx, SETKEY("currency"), c->currency);
+		web_set(ctx, SETKEY("date"), c->charge_date);
+		web_set(ctx, SETKEY("state"), c->billing_state);
+		web_set(ctx, SETKEY("state_label"), label);
+		web_set(ctx, SETKEY("state_class"), cls);
+		web_set(ctx, SETKEY("fee_id"), c->officernd_fee_id);
+		web_set(ctx, SETKEY("error"), c->last_error);
+		web_set_int(ctx, SETKEY("attempts"), c->attempts);
+		if (c->mail_item_id) {
+			web_set_int(ctx, SETKEY("mail_id"), c->mail_item_id);
+			web_set(ctx, SETKEY("mail_reference"), c->mail_reference);
+		}
+		if (c->amount == 0 && strcmp(c->kind, "storage") != 0)
+			web_set(ctx, SETKEY("free"), "1");
+	}
+#undef SETKEY
+}
+
+/* The "N earlier charges were not billed" box, shown only while OfficeRnD billing is on. */
+static void charges_set_earlier(struct web_ctx *ctx)
+{
+	int64_t count = 0, total = 0;
+	if (!charge_officernd_billing_on(ctx->db, ctx->operator_id) ||
+	    charge_earlier_unbilled(ctx->db, ctx->operator_id, &count, &total) < 0 || count == 0)
+		return;
+	web_set_int(ctx, "Charges.earlier.count", count);
+	web_set_money(ctx, "Charges.earlier.total", total);
+	struct operator op = { 0 };
+	if (operator_get(ctx->db, ctx->operator_id, &op) == 0)
+		web_set(ctx, "Charges.earlier.currency", op.currency);
+	operator_clear(&op);
+}
+
+void page_charges_list(struct web_ctx *ctx)
+{
+	struct charge_filter f = { .state = charges_state_filter(ctx) };
+	struct charge *items = NULL;
+	size_t n = 0;
+	if (charge_list(ctx->db, ctx->operator_id, &f, &items, &n) < 0) {
+		web_error(ctx, 500, "The charges could not be loaded. Please try again.");
+		return;
+	}
+	page_charges_set_rows(ctx, "Charges.items", items, n);
+	free(items);
+	web_set_int(ctx, "Charges.count", (int64_t)n);
+	web_set(ctx, "Charges.state", f.state ? f.state : "");
+	web_set(ctx, "Charges.billing_on", charge_officernd_billing_on(ctx->db, ctx->operator_id) ? "1" : "");
+	charges_set_earlier(ctx);
+	web_set(ctx, "Nav.section", "charges");
+	web_render(ctx, "charges.cs", "Charges");
+}
+
+void page_charges_bill_earlier(struct web_ctx *ctx)
+{
+	int64_t queued = 0;
+	if (!charge_officernd_billing_on(ctx->db, ctx->operator_id)) {
+		web_error(ctx, 409, "OfficeRnD billing is off: turn on \xe2\x80\x9c" "Bill mailbox renters with "
+				    "OfficeRnD\xe2\x80\x9d in Settings \xe2\x86\x92 Integrations first. Nothing was queued.");
+		return;
+	}
+	if (charge_bill_earlier(ctx->db, ctx->operator_id, &queued) < 0) {
+		web_error(ctx, 500, "The charges could not be queued. Nothing was changed; please try again.");
+		return;
+	}
+	log_info("charges", "earlier charges queued operator=%lld count=%lld", (long long)ctx->operator_id,
+		 (long long)queued);
+	char msg[160];
+	if (queued == 0)
+		snprintf(msg, sizeof(msg), "There were no earlier charges left to bill.");
+	else
+		snprintf(msg, sizeof(msg), "%lld earlier %s queued for OfficeRnD.", (long long)queued,
+			 queued == 1 ? "charge" : "charges");
+	web_redirect(ctx, "/charges", "ok", msg);
+}
+
+void page_charges_retry(struct web_ctx *ctx)
+{
+	struct charge c;
+	if (charge_get(ctx->db, ctx->operator_id, web_arg_id(ctx, 0), &c) < 0) {
+		web_not_found(ctx);
+		return;
+	}
+	if (charge_retry(ctx->db, ctx->operator_id, c.id) < 0) {
+		web_error(ctx, 409, "Only a failed charge can be retried: this one is not failed. Nothing was changed.");
+		return;
+	}
+	log_info("charges", "charge retry operator=%lld charge=%lld", (long long)ctx->operator_id, (long long)c.id);
+	char msg[160];
+	snprintf(msg, sizeof(msg), "Charge %s is queued for OfficeRnD again.", c.reference);
+	web_redirect(ctx, "/charges", "ok", msg);
+}

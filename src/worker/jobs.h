@@ -1,0 +1,16 @@
+/*
+ * jobs.h: the run_once function of each worker job, one file each in worker/ (job_*.c), listed
+ * in worker/jobs.c. Each returns how many items it handled (0 = idle) or -1 on error.
+ */
+#ifndef PILOTOMAIL_WORKER_JOBS_H
+#define PILOTOMAIL_WORKER_JOBS_H
+
+#include "worker/worker.h"
+
+/* job_events.c: applies the OfficeRnD membership events of the webhook inbox. */
+int job_events_run(struct worker *w);
+
+/* job_outbox.c: sends queued emails (invitations). */
+int job_outbox_run(struct worker *w);
+
+#endif

@@ -1,0 +1,168 @@
+<?cs include:"layout_head.cs" ?>
+<nav class="integrations-crumbs" aria-label="Breadcrumb"><a href="/settings/integrations">Integrations</a> &rsaquo; OfficeRnD</nav>
+<div class="toolbar">
+  <h1>OfficeRnD</h1>
+  <?cs if:Card.configured ?><span class="badge ok">connected</span><?cs else ?><span class="badge warn">not configured</span><?cs /if ?>
+</div>
+<p class="muted">Have your OfficeRnD account open next to this page: the steps below follow OfficeRnD's screens in order.</p>
+<?cs if:Test.message ?>
+<div class="flash <?cs if:Test.ok ?>flash-ok<?cs else ?>flash-error<?cs /if ?>" role="status" id="test-result"><strong>Test connection:</strong> <?cs var:Test.message ?></div>
+<?cs /if ?>
+<?cs if:Errors.0 ?>
+<div class="flash flash-error" role="alert" id="form-errors">
+  <strong>Nothing was saved.</strong>
+  <ul class="integrations-errors"><?cs each:e = Errors ?><li><?cs var:e ?></li><?cs /each ?></ul>
+</div>
+<?cs /if ?>
+<?cs if:Card.secret_typed ?><div class="notice">The secrets you typed were not saved: enter them again before you save.</div><?cs /if ?>
+<section class="card integrations-officernd">
+  <form id="officernd-form" method="post" action="/settings/integrations/officernd" class="form">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+
+    <div class="step" id="step-1">
+      <div class="step-title"><span class="num">1</span> Organization name</div>
+      <label for="org_slug">Organization name
+        <span class="hint">In OfficeRnD, open Settings &rarr; My Account: it is the part after the slash in
+          Admin Site (for https://app.officernd.com/admin/<b>acme-spaces</b> it is <b>acme-spaces</b>).
+          Pasting the whole Admin Site address is fine.</span>
+      </label>
+      <input type="text" id="org_slug" name="org_slug" value="<?cs var:Card.org_slug ?>" placeholder="acme-spaces" autocomplete="off" spellcheck="false"<?cs if:Err.org_slug ?> aria-invalid="true"<?cs /if ?>>
+      <?cs if:Err.org_slug ?><span class="integrations-field-error"><?cs var:Err.org_slug ?></span><?cs /if ?>
+    </div>
+
+    <div class="step" id="step-2">
+      <div class="step-title"><span class="num">2</span> Client ID and Client Secret</div>
+      <p class="hint">In OfficeRnD, open Settings &rarr; Developer Tools and click <b>Add Application</b>. Name it
+        (for example pilotomail) and, under Permissions, enable exactly these scopes:</p>
+      <ul class="integrations-scopes">
+        <li><code>flex.community.members.read</code></li>
+        <li><code>flex.community.memberships.read</code></li>
+        <li><code>flex.community.companies.read</code></li>
+        <li><code>flex.space.locations.read</code></li>
+        <li><code>flex.billing.plans.read</code></li>
+        <li><code>flex.community.fees.create</code></li>
+        <li><code>flex.community.fees.read</code></li>
+      </ul>
+      <p class="hint">Save the application, then copy its client ID and client secret here.</p>
+      <label for="client_id">Client ID</label>
+      <input type="text" id="client_id" name="client_id" value="<?cs var:Card.client_id ?>" autocomplete="off" spellcheck="false"<?cs if:Err.client_id ?> aria-invalid="true"<?cs /if ?>>
+      <?cs if:Err.client_id ?><span class="integrations-field-error"><?cs var:Err.client_id ?></span><?cs /if ?>
+      <label for="client_secret">Client Secret
+        <span class="secret-state"><?cs if:Card.client_secret_stored ?>A secret is stored &mdash; leave blank to keep it<?cs else ?>Not set<?cs /if ?></span>
+      </label>
+      <input type="password" id="client_secret" name="client_secret" value="" autocomplete="off"<?cs if:Err.client_secret ?> aria-invalid="true"<?cs /if ?>>
+      <?cs if:Err.client_secret ?><span class="integrations-field-error"><?cs var:Err.client_secret ?></span><?cs /if ?>
+    </div>
+
+    <div class="step" id="step-3">
+      <div class="step-title"><span class="num">3</span> Billing</div>
+      <label class="check"><input type="checkbox" id="bill_renters" name="bill_renters" value="1"<?cs if:Card.bill_renters ?> checked<?cs /if ?>> Bill mailbox renters with OfficeRnD?</label>
+      <p class="hint">When on, every mail charge of your members (scans, forwarding, storage&hellip;) is sent to
+        OfficeRnD and added to their next invoice. OfficeRnD is the one that charges the renters: pilotomail only adds
+        the mail charges to their OfficeRnD invoices.</p>
+      <?cs if:Card.stripe_on ?><div class="notice">Stripe billing is on, so this cannot be turned on: renters would be billed twice.
+        Turn Stripe billing off first on the Stripe card of <a href="/settings/integrations">Settings &rarr; Integrations</a>.</div><?cs /if ?>
+      <?cs if:Err.bill_renters ?><span class="integrations-field-error"><?cs var:Err.bill_renters ?></span><?cs /if ?>
+    </div>
+
+    <div class="step" id="step-4">
+      <div class="step-title"><span class="num">4</span> Webhook URL</div>
+      <p class="hint">In OfficeRnD, open Settings &rarr; Developer Tools &rarr; Webhooks and click <b>Add Endpoint</b>.
+        Paste this URL as the Endpoint URL and, under Events To Send, select <code>membership.created</code>,
+        <code>membership.updated</code> and <code>membership.removed</code>; then click Add.</p>
+      <div class="row">
+        <input id="webhook-url" type="text" readonly value="<?cs var:Card.webhook_url ?>" aria-label="Webhook URL">
+        <button type="button" data-copy="#webhook-url">Copy</button>
+        <button type="submit" form="webhook-token-form" class="danger" title="Make a new webhook URL; the current one stops working">Regenerate</button>
+      </div>
+    </div>
+
+    <div class="step" id="step-5">
+      <div class="step-title"><span class="num">5</span> Signing Secret</div>
+      <label for="signing_secret">Signing Secret
+        <span class="secret-state"><?cs if:Card.signing_secret_stored ?>A secret is stored &mdash; leave blank to keep it<?cs else ?>Not set<?cs /if ?></span>
+      </label>
+      <p class="hint">In OfficeRnD, click the webhook you just added, go to Signing Secret, click <b>Click to Reveal</b>
+        and copy it here.</p>
+      <input type="password" id="signing_secret" name="signing_secret" value="" autocomplete="off"<?cs if:Err.signing_secret ?> aria-invalid="true"<?cs /if ?>>
+      <?cs if:Err.signing_secret ?><span class="integrations-field-error"><?cs var:Err.signing_secret ?></span><?cs /if ?>
+    </div>
+
+    <div class="step" id="step-6">
+      <div class="step-title"><span class="num">6</span> Mapping</div>
+      <p class="hint">A member who signs up in OfficeRnD for a linked plan gets a mailbox with the linked offering,
+        in the space linked to the membership's location, and an invitation email.</p>
+      <?cs if:Live.notice ?><div class="notice" id="live-notice"><?cs var:Live.notice ?><?cs if:Live.reason ?> <span class="integrations-reason"><?cs var:Live.reason ?></span><?cs /if ?></div><?cs /if ?>
+
+      <h3 class="integrations-subhead">Plans &rarr; Mailbox Offerings</h3>
+      <?cs if:!Offerings.0.id ?><p class="hint">You have no mailbox offerings yet: create them under <a href="/offerings">Offerings</a> first.</p><?cs /if ?>
+      <div id="plan-rows">
+        <?cs each:row = PlanRows ?>
+        <div class="mapping-row">
+          <select name="plan_id" aria-label="OfficeRnD plan"><option value="">Choose an OfficeRnD plan&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="offering_id" aria-label="Mailbox offering"><option value="">Choose an offering&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <button type="button" data-remove-row aria-label="Remove this row">✕</button>
+        </div>
+        <?cs /each ?>
+      </div>
+      <?cs if:!PlanRowsAny ?><p class="hint integrations-none">No plans linked yet.</p><?cs /if ?>
+      <?cs if:Live.loaded ?><button type="button" data-add-row="#plan-row-template" data-into="#plan-rows">➕ Add plan</button><?cs /if ?>
+      <?cs if:Err.plans ?><span class="integrations-field-error"><?cs var:Err.plans ?></span><?cs /if ?>
+
+      <h3 class="integrations-subhead">Locations &rarr; Spaces</h3>
+      <?cs if:!Spaces.0.id ?><p class="hint">You have no spaces yet: create them under <a href="/spaces">Spaces</a> first.</p><?cs /if ?>
+      <div id="location-rows">
+        <?cs each:row = LocationRows ?>
+        <div class="mapping-row">
+          <select name="location_id" aria-label="OfficeRnD location"><option value="">Choose an OfficeRnD location&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="space_id" aria-label="Space"><option value="">Choose a space&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <button type="button" data-remove-row aria-label="Remove this row">✕</button>
+        </div>
+        <?cs /each ?>
+      </div>
+      <?cs if:!LocationRowsAny ?><p class="hint integrations-none">No locations linked yet.</p><?cs /if ?>
+      <?cs if:Live.loaded ?><button type="button" data-add-row="#location-row-template" data-into="#location-rows">➕ Add location</button><?cs /if ?>
+      <?cs if:Err.locations ?><span class="integrations-field-error"><?cs var:Err.locations ?></span><?cs /if ?>
+
+      <h3 class="integrations-subhead">Mail charges plan</h3>
+      <label for="charge_plan_id">Mail charges plan
+        <span class="hint">The OfficeRnD plan every mail charge is booked against on the invoice, usually a one-off
+          service plan such as &ldquo;Mail handling&rdquo;.</span>
+      </label>
+      <select id="charge_plan_id" name="charge_plan_id"<?cs if:Err.charge_plan_id ?> aria-invalid="true"<?cs /if ?>>
+        <option value="">Choose a plan&hellip;</option>
+        <?cs each:o = ChargePlans ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?>
+      </select>
+      <?cs if:Err.charge_plan_id ?><span class="integrations-field-error"><?cs var:Err.charge_plan_id ?></span><?cs /if ?>
+    </div>
+
+    <div class="step" id="step-7">
+      <div class="step-title"><span class="num">7</span> Save and test</div>
+      <div class="actions">
+        <button type="submit" class="primary">Save changes</button>
+        <button type="submit" formaction="/settings/integrations/officernd/test">Test connection</button>
+      </div>
+      <p class="hint">Test connection tries what is on this form (the stored secret where the field is blank)
+        and saves nothing.</p>
+    </div>
+  </form>
+  <form id="webhook-token-form" method="post" action="/settings/integrations/officernd/webhook-token"
+        data-confirm="Make a new webhook URL? The current one stops working at once: paste the new one into OfficeRnD.">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+  </form>
+  <template id="plan-row-template">
+    <div class="mapping-row">
+      <select name="plan_id" aria-label="OfficeRnD plan"><option value="">Choose an OfficeRnD plan&hellip;</option><?cs each:o = Plans ?><option value="<?cs var:o.id ?>"><?cs var:o.name ?></option><?cs /each ?></select>
+      <select name="offering_id" aria-label="Mailbox offering"><option value="">Choose an offering&hellip;</option><?cs each:o = Offerings ?><option value="<?cs var:o.id ?>"><?cs var:o.name ?></option><?cs /each ?></select>
+      <button type="button" data-remove-row aria-label="Remove this row">✕</button>
+    </div>
+  </template>
+  <template id="location-row-template">
+    <div class="mapping-row">
+      <select name="location_id" aria-label="OfficeRnD location"><option value="">Choose an OfficeRnD location&hellip;</option><?cs each:o = Locations ?><option value="<?cs var:o.id ?>"><?cs var:o.name ?></option><?cs /each ?></select>
+      <select name="space_id" aria-label="Space"><option value="">Choose a space&hellip;</option><?cs each:o = Spaces ?><option value="<?cs var:o.id ?>"><?cs var:o.name ?></option><?cs /each ?></select>
+      <button type="button" data-remove-row aria-label="Remove this row">✕</button>
+    </div>
+  </template>
+</section>
+<?cs include:"layout_foot.cs" ?>
