@@ -20,16 +20,17 @@ struct action_info {
 	const char *name;   /* scan */
 	const char *label;  /* Scan */
 	const char *noun;   /* scanning: in "Scanning is not included in ..." */
+	const char *button; /* "Record scan": the operator's button */
 	const char *status; /* the item status once done */
 	int leaves_storage;
 };
 
 static const struct action_info action_infos[] = {
-	{ "scan", "Scan", "scanning", "scanned", 0 },
-	{ "forward", "Forwarding", "forwarding", "forwarded", 1 },
-	{ "shred", "Shredding", "shredding", "shredded", 1 },
-	{ "recycle", "Recycling", "recycling", "recycled", 1 },
-	{ "pickup", "Pickup", "pickup", "picked_up", 1 },
+	{ "scan", "Scan", "scanning", "Record scan", "scanned", 0 },
+	{ "forward", "Forwarding", "forwarding", "Record forwarding", "forwarded", 1 },
+	{ "shred", "Shredding", "shredding", "Record shredding", "shredded", 1 },
+	{ "recycle", "Recycling", "recycling", "Record recycling", "recycled", 1 },
+	{ "pickup", "Pickup", "pickup", "Record pickup", "picked_up", 1 },
 };
 
 static const struct action_info *action_info_find(const char *action)
@@ -44,6 +45,18 @@ const char *charging_action_label(const char *action)
 {
 	const struct action_info *ai = action_info_find(action);
 	return ai ? ai->label : "";
+}
+
+const char *charging_action_noun(const char *action)
+{
+	const struct action_info *ai = action_info_find(action);
+	return ai ? ai->noun : "";
+}
+
+const char *charging_action_button(const char *action)
+{
+	const struct action_info *ai = action_info_find(action);
+	return ai ? ai->button : "";
 }
 
 const char *charging_action_status(const char *action)

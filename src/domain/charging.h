@@ -71,6 +71,10 @@ enum charging_status charging_cancel_action(sqlite3 *db, int64_t operator_id, in
 
 /* "Scan", "Forwarding", ... for an action name; "" for an unknown one. */
 const char *charging_action_label(const char *action);
+/* "scanning", "forwarding", ... (for "Request scanning"); "" for an unknown one. */
+const char *charging_action_noun(const char *action);
+/* "Record scan", ... : the operator's button; "" for an unknown one. */
+const char *charging_action_button(const char *action);
 /* The item status an action leads to: "scanned", "forwarded", ...; NULL for an unknown one. */
 const char *charging_action_status(const char *action);
 

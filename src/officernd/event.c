@@ -28,7 +28,7 @@ static json_t *event_load(const char *body, size_t len)
 	json_error_t jerr;
 	if (!body)
 		return NULL;
-	return json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	return json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
 }
 
 /* data.object, or NULL. Borrowed from root. */
@@ -137,11 +137,11 @@ static int membership_version(struct parse_ctx *pc, struct event_membership *m)
 	static const char path[] = "data.object";
 	if (*m->modified_at)
 		return time_parse_iso_ms(m->modified_at, &m->version_ms) < 0
-			       ? parse_fail(pc, path, "modifiedAt", "not an ISO-8601 time")
+			       ? parse_fail(pc, path, "modifiedAt", "not an ISO-8601 date or time")
 			       : 0;
 	if (*m->created_at)
 		return time_parse_iso_ms(m->created_at, &m->version_ms) < 0
-			       ? parse_fail(pc, path, "createdAt", "not an ISO-8601 time")
+			       ? parse_fail(pc, path, "createdAt", "not an ISO-8601 date or time")
 			       : 0;
 	return parse_fail(pc, path, "modifiedAt", "missing (and no createdAt to order the event by)");
 }

@@ -1,7 +1,10 @@
 /*
- * transport.c: HTTP for the OfficeRnD client on one libcurl easy handle per process.
+ * transport.c: HTTP for the OfficeRnD client on one libcurl easy handle per thread (libcurl
+ * forbids sharing a handle between threads; the fee job books fees from a pool of threads).
  *
  * Reusing the handle (curl_easy_reset keeps its connection cache) saves a TLS handshake per call.
+ * A thread's handle is freed when the thread ends (a pthread key destructor); the main thread's
+ * by orn_global_cleanup(). Call orn_global_init() before starting threads.
  * TLS verification is always on, redirects are never followed, answers are capped at 8 MiB.
  */
 #include "officernd/internal.h"
@@ -10,6 +13,7 @@
 #include "util/timeutil.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,11 +21,28 @@
 #define PILOTOMAIL_VERSION "dev"
 #endif
 
-static CURL *shared;
+static _Thread_local CURL *shared;
 static int global_ready;
+static pthread_key_t handle_key;
+static pthread_once_t handle_key_once = PTHREAD_ONCE_INIT;
+
+/* Runs when a thread that used the client ends. */
+static void handle_free(void *h)
+{
+	curl_easy_cleanup(h);
+}
+
+static void handle_key_create(void)
+{
+	if (pthread_key_create(&handle_key, handle_free) != 0) {
+		log_error("officernd", "pthread_key_create failed");
+		abort();
+	}
+}
 
 void orn_global_init(void)
 {
+	pthread_once(&handle_key_once, handle_key_create);
 	if (global_ready)
 		return;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
@@ -33,15 +54,17 @@ void orn_global_init(void)
 
 void orn_global_cleanup(void)
 {
-	if (shared)
+	if (shared) {
+		pthread_setspecific(handle_key, NULL);
 		curl_easy_cleanup(shared);
+	}
 	shared = NULL;
 	if (global_ready)
 		curl_global_cleanup();
 	global_ready = 0;
 }
 
-/* The process's handle, reset to defaults but keeping its live connections. */
+/* The thread's handle, reset to defaults but keeping its live connections. */
 static CURL *transport_handle(void)
 {
 	orn_global_init();
@@ -54,6 +77,7 @@ static CURL *transport_handle(void)
 		log_error("officernd", "curl_easy_init failed");
 		abort();
 	}
+	pthread_setspecific(handle_key, shared);
 	return shared;
 }
 

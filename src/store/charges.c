@@ -164,12 +164,14 @@ int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f,
 					  "WHERE c.operator_id = ?1 AND (?2 = '' OR c.billing_state = ?2) "
 					  "AND (?3 = 0 OR c.mailbox_id = ?3) AND (?4 = 0 OR c.mail_item_id = ?4) "
 					  "AND (?5 = 0 OR m.renter_id = ?5) "
-					  "ORDER BY c.charge_date DESC, c.id DESC LIMIT 1000");
+					  "ORDER BY c.charge_date DESC, c.id DESC LIMIT ?6 OFFSET ?7");
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, f && f->state ? f->state : "");
 	sqlite3_bind_int64(st, 3, f ? f->mailbox_id : 0);
 	sqlite3_bind_int64(st, 4, f ? f->mail_item_id : 0);
 	sqlite3_bind_int64(st, 5, f ? f->renter_id : 0);
+	sqlite3_bind_int64(st, 6, f && f->limit ? (int64_t)f->limit : 1000);
+	sqlite3_bind_int64(st, 7, f ? (int64_t)f->offset : 0);
 	return charge_collect(st, items, n);
 }
 

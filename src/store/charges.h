@@ -86,9 +86,11 @@ struct charge_filter {
 	int64_t mailbox_id;        /* 0 for all */
 	int64_t mail_item_id;      /* 0 for all */
 	int64_t renter_id;         /* 0 for all */
+	size_t limit;              /* at most this many (0 = 1000) */
+	size_t offset;             /* skipping the newest offset ones (paging) */
 };
 
-/* Charges, newest first. *items is free()d by the caller. 0 or -1. */
+/* Charges, newest first (by charge date, then id). *items is free()d by the caller. 0 or -1. */
 int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n);
 /* 0, or -1 when not found (or another operator's). */
 int charge_get(sqlite3 *db, int64_t operator_id, int64_t id, struct charge *out);

@@ -53,13 +53,13 @@ struct mailbox_view {
 	char membership_id[64];
 	char needs_attention[256];
 	int64_t renter_id;
-	char renter_name[256];
+	char renter_name[404];     /* names: room for 100 characters of UTF-8 */
 	char renter_email[256];
-	char company_name[256];
+	char company_name[404];
 	int64_t space_id;
-	char space_name[128];
+	char space_name[404];
 	int64_t offering_id;
-	char offering_name[128];
+	char offering_name[404];
 	char invitation_state[16]; /* "", "pending", "accepted", "revoked", "expired" */
 	int64_t created_at;
 	char email_state[16];      /* the latest invitation email: "", queued, sending, sent, failed, cancelled */

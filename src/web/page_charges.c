@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CHARGES_PER_PAGE 200
+
 static const char *const charge_states[] = { "queued", "sending", "sent", "failed", "not_billed" };
 
 /* The state filter from the query, or NULL for all (an unknown value shows all). */
@@ -109,13 +111,24 @@ static void charges_set_earlier(struct web_ctx *ctx)
 
 void page_charges_list(struct web_ctx *ctx)
 {
-	struct charge_filter f = { .state = charges_state_filter(ctx) };
+	int64_t page = 1;
+	if (parse_int64(kvlist_get(&ctx->req->query, "page"), 1, 100000, &page) < 0)
+		page = 1;
+	/* One more than a page is read to know whether an older page exists. */
+	struct charge_filter f = { .state = charges_state_filter(ctx), .limit = CHARGES_PER_PAGE + 1,
+				   .offset = (size_t)(page - 1) * CHARGES_PER_PAGE };
 	struct charge *items = NULL;
 	size_t n = 0;
 	if (charge_list(ctx->db, ctx->operator_id, &f, &items, &n) < 0) {
 		web_error(ctx, 500, "The charges could not be loaded. Please try again.");
 		return;
 	}
+	if (n > CHARGES_PER_PAGE) {
+		n = CHARGES_PER_PAGE;
+		web_set_int(ctx, "Charges.older_page", page + 1);
+	}
+	if (page > 1)
+		web_set_int(ctx, "Charges.newer_page", page - 1);
 	page_charges_set_rows(ctx, "Charges.items", items, n);
 	free(items);
 	web_set_int(ctx, "Charges.count", (int64_t)n);

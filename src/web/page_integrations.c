@@ -27,6 +27,7 @@
 #define SECRET_MAX 1024
 
 #define MSG_NOT_REACHED "OfficeRnD could not be reached: showing the saved mapping."
+#define MSG_REFUSED "OfficeRnD did not give the plans and locations: showing the saved mapping."
 #define MSG_NOT_CONFIGURED "Fill in steps 1\xe2\x80\x93" "2 (organization name, client ID and client secret) " \
 			   "and save first: the plans and locations then load from your OfficeRnD account. " \
 			   "Showing the saved mapping."
@@ -207,7 +208,8 @@ static void live_load(struct live_lists *live, struct orn_client *client)
 	live->plans = NULL;
 	live->locations = NULL;
 	live->n_plans = live->n_locations = 0;
-	snprintf(live->notice, sizeof(live->notice), "%s", MSG_NOT_REACHED);
+	snprintf(live->notice, sizeof(live->notice), "%s",
+		 orn_error_retryable(&err) ? MSG_NOT_REACHED : MSG_REFUSED);
 	snprintf(live->reason, sizeof(live->reason), "%s", err.message);
 }
 
@@ -668,74 +670,79 @@ void page_officernd_form(struct web_ctx *ctx)
 	card_free(&c);
 }
 
+/* The lists for a save come from the account the form names (typed slug, ID and secret). */
+static void live_load_for_save(struct web_ctx *ctx, struct card *c, const char *slug)
+{
+	struct orn_client *client = *slug ? client_for_form(ctx, c, slug) : NULL;
+	live_load(&c->live, client);
+	orn_client_free(client);
+}
+
+/*
+ * Stores the checked card with its complete mapping rows. Returns the store's answer; on a
+ * refusal the reason is added to the card's errors.
+ */
+static enum integrations_result card_store(struct web_ctx *ctx, struct card *c, const char *slug,
+					   const struct integration_link *plans, size_t n_plans,
+					   const struct integration_link *locations, size_t n_locations)
+{
+	char *secret = str_trim(xstrdup(web_form(ctx, "client_secret")));
+	char *signing = str_trim(xstrdup(web_form(ctx, "signing_secret")));
+	const char *charge = c->charge_plan_id;
+	struct officernd_card_update u = {
+		.org_slug = slug,
+		.client_id = c->client_id,
+		.client_secret = secret,
+		.signing_secret = signing,
+		.bill_renters = c->bill_renters,
+		.charge_plan_id = charge,
+		.charge_plan_name = *charge ? live_name(&c->live, charge, 1) : "",
+		.plans = plans,
+		.n_plans = n_plans,
+		.locations = locations,
+		.n_locations = n_locations,
+	};
+	size_t bad = 0;
+	enum integrations_result r = integrations_officernd_save(ctx->db, ctx->operator_id, &u, time_now(), &bad);
+	secret_free(secret);
+	secret_free(signing);
+	save_refused(ctx, c, r, bad, plans, locations);
+	return r;
+}
+
 /* Validates the typed card and saves it, or re-renders it with the reasons (422). */
 void page_officernd_save(struct web_ctx *ctx)
 {
 	struct card c;
-	char slug[ORG_SLUG_MAX + 1];
+	char slug[ORG_SLUG_MAX + 1] = "";
 	if (card_load(ctx, &c)) {
 		card_free(&c);
 		web_error(ctx, 500, "The OfficeRnD settings could not be loaded. Please try again.");
 		return;
 	}
 	card_values_typed(ctx, &c);
-	/* The names (and the check that the ids exist) come from the account the form names. */
-	str_copy(slug, sizeof(slug), "");
-	const char *ignored = NULL;
-	if (org_slug_parse(c.org_slug, slug, sizeof(slug), &ignored) == 0) {
-		struct orn_client *client = client_for_form(ctx, &c, slug);
-		live_load(&c.live, client);
-		orn_client_free(client);
-	} else {
-		live_load(&c.live, NULL);
-	}
+	if (org_slug_parse(c.org_slug, slug, sizeof(slug), NULL))
+		slug[0] = '\0';
+	live_load_for_save(ctx, &c, slug);
 	options_build(&c);
 	fields_check(ctx, &c, slug);
 	billing_check(ctx, &c, slug);
 	struct integration_link *plans = NULL, *locations = NULL;
-	size_t n_plans = 0, n_locations = 0, bad = 0;
+	size_t n_plans = 0, n_locations = 0;
 	mapping_check(ctx, &c, 1, &plans, &n_plans);
 	mapping_check(ctx, &c, 0, &locations, &n_locations);
-	if (c.n_errors == 0) {
-		const char *charge = c.charge_plan_id;
-		struct officernd_card_update u = {
-			.org_slug = slug,
-			.client_id = c.client_id,
-			.client_secret = web_form(ctx, "client_secret"),
-			.signing_secret = web_form(ctx, "signing_secret"),
-			.bill_renters = c.bill_renters,
-			.charge_plan_id = charge,
-			.charge_plan_name = *charge ? live_name(&c.live, charge, 1) : "",
-			.plans = plans,
-			.n_plans = n_plans,
-			.locations = locations,
-			.n_locations = n_locations,
-		};
-		char *secret = str_trim(xstrdup(u.client_secret)), *signing = str_trim(xstrdup(u.signing_secret));
-		u.client_secret = secret;
-		u.signing_secret = signing;
-		enum integrations_result r = integrations_officernd_save(ctx->db, ctx->operator_id, &u, time_now(), &bad);
-		secret_free(secret);
-		secret_free(signing);
-		if (r == INTEGRATIONS_OK) {
-			free(plans);
-			free(locations);
-			card_free(&c);
-			web_redirect(ctx, FORM_PATH, "ok", "OfficeRnD settings saved.");
-			return;
-		}
-		if (r == INTEGRATIONS_FAILED) {
-			free(plans);
-			free(locations);
-			card_free(&c);
-			web_error(ctx, 500, "The OfficeRnD settings could not be saved. Please try again.");
-			return;
-		}
-		save_refused(ctx, &c, r, bad, plans, locations);
-	}
+	/* A refusal by the store adds its reason to the card's errors like the checks above. */
+	int failed = 0;
+	if (c.n_errors == 0)
+		failed = card_store(ctx, &c, slug, plans, n_plans, locations, n_locations) == INTEGRATIONS_FAILED;
 	free(plans);
 	free(locations);
-	card_render(ctx, &c, 422);
+	if (failed)
+		web_error(ctx, 500, "The OfficeRnD settings could not be saved. Please try again.");
+	else if (c.n_errors)
+		card_render(ctx, &c, 422);
+	else
+		web_redirect(ctx, FORM_PATH, "ok", "OfficeRnD settings saved.");
 	card_free(&c);
 }
 
@@ -744,38 +751,51 @@ static const char *plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
+/*
+ * Runs the test for what the form says; msg gets the result in the operator's words. Returns 1
+ * on success with *client (orn_client_free) kept for loading that account's lists.
+ */
+static int test_run(struct web_ctx *ctx, struct card *c, char *slug, char *msg, size_t size,
+		    struct orn_client **client)
+{
+	const char *error = NULL;
+	size_t nl = 0, np = 0;
+	struct orn_error err;
+	*client = NULL;
+	if (*c->org_slug && org_slug_parse(c->org_slug, slug, ORG_SLUG_MAX + 1, &error)) {
+		snprintf(msg, size, "%s", error);
+		return 0;
+	}
+	*client = client_for_form(ctx, c, slug);
+	if (!*client) {
+		snprintf(msg, size, "Enter the organization name, client ID and client secret (steps 1\xe2\x80\x93"
+			 "2) to test the connection.");
+		return 0;
+	}
+	if (orn_test_connection(*client, &nl, &np, &err)) {
+		snprintf(msg, size, "%s", err.message);
+		return 0;
+	}
+	snprintf(msg, size, "Connected to OfficeRnD organization %s: %zu %s and %zu %s found.",
+		 *slug ? slug : c->stored.org_slug, nl, plural(nl, "location", "locations"), np,
+		 plural(np, "plan", "plans"));
+	return 1;
+}
+
 /* Test connection: proves the typed (or stored) credentials without saving anything. */
 void page_officernd_test(struct web_ctx *ctx)
 {
 	struct card c;
 	char slug[ORG_SLUG_MAX + 1] = "";
 	char msg[800];
-	int ok = 0;
+	struct orn_client *client = NULL;
 	if (card_load(ctx, &c)) {
 		card_free(&c);
 		web_error(ctx, 500, "The OfficeRnD settings could not be loaded. Please try again.");
 		return;
 	}
 	card_values_typed(ctx, &c);
-	const char *error = NULL;
-	struct orn_client *client = NULL;
-	if (*c.org_slug && org_slug_parse(c.org_slug, slug, sizeof(slug), &error)) {
-		snprintf(msg, sizeof(msg), "%s", error);
-	} else if (!(client = client_for_form(ctx, &c, slug))) {
-		snprintf(msg, sizeof(msg), "Enter the organization name, client ID and client secret (steps 1\xe2\x80\x93"
-			 "2) to test the connection.");
-	} else {
-		size_t nl = 0, np = 0;
-		struct orn_error err;
-		if (orn_test_connection(client, &nl, &np, &err) == 0) {
-			ok = 1;
-			snprintf(msg, sizeof(msg), "Connected to OfficeRnD organization %s: %zu %s and %zu %s found.",
-				 *slug ? slug : c.stored.org_slug, nl, plural(nl, "location", "locations"), np,
-				 plural(np, "plan", "plans"));
-		} else {
-			snprintf(msg, sizeof(msg), "%s", err.message);
-		}
-	}
+	int ok = test_run(ctx, &c, slug, msg, sizeof(msg), &client);
 	if (*slug) {
 		free(c.org_slug);
 		c.org_slug = xstrdup(slug);

@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define MAIL_LIST_MAX 500 /* items a list shows; a search narrows it down */
+
 /* The words and badge class for an item status. */
 static void mail_status_badge(const char *status, const char **label, const char **cls)
 {
@@ -114,7 +116,7 @@ void page_mail_list(struct web_ctx *ctx)
 	enum mail_tab tab = mail_tab_parse(tab_name);
 	struct mail_item *items = NULL;
 	size_t n = 0;
-	if (mail_item_list(ctx->db, ctx->operator_id, tab, q, 0, &items, &n) < 0) {
+	if (mail_item_list(ctx->db, ctx->operator_id, tab, q, MAIL_LIST_MAX, &items, &n) < 0) {
 		web_error(ctx, 500, "The mail could not be loaded. Please try again.");
 		return;
 	}
@@ -125,6 +127,8 @@ void page_mail_list(struct web_ctx *ctx)
 	}
 	free(items);
 	web_set_int(ctx, "Mail.count", (int64_t)n);
+	if (n == MAIL_LIST_MAX)
+		web_set_int(ctx, "Mail.truncated", MAIL_LIST_MAX);
 	web_set(ctx, "Mail.tab", tab == MAIL_TAB_UNASSIGNED ? "unassigned" : tab == MAIL_TAB_ASSIGNED ? "assigned" : "all");
 	web_set(ctx, "Mail.q", q);
 	web_set_int(ctx, "Mail.unassigned", mail_item_count_unassigned(ctx->db, ctx->operator_id));
@@ -245,6 +249,7 @@ static int mail_set_requests(struct web_ctx *ctx, const struct mail_item *it)
 		web_set_int(ctx, SETKEY("id"), a->id);
 		web_set(ctx, SETKEY("action"), a->action);
 		web_set(ctx, SETKEY("label"), charging_action_label(a->action));
+		web_set(ctx, SETKEY("noun"), charging_action_noun(a->action));
 		web_set(ctx, SETKEY("state"), a->state);
 		web_set(ctx, SETKEY("by"), a->requested_by);
 		web_set(ctx, SETKEY("carrier"), a->carrier);
@@ -277,6 +282,8 @@ static int mail_set_offer(struct web_ctx *ctx, const struct mail_item *it)
 		char key[64];
 		snprintf(key, sizeof(key), "Item.offer.%s.label", name);
 		web_set(ctx, key, charging_action_label(name));
+		snprintf(key, sizeof(key), "Item.offer.%s.button", name);
+		web_set(ctx, key, charging_action_button(name));
 		if (!off.actions[a].enabled)
 			continue;
 		any = 1;
@@ -333,6 +340,28 @@ void page_mail_item(struct web_ctx *ctx)
 	mail_render_item(ctx, web_arg_id(ctx, 0), NULL, 200);
 }
 
+/*
+ * Inside a transaction: assigns item id to mailbox_id unless the item already belongs to a
+ * mailbox and something was asked for or done on it. 0 done, 1 refused (it stays), -1 error;
+ * *it gets the item as it was.
+ */
+static int mail_assign_locked(struct web_ctx *ctx, int64_t id, int64_t mailbox_id, struct mail_item *it)
+{
+	struct action_request *reqs = NULL;
+	struct charge *charges = NULL;
+	size_t nreq = 0, nc = 0;
+	struct charge_filter f = { .mail_item_id = id, .limit = 1 };
+	if (mail_item_get(ctx->db, ctx->operator_id, id, it) < 0 ||
+	    action_request_list(ctx->db, ctx->operator_id, id, &reqs, &nreq) < 0 ||
+	    charge_list(ctx->db, ctx->operator_id, &f, &charges, &nc) < 0)
+		return -1;
+	free(reqs);
+	free(charges);
+	if (it->mailbox_id && (nreq > 0 || nc > 0))
+		return 1;
+	return mail_item_assign(ctx->db, ctx->operator_id, id, mailbox_id);
+}
+
 /* Assigns (or moves, while nothing was done on it) the item to a mailbox, in one transaction. */
 void page_mail_assign(struct web_ctx *ctx)
 {
@@ -350,30 +379,19 @@ void page_mail_assign(struct web_ctx *ctx)
 		mail_render_item(ctx, id, problem, 422);
 		return;
 	}
-	struct action_request *reqs = NULL;
-	size_t nreq = 0;
-	struct charge_filter f = { .mail_item_id = id };
-	struct charge *charges = NULL;
-	size_t nc = 0;
 	int rc = db_begin(ctx->db);
 	if (rc == 0)
-		rc = action_request_list(ctx->db, ctx->operator_id, id, &reqs, &nreq);
-	if (rc == 0)
-		rc = charge_list(ctx->db, ctx->operator_id, &f, &charges, &nc);
-	free(reqs);
-	free(charges);
-	if (rc == 0 && it.mailbox_id && (nreq > 0 || nc > 0)) {
+		rc = mail_assign_locked(ctx, id, mailbox_id, &it);
+	if (rc == 0) {
+		rc = db_commit(ctx->db);
+	} else {
 		db_rollback(ctx->db);
+	}
+	if (rc == 1) {
 		mail_render_item(ctx, id, "This item cannot move to another mailbox: actions were already asked for "
 					  "or done on it.", 409);
 		return;
 	}
-	if (rc == 0)
-		rc = mail_item_assign(ctx->db, ctx->operator_id, id, mailbox_id);
-	if (rc == 0)
-		rc = db_commit(ctx->db);
-	else
-		db_rollback(ctx->db);
 	if (rc < 0) {
 		web_error(ctx, 500, "The item could not be assigned. Nothing was changed; please try again.");
 		return;
@@ -385,6 +403,8 @@ void page_mail_assign(struct web_ctx *ctx)
 		snprintf(msg, sizeof(msg), "%s assigned to PMB %s.", it.reference, m.pmb);
 	else
 		snprintf(msg, sizeof(msg), "%s assigned.", it.reference);
+	log_info("mail", "item assigned operator=%lld item=%lld mailbox=%lld", (long long)ctx->operator_id,
+		 (long long)id, (long long)mailbox_id);
 	web_redirect(ctx, path, "ok", msg);
 }
 

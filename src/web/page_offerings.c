@@ -185,7 +185,7 @@ static const char *count_problem(const char *text, int64_t *out)
 	for (const char *p = text; *p; p++)
 		if (!isdigit((unsigned char)*p))
 			return "Enter a whole number of 0 or more, like 5.";
-	if (strlen(text) > 9 || parse_int64(text, 0, OFFERING_COUNT_MAX, out) < 0)
+	if (parse_int64(text, 0, OFFERING_COUNT_MAX, out) < 0) /* digits only: too large */
 		return "The number is too large: at most 100000.";
 	return NULL;
 }

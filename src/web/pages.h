@@ -58,4 +58,27 @@ void page_officernd_save(struct web_ctx *ctx);
 void page_officernd_test(struct web_ctx *ctx);
 void page_officernd_webhook_token(struct web_ctx *ctx);
 
+/* page_activity.c */
+void page_activity(struct web_ctx *ctx);
+void page_activity_retry(struct web_ctx *ctx);
+
+/* page_mailboxes.c */
+void page_mailboxes_list(struct web_ctx *ctx);
+void page_mailboxes_new(struct web_ctx *ctx);
+void page_mailboxes_create(struct web_ctx *ctx);
+void page_mailbox_show(struct web_ctx *ctx);
+void page_mailbox_resend(struct web_ctx *ctx);
+void page_mailbox_revoke(struct web_ctx *ctx);
+void page_mailbox_cancel(struct web_ctx *ctx);
+
+/* page_invite.c */
+void page_invite_show(struct web_ctx *ctx);
+void page_invite_accept(struct web_ctx *ctx);
+
+/* page_renter.c */
+void page_renter_login_form(struct web_ctx *ctx);
+void page_renter_login_submit(struct web_ctx *ctx);
+void page_renter_logout(struct web_ctx *ctx);
+void page_renter_home(struct web_ctx *ctx);
+
 #endif

@@ -7,5 +7,7 @@
 const struct worker_job worker_jobs[] = {
 	{ "events", job_events_run },
 	{ "outbox", job_outbox_run },
+	{ "storage", job_storage_run },
+	{ "fees", job_fees_run },
 	{ NULL, NULL },
 };

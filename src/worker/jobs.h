@@ -13,4 +13,10 @@ int job_events_run(struct worker *w);
 /* job_outbox.c: sends queued emails (invitations). */
 int job_outbox_run(struct worker *w);
 
+/* job_storage.c: charges each stored item's storage days beyond the free ones, daily. */
+int job_storage_run(struct worker *w);
+
+/* job_fees.c: books queued charges as OfficeRnD fees, exactly once. */
+int job_fees_run(struct worker *w);
+
 #endif

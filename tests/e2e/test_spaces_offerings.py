@@ -298,6 +298,8 @@ def test_offering_amount_limits(app):
     assert offering_rows(app, c.operator_id)[0]["monthly_price"] == 100000000
     assert c.post("/offerings", full_offering(name="Round", monthly_price="0.125")).status == 303
     assert offering_rows(app, c.operator_id)[1]["monthly_price"] == 13
+    oid = add_offering(c, app, name="Counts", forward_free="0000000000007", scan_free="100000")
+    assert action_rows(app, oid)["forward"][1] == 7 and action_rows(app, oid)["scan"][1] == 100000
 
 
 BAD_VALUES = [
@@ -319,6 +321,7 @@ BAD_VALUES = [
     ("shred_free", "1.5", "whole number"),
     ("recycle_free", "five", "whole number"),
     ("pickup_free", "100001", "at most 100000"),
+    ("pickup_free", "99999999999999999999", "at most 100000"),
     ("storage_free_days", "abc", "whole number"),
     ("storage_free_days", "-3", "whole number"),
     ("storage_fee_per_day", "2,50", "no letters, commas"),
@@ -415,13 +418,13 @@ def test_amounts_are_shown_in_the_operators_currency(app):
 def test_operator_cannot_see_or_touch_another_operators_spaces_and_offerings(app):
     a = app.new_operator()
     b = app.new_operator()
-    sid = add_space(a, app, "A's Downtown")
-    oid = add_offering(a, app, name="A's Gold")
+    sid = add_space(a, app, "Alpha Quay")
+    oid = add_offering(a, app, name="Alpha Plan")
     before_spaces = space_rows(app, a.operator_id)
     before_offerings = (offering_rows(app, a.operator_id), action_rows(app, oid))
 
-    assert "Downtown" not in page_text(b.get("/spaces"))
-    assert "Gold" not in page_text(b.get("/offerings"))
+    assert "Alpha Quay" not in page_text(b.get("/spaces"))
+    assert "Alpha Plan" not in page_text(b.get("/offerings"))
     assert b.get("/spaces/%d/edit" % sid).status == 404
     assert b.post("/spaces/%d" % sid, {"name": "Taken over"}).status == 404
     assert b.post("/spaces/%d/delete" % sid).status == 404
@@ -434,8 +437,8 @@ def test_operator_cannot_see_or_touch_another_operators_spaces_and_offerings(app
     assert space_rows(app, b.operator_id) == [] and offering_rows(app, b.operator_id) == []
 
     # Names are unique per operator, not across operators.
-    add_space(b, app, "A's Downtown")
-    add_offering(b, app, name="A's Gold")
+    add_space(b, app, "Alpha Quay")
+    add_offering(b, app, name="Alpha Plan")
     assert len(space_rows(app, b.operator_id)) == 1 and len(offering_rows(app, b.operator_id)) == 1
 
 

@@ -116,8 +116,11 @@ Control API (tests only; no authentication; JSON in and out; errors are 4xx {"er
         The first matching fault with requests left fires; one fault per request.
     GET    /_sim/faults,  DELETE /_sim/faults
     POST   /_sim/config                   {"token_ttl","write_limit_per_minute",
-                                           "read_limit_per_minute","rate_window_seconds"}
+                                           "read_limit_per_minute","rate_window_seconds",
+                                           "fee_latency_ms"}
                                           (a limit of null = not enforced); GET /_sim/config
+        fee_latency_ms (default 0): every POST /fees that gets past the faults is held this long
+        before it is handled, like a distant server (the benchmark uses 20).
 
 Seed file (tests/sim/seed.json): {"config":{...}, "orgs":[{"slug", "locations":[...], "plans":[...],
 "companies":[...], "members":[...], "memberships":[...], "fees":[...], "webhook_endpoints":[...]}],
@@ -168,7 +171,8 @@ READ_SCOPE = {"locations": "flex.space.locations.read", "plans": "flex.billing.p
 FEE_CREATE_SCOPE = "flex.community.fees.create"
 
 DEFAULT_CONFIG = {"token_ttl": 3599, "write_limit_per_minute": None,
-                  "read_limit_per_minute": None, "rate_window_seconds": 60}
+                  "read_limit_per_minute": None, "rate_window_seconds": 60,
+                  "fee_latency_ms": 0}
 NOMINAL_LIMIT = 1000          # shown in the headers when no limit is enforced
 MAX_LIMIT = 50
 API_PREFIX = re.compile(r"^/api/v2/organizations/([^/]+)(/.*)?$")
@@ -329,7 +333,7 @@ class Simulator:
                     control_fail(400, "unknown config key: %s" % key)
                 if value is not None and (not isinstance(value, (int, float)) or value < 0):
                     control_fail(400, "%s: must be a number >= 0 or null" % key)
-                if value is None and key in ("token_ttl", "rate_window_seconds"):
+                if value is None and key in ("token_ttl", "rate_window_seconds", "fee_latency_ms"):
                     value = DEFAULT_CONFIG[key]
                 self.config[key] = value
             return dict(self.config)
@@ -714,9 +718,14 @@ def api_list(sim, slug, kind, query):
             continue
         m = re.match(r"^([A-Za-z_][\w.]*)\[(\$gt|\$gte|\$lt|\$lte)\]$", key)
         filters.append((m.group(1), m.group(2), values[0]) if m else (key, "eq", values[0]))
-    items = [o for o in sim.list_objects(kind, slug)
-             if all(_compare(o.get(f), op, v) for f, op, v in filters)]
-    page = items[offset:offset + limit]
+    with sim.lock:
+        # Filter the stored objects and copy only the page: lists of thousands of fees stay fast.
+        if kind == "fees":
+            stored = [sim.orgs[s]["fees"][i] for s, i in sim.fee_order if s == slug]
+        else:
+            stored = list(sim.org(slug)[kind].values())
+        items = [o for o in stored if all(_compare(o.get(f), op, v) for f, op, v in filters)]
+        page = copy.deepcopy(items[offset:offset + limit])
     more = offset + limit < len(items)
     return 200, {"results": page, "cursorNext": encode_cursor(offset + limit) if more else None,
                  "cursorPrev": None, "rangeStart": offset + 1 if page else 0,
@@ -901,6 +910,10 @@ class Handler(BaseHTTPRequestHandler):
             if kind == "expire_tokens":
                 sim.expire_tokens()
 
+        if slug is not None and route_key == "/fees" and self.command == "POST":
+            latency = sim.config["fee_latency_ms"]
+            if latency:
+                time.sleep(latency / 1000.0)
         try:
             if slug is None:
                 status, answer = self.token_endpoint(sim, body)

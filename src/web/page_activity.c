@@ -1,0 +1,206 @@
+/*
+ * page_activity.c: every OfficeRnD webhook received and what became of it (applied, skipped,
+ * ignored, failed, pending), filterable by state and membership id; a failed event can be
+ * put back for the worker.
+ */
+#include "store/webhook_events.h"
+#include "util/timeutil.h"
+#include "web/pages.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define ACTIVITY_PAGE_SIZE 100
+#define ACTIVITY_Q_MAX 128
+
+/* Labels of the states, in webhook_event_states order. */
+static const char *const state_labels[5] = { "Pending", "Applied", "Skipped", "Ignored", "Failed" };
+static const char *const state_classes[5] = { "warn", "ok", "", "", "err" };
+
+/* The index of state in webhook_event_states, or -1. */
+static int state_index(const char *state)
+{
+	for (int i = 0; i < 5; i++)
+		if (strcmp(state, webhook_event_states[i]) == 0)
+			return i;
+	return -1;
+}
+
+/* "2026-11-26 16:49:02 UTC" */
+static void format_time(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm))
+		str_copy(buf, size, "");
+}
+
+/* /activity with the given filter (and paging) in its query string (free()). */
+static char *activity_href(const char *state, const char *q, int64_t before)
+{
+	struct strbuf sb = { 0 };
+	char sep = '?';
+	strbuf_adds(&sb, "/activity");
+	if (state && *state) {
+		strbuf_addf(&sb, "%cstate=%s", sep, state);
+		sep = '&';
+	}
+	if (q && *q) {
+		char *enc = url_encode(q);
+		strbuf_addf(&sb, "%cq=%s", sep, enc);
+		free(enc);
+		sep = '&';
+	}
+	if (before > 0)
+		strbuf_addf(&sb, "%cbefore=%lld", sep, (long long)before);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The filter tabs: All and one per state, with their counts. */
+static int activity_set_tabs(struct web_ctx *ctx, const char *state, const char *q)
+{
+	int64_t counts[5], all = 0;
+	char key[64], *href;
+	if (webhook_event_counts(ctx->db, ctx->operator_id, counts) < 0)
+		return -1;
+	for (int i = 0; i <= 5; i++) {
+		const char *s = i == 0 ? "" : webhook_event_states[i - 1];
+		int64_t count = i == 0 ? 0 : counts[i - 1];
+		all += count;
+		snprintf(key, sizeof(key), "Activity.tabs.%d.label", i);
+		web_set(ctx, key, i == 0 ? "All" : state_labels[i - 1]);
+		snprintf(key, sizeof(key), "Activity.tabs.%d.state", i);
+		web_set(ctx, key, s);
+		snprintf(key, sizeof(key), "Activity.tabs.%d.count", i);
+		web_set_int(ctx, key, count);
+		href = activity_href(s, q, 0);
+		snprintf(key, sizeof(key), "Activity.tabs.%d.href", i);
+		web_set(ctx, key, href);
+		free(href);
+		if (strcmp(s, state) == 0) {
+			snprintf(key, sizeof(key), "Activity.tabs.%d.active", i);
+			web_set(ctx, key, "1");
+		}
+	}
+	web_set_int(ctx, "Activity.tabs.0.count", all);
+	web_set_int(ctx, "Activity.total", all);
+	return 0;
+}
+
+/* What the outcome column says. */
+static const char *outcome_text(const struct webhook_event_view *v)
+{
+	if (strcmp(v->state, "pending") == 0 && !v->outcome[0])
+		return "Waiting for the worker.";
+	return v->outcome;
+}
+
+static void activity_set_row(struct web_ctx *ctx, size_t i, const struct webhook_event_view *v)
+{
+	char key[64], when[40];
+	int si = state_index(v->state);
+#define ROW_SET(field, value)                                              \
+	do {                                                               \
+		snprintf(key, sizeof(key), "Activity.items.%zu." field, i); \
+		web_set(ctx, key, value);                                  \
+	} while (0)
+	snprintf(key, sizeof(key), "Activity.items.%zu.id", i);
+	web_set_int(ctx, key, v->id);
+	format_time(v->received_at, when, sizeof(when));
+	ROW_SET("received", when);
+	format_time(v->processed_at, when, sizeof(when));
+	ROW_SET("processed", when);
+	ROW_SET("type", v->event_type[0] ? v->event_type : "(none)");
+	ROW_SET("membership", v->membership_id);
+	ROW_SET("state", v->state);
+	ROW_SET("state_label", si >= 0 ? state_labels[si] : v->state);
+	ROW_SET("state_class", si >= 0 ? state_classes[si] : "");
+	ROW_SET("outcome", outcome_text(v));
+	if (v->membership_id[0]) {
+		char *href = activity_href("", v->membership_id, 0);
+		ROW_SET("membership_href", href);
+		free(href);
+	}
+	if (v->attempts > 0) {
+		snprintf(key, sizeof(key), "Activity.items.%zu.attempts", i);
+		web_set_int(ctx, key, v->attempts);
+	}
+	if (strcmp(v->state, "failed") == 0)
+		ROW_SET("retry", "1");
+#undef ROW_SET
+}
+
+/* The rows of the page, and the link to older ones when there are more. 0 or -1. */
+static int activity_set_rows(struct web_ctx *ctx, const struct webhook_event_filter *f)
+{
+	struct webhook_event_view *items = NULL;
+	size_t n = 0;
+	struct webhook_event_filter one_more = *f;
+	one_more.limit = f->limit + 1;
+	if (webhook_event_list(ctx->db, ctx->operator_id, &one_more, &items, &n) < 0)
+		return -1;
+	size_t shown = n > f->limit ? f->limit : n;
+	for (size_t i = 0; i < shown; i++)
+		activity_set_row(ctx, i, &items[i]);
+	if (shown)
+		web_set(ctx, "Activity.any", "1");
+	if (n > f->limit) {
+		char *href = activity_href(f->state, f->q, items[shown - 1].id);
+		web_set(ctx, "Activity.older", href);
+		free(href);
+	}
+	free(items);
+	return 0;
+}
+
+void page_activity(struct web_ctx *ctx)
+{
+	const char *state = kvlist_get(&ctx->req->query, "state");
+	const char *q_raw = kvlist_get(&ctx->req->query, "q");
+	const char *before_raw = kvlist_get(&ctx->req->query, "before");
+	char q[ACTIVITY_Q_MAX + 1];
+	int64_t before = 0;
+	if (!state || state_index(state) < 0)
+		state = ""; /* an unknown filter shows everything rather than nothing */
+	str_copy(q, sizeof(q), q_raw ? q_raw : "");
+	str_trim(q);
+	if (before_raw && parse_int64(before_raw, 1, INT64_MAX, &before) < 0)
+		before = 0;
+	struct webhook_event_filter f = { state, q, before, ACTIVITY_PAGE_SIZE };
+	if (activity_set_tabs(ctx, state, q) < 0 || activity_set_rows(ctx, &f) < 0) {
+		web_error(ctx, 500, "The activity could not be loaded. Please try again.");
+		return;
+	}
+	web_set(ctx, "Activity.filter.state", state);
+	web_set(ctx, "Activity.filter.q", q);
+	if (*state || *q)
+		web_set(ctx, "Activity.filtered", "1");
+	if (before) {
+		char *newest = activity_href(state, q, 0);
+		web_set(ctx, "Activity.paged", "1");
+		web_set(ctx, "Activity.newest", newest);
+		free(newest);
+	}
+	web_set(ctx, "Nav.section", "activity");
+	web_render(ctx, "activity.cs", "Activity");
+}
+
+void page_activity_retry(struct web_ctx *ctx)
+{
+	int64_t id = web_arg_id(ctx, 0);
+	int rc = id ? webhook_event_retry(ctx->db, ctx->operator_id, id) : -1;
+	char msg[160];
+	if (rc < 0) {
+		web_not_found(ctx);
+		return;
+	}
+	if (rc > 0) {
+		snprintf(msg, sizeof(msg), "Event %lld has not failed, so there is nothing to retry.", (long long)id);
+		web_redirect(ctx, "/activity", "error", msg);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "Event %lld will be applied again in a moment.", (long long)id);
+	web_redirect(ctx, "/activity", "ok", msg);
+}

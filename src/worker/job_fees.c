@@ -1,0 +1,520 @@
+/*
+ * job_fees.c: books queued charges as OfficeRnD fees, exactly once (the rules are in
+ * domain/fee_booking.h), from a small pool of threads, within a per-operator request rate.
+ *
+ * One run works in batches. The calling thread (the dispatcher) claims a batch of due charges
+ * (queued ones, and "sending" ones whose claim expired because a worker died mid-request): each
+ * becomes "sending", committed before any POST. It works out every fee, fails those that cannot
+ * be billed (a missing mapping), and looks up in OfficeRnD, by reference, those whose fee may
+ * already exist; the pool then POSTs the rest. The next batch is claimed only when every charge
+ * of this one has its outcome recorded, so a lookup never races a POST of the same charge.
+ *
+ * Each pool thread has its own SQLite connection, its own OfficeRnD clients and (in the client's
+ * transport) its own curl handle. Before each POST it takes a token from the operator's bucket
+ * (PILOTOMAIL_FEE_RATE_PER_MINUTE, shared by the threads of this process); a 429 pauses the whole
+ * operator until Retry-After. A charge that cannot get a token before the batch's deadline goes
+ * back to the queue, due when the token will be: a claim never outlives its lease.
+ *
+ * PILOTOMAIL_FEE_CONCURRENCY (1..32, default 4) is the number of threads. SIGTERM: requests in
+ * flight finish and their outcomes are recorded; charges not started yet go back to the queue.
+ */
+#include "domain/fee_booking.h"
+#include "officernd/officernd.h"
+#include "store/charge_jobs.h"
+#include "store/charges.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/timeutil.h"
+#include "util/util.h"
+#include "worker/jobs.h"
+#include "worker/worker.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FEE_THREADS_DEFAULT 4
+#define FEE_THREADS_MAX 32
+#define FEE_BATCH_PER_THREAD 8
+#define FEE_RUN_BUDGET_MS 20000   /* one run returns after this, so other jobs get their turn */
+#define FEE_LEASE_MARGIN_MS 5000
+#define FEE_STORE_RETRY_S 60      /* a charge the store could not read is tried again after this */
+
+/* ------------------------------------------------------------------------------------------ */
+/* The per-operator request budget, shared by every thread of the process. */
+
+struct rate_slot {
+	int64_t operator_id;
+	struct fee_bucket bucket;
+};
+
+static pthread_mutex_t rate_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct rate_slot *rate_slots;
+static size_t rate_n, rate_cap;
+
+/* The operator's bucket; rate_mu held. */
+static struct fee_bucket *rate_bucket(int64_t operator_id, int64_t per_minute, int64_t burst, int64_t now_ms)
+{
+	for (size_t i = 0; i < rate_n; i++)
+		if (rate_slots[i].operator_id == operator_id)
+			return &rate_slots[i].bucket;
+	if (rate_n == rate_cap) {
+		rate_cap = rate_cap ? rate_cap * 2 : 8;
+		rate_slots = xrealloc(rate_slots, rate_cap * sizeof(*rate_slots));
+	}
+	struct rate_slot *s = &rate_slots[rate_n++];
+	s->operator_id = operator_id;
+	fee_bucket_init(&s->bucket, per_minute, burst, now_ms);
+	return &s->bucket;
+}
+
+/* 0 when a token was taken, else the milliseconds until one is due. */
+static int64_t rate_take(int64_t operator_id, int64_t per_minute, int64_t burst)
+{
+	int64_t now_ms = time_mono_ms();
+	pthread_mutex_lock(&rate_mu);
+	int64_t wait = fee_bucket_take(rate_bucket(operator_id, per_minute, burst, now_ms), now_ms);
+	pthread_mutex_unlock(&rate_mu);
+	return wait;
+}
+
+static void rate_pause(int64_t operator_id, int64_t per_minute, int64_t burst, int64_t wait_ms)
+{
+	int64_t now_ms = time_mono_ms();
+	pthread_mutex_lock(&rate_mu);
+	fee_bucket_pause(rate_bucket(operator_id, per_minute, burst, now_ms), now_ms + wait_ms);
+	pthread_mutex_unlock(&rate_mu);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* OfficeRnD clients of one thread, one per operator, opened on first use. */
+
+struct client_slot {
+	int64_t operator_id;
+	struct orn_client *client; /* NULL: could not be opened (err says why) */
+	struct orn_error err;
+};
+
+struct clients {
+	sqlite3 *db;
+	struct client_slot *slots;
+	size_t n, cap;
+};
+
+static struct orn_client *clients_get(struct clients *cs, int64_t operator_id, struct orn_error *err)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		if (cs->slots[i].operator_id == operator_id) {
+			*err = cs->slots[i].err;
+			return cs->slots[i].client;
+		}
+	}
+	if (cs->n == cs->cap) {
+		cs->cap = cs->cap ? cs->cap * 2 : 4;
+		cs->slots = xrealloc(cs->slots, cs->cap * sizeof(*cs->slots));
+	}
+	struct client_slot *s = &cs->slots[cs->n++];
+	s->operator_id = operator_id;
+	s->client = orn_client_open(cs->db, operator_id, &s->err);
+	*err = s->err;
+	return s->client;
+}
+
+static void clients_free(struct clients *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		orn_client_free(cs->slots[i].client);
+	free(cs->slots);
+	cs->slots = NULL;
+	cs->n = cs->cap = 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* One charge on its way. */
+
+struct fee_work {
+	struct charge c;
+	struct fee_target t;
+	struct fee_draft d;      /* built in place: never copy a fee_work by value */
+	int uncertain;           /* the fee may exist (until a lookup found it absent) */
+	int to_post;             /* 1 once the dispatcher found nothing else to do */
+};
+
+/* What a run shares with its pool threads. */
+struct fee_run {
+	struct worker *w;
+	int64_t per_minute;
+	int64_t burst;
+	int64_t deadline_ms;     /* monotonic: no request starts after this in the current batch */
+
+	pthread_mutex_t mu;
+	pthread_cond_t work_cond;
+	pthread_cond_t done_cond;
+	struct fee_work **items; /* the current batch's charges to post */
+	size_t n, next, finished;
+	int quit;
+	pthread_t threads[FEE_THREADS_MAX];
+	int n_threads;
+	int started;
+};
+
+/* Writes the outcome of one charge and its uncertainty in one transaction. fee_id: booked. */
+static int fee_record(sqlite3 *db, const struct fee_work *wk, const char *fee_id, const struct fee_outcome *o)
+{
+	const struct charge *c = &wk->c;
+	int uncertain = fee_id ? 0 : o->uncertain;
+	if (db_begin(db) < 0)
+		return -1;
+	int rc;
+	if (fee_id)
+		rc = charge_mark_sent(db, c->id, fee_id, time_now());
+	else if (o->next == FEE_NEXT_RETRY)
+		rc = charge_mark_retry(db, c->id, o->next_attempt_at, o->error);
+	else
+		rc = charge_mark_failed(db, c->id, o->error);
+	if (rc == 0)
+		rc = charge_set_fee_uncertain(db, c->operator_id, c->id, uncertain);
+	if (rc < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		/* It stays "sending": once its claim expires it is looked up before any new POST. */
+		log_error("fees", "outcome not recorded charge=%lld reference=%s", (long long)c->id, c->reference);
+		return -1;
+	}
+	if (fee_id)
+		log_info("fees", "booked charge=%lld reference=%s fee=%s attempts=%lld", (long long)c->id,
+			 c->reference, fee_id, (long long)c->attempts);
+	else
+		log_warn("fees", "%s charge=%lld reference=%s attempts=%lld uncertain=%d retry_in=%llds err=\"%s\"",
+			 o->next == FEE_NEXT_RETRY ? "retry" : "failed", (long long)c->id, c->reference,
+			 (long long)c->attempts, uncertain,
+			 (long long)(o->next == FEE_NEXT_RETRY ? o->next_attempt_at - time_now() : 0), o->error);
+	return 0;
+}
+
+static void fee_fail(sqlite3 *db, const struct fee_work *wk, const char *why)
+{
+	struct fee_outcome o = { .next = FEE_NEXT_FAILED, .uncertain = wk->uncertain };
+	str_copy(o.error, sizeof(o.error), why);
+	fee_record(db, wk, NULL, &o);
+}
+
+/* Back to the queue without an attempt having been made (stopping, deadline, rate budget). */
+static void fee_release(sqlite3 *db, const struct fee_work *wk, int64_t next_at)
+{
+	struct fee_outcome o = { .next = FEE_NEXT_RETRY, .next_attempt_at = next_at, .uncertain = wk->uncertain };
+	str_copy(o.error, sizeof(o.error), wk->c.last_error);
+	fee_record(db, wk, NULL, &o);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The dispatcher: claim, prepare, look up. */
+
+/* Loads where the fee goes and builds it; records the outcome itself when there is no POST. */
+static void fee_prepare(struct fee_run *run, struct clients *cs, struct fee_work *wk)
+{
+	sqlite3 *db = run->w->db;
+	char why[512];
+	struct orn_error err;
+	wk->uncertain = strcmp(wk->c.prior_state, "sending") == 0;
+	if (fee_target_load(db, wk->c.operator_id, wk->c.id, &wk->t) < 0) {
+		wk->uncertain = 1;
+		struct fee_outcome o = { .next = FEE_NEXT_RETRY, .uncertain = 1,
+					 .next_attempt_at = time_now() + FEE_STORE_RETRY_S };
+		str_copy(o.error, sizeof(o.error), "pilotomail could not read this charge's mailbox: will try again");
+		fee_record(db, wk, NULL, &o);
+		return;
+	}
+	wk->uncertain = wk->uncertain || wk->t.uncertain;
+	if (!charge_officernd_billing_on(db, wk->c.operator_id)) {
+		fee_fail(db, wk, "Billing through OfficeRnD is off (or Stripe billing is on): turn on \"Bill mailbox "
+			 "renters with OfficeRnD?\" on the OfficeRnD card, then retry");
+		return;
+	}
+	if (!clients_get(cs, wk->c.operator_id, &err)) {
+		fee_fail(db, wk, err.message);
+		return;
+	}
+	if (fee_booking_build(&wk->c, &wk->t, &wk->d, why, sizeof(why)) < 0) {
+		fee_fail(db, wk, why);
+		return;
+	}
+	wk->to_post = 1;
+}
+
+static int same_payer(const struct fee_work *a, const struct fee_work *b)
+{
+	return a->c.operator_id == b->c.operator_id && a->d.company_payer == b->d.company_payer &&
+	       strcmp(a->d.payer, b->d.payer) == 0;
+}
+
+/*
+ * Looks up the uncertain charges of one payer (those of items[from..] like items[from]) in a
+ * single listing of the payer's fees. Found: booked, no POST. Absent: posted as usual.
+ */
+static void fee_lookup_payer(struct fee_run *run, struct clients *cs, struct fee_work *items, size_t n, size_t from,
+			     unsigned char *done)
+{
+	sqlite3 *db = run->w->db;
+	struct fee_work *first = &items[from];
+	struct orn_error err;
+	struct orn_fee *fees = NULL;
+	size_t n_fees = 0;
+	struct orn_client *client = clients_get(cs, first->c.operator_id, &err);
+	int rc = client ? orn_list_fees(client, first->d.company_payer ? NULL : first->d.payer,
+					first->d.company_payer ? first->d.payer : NULL, &fees, &n_fees, &err)
+			: -1;
+	for (size_t j = from; j < n; j++) {
+		struct fee_work *wk = &items[j];
+		if (done[j] || !wk->to_post || !wk->uncertain || !same_payer(first, wk))
+			continue;
+		done[j] = 1;
+		if (rc < 0) {
+			struct fee_outcome o;
+			fee_booking_classify(&err, wk->c.attempts, time_now(), 0, &o);
+			fee_record(db, wk, NULL, &o);
+			wk->to_post = 0;
+			continue;
+		}
+		long at = fee_booking_find(fees, n_fees, wk->c.reference);
+		if (at >= 0) {
+			log_info("fees", "found in OfficeRnD charge=%lld reference=%s", (long long)wk->c.id,
+				 wk->c.reference);
+			fee_record(db, wk, fees[at].id, NULL);
+			wk->to_post = 0;
+		} else {
+			wk->uncertain = 0; /* every earlier POST has ended, and none created it */
+		}
+	}
+	orn_fees_free(fees, n_fees);
+}
+
+static void fee_lookup(struct fee_run *run, struct clients *cs, struct fee_work *items, size_t n)
+{
+	unsigned char *done = xcalloc(n ? n : 1, 1);
+	for (size_t i = 0; i < n && !*run->w->stopping; i++)
+		if (!done[i] && items[i].to_post && items[i].uncertain)
+			fee_lookup_payer(run, cs, items, n, i, done);
+	/* Stopping before the lookup: no POST without it. */
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].to_post && items[i].uncertain) {
+			fee_release(run->w->db, &items[i], time_now());
+			items[i].to_post = 0;
+		}
+	}
+	free(done);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The pool: POST one charge. */
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+}
+
+/* Waits for a token while the batch's deadline allows. 0 with a token, else the wait left (ms). */
+static int64_t fee_token(struct fee_run *run, int64_t operator_id)
+{
+	for (;;) {
+		int64_t wait = rate_take(operator_id, run->per_minute, run->burst);
+		if (wait == 0)
+			return 0;
+		if (*run->w->stopping || time_mono_ms() + wait > run->deadline_ms)
+			return wait;
+		sleep_ms(wait < 100 ? wait : 100);
+	}
+}
+
+static void fee_post(struct fee_run *run, sqlite3 *db, struct clients *cs, struct fee_work *wk)
+{
+	struct orn_error err;
+	if (*run->w->stopping || time_mono_ms() > run->deadline_ms) {
+		fee_release(db, wk, time_now());
+		return;
+	}
+	struct orn_client *client = clients_get(cs, wk->c.operator_id, &err);
+	if (!client) {
+		fee_fail(db, wk, err.message);
+		return;
+	}
+	int64_t wait = fee_token(run, wk->c.operator_id);
+	if (wait > 0) {
+		fee_release(db, wk, time_now() + (wait + 999) / 1000);
+		return;
+	}
+	struct orn_fee fee;
+	if (orn_create_fee(client, &wk->d.rq, &fee, &err) == 0) {
+		fee_record(db, wk, fee.id, NULL);
+		orn_fee_clear(&fee);
+		return;
+	}
+	struct fee_outcome o;
+	int64_t now = time_now();
+	fee_booking_classify(&err, wk->c.attempts, now, 1, &o);
+	if (err.status == ORN_ERR_RATE_LIMITED) {
+		int64_t pause_ms = err.retry_after_s > 0 ? (int64_t)err.retry_after_s * 1000
+							 : (o.next_attempt_at - now) * 1000;
+		rate_pause(wk->c.operator_id, run->per_minute, run->burst, pause_ms > 0 ? pause_ms : 1000);
+	}
+	fee_record(db, wk, NULL, &o);
+}
+
+static void *fee_thread(void *arg)
+{
+	struct fee_run *run = arg;
+	sqlite3 *db = db_open(run->w->cfg->db_path);
+	struct clients cs = { .db = db };
+	pthread_mutex_lock(&run->mu);
+	for (;;) {
+		while (!run->quit && run->next >= run->n)
+			pthread_cond_wait(&run->work_cond, &run->mu);
+		if (run->quit)
+			break;
+		struct fee_work *wk = run->items[run->next++];
+		pthread_mutex_unlock(&run->mu);
+		/* Without a connection no outcome could be recorded: leave it to the lease. */
+		if (db)
+			fee_post(run, db, &cs, wk);
+		pthread_mutex_lock(&run->mu);
+		if (++run->finished == run->n)
+			pthread_cond_signal(&run->done_cond);
+	}
+	pthread_mutex_unlock(&run->mu);
+	clients_free(&cs);
+	db_close(db);
+	return NULL;
+}
+
+/* Starts the threads on first need; with none, the dispatcher posts itself. */
+static void fee_pool_start(struct fee_run *run, int want)
+{
+	if (run->started)
+		return;
+	run->started = 1;
+	orn_global_init(); /* before any thread touches libcurl */
+	for (int i = 0; i < want; i++) {
+		if (pthread_create(&run->threads[run->n_threads], NULL, fee_thread, run) != 0) {
+			log_warn("fees", "thread not started: %d of %d running", run->n_threads, want);
+			break;
+		}
+		run->n_threads++;
+	}
+}
+
+/* Posts the batch's charges on the pool and waits until each has its outcome. */
+static void fee_pool_run(struct fee_run *run, struct clients *cs, struct fee_work **items, size_t n)
+{
+	if (!n)
+		return;
+	if (run->n_threads == 0) {
+		for (size_t i = 0; i < n; i++)
+			fee_post(run, run->w->db, cs, items[i]);
+		return;
+	}
+	pthread_mutex_lock(&run->mu);
+	run->items = items;
+	run->n = n;
+	run->next = run->finished = 0;
+	pthread_cond_broadcast(&run->work_cond);
+	while (run->finished < run->n)
+		pthread_cond_wait(&run->done_cond, &run->mu);
+	run->items = NULL;
+	run->n = run->next = run->finished = 0;
+	pthread_mutex_unlock(&run->mu);
+}
+
+static void fee_pool_stop(struct fee_run *run)
+{
+	pthread_mutex_lock(&run->mu);
+	run->quit = 1;
+	pthread_cond_broadcast(&run->work_cond);
+	pthread_mutex_unlock(&run->mu);
+	for (int i = 0; i < run->n_threads; i++)
+		pthread_join(run->threads[i], NULL);
+	run->n_threads = 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+/* One batch: how many charges were claimed (0 = none due), or -1. */
+static int fee_batch(struct fee_run *run, struct clients *cs, int threads, size_t limit)
+{
+	struct worker *w = run->w;
+	struct charge *claimed = NULL;
+	size_t n = 0;
+	if (charge_claim_due(w->db, w->id, time_now(), WORKER_LEASE_S, limit, &claimed, &n) < 0)
+		return -1;
+	if (n == 0) {
+		free(claimed);
+		return 0;
+	}
+	/* No request starts late enough to end after the claim does. */
+	int64_t budget = (int64_t)WORKER_LEASE_S * 1000 - w->cfg->http_timeout_ms - FEE_LEASE_MARGIN_MS;
+	run->deadline_ms = time_mono_ms() + (budget < FEE_LEASE_MARGIN_MS ? FEE_LEASE_MARGIN_MS : budget);
+
+	struct fee_work *items = xcalloc(n, sizeof(*items));
+	struct fee_work **to_post = xcalloc(n, sizeof(*to_post));
+	for (size_t i = 0; i < n; i++) {
+		items[i].c = claimed[i];
+		fee_prepare(run, cs, &items[i]);
+	}
+	free(claimed);
+	fee_lookup(run, cs, items, n);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].to_post)
+			to_post[k++] = &items[i];
+	if (k)
+		fee_pool_start(run, threads);
+	fee_pool_run(run, cs, to_post, k);
+	free(to_post);
+	free(items);
+	return (int)n;
+}
+
+static int fee_threads(void)
+{
+	int64_t v;
+	if (parse_int64(getenv("PILOTOMAIL_FEE_CONCURRENCY"), 1, FEE_THREADS_MAX, &v) < 0)
+		return FEE_THREADS_DEFAULT;
+	return (int)v;
+}
+
+int job_fees_run(struct worker *w)
+{
+	int threads = fee_threads();
+	int64_t per_minute = w->cfg->fee_rate_per_minute;
+	/* Up to a second's worth at once, and never more than there are threads to send it. */
+	int64_t burst = per_minute / 60 < threads ? per_minute / 60 : threads;
+	struct fee_run run = {
+		.w = w, .per_minute = per_minute, .burst = burst < 1 ? 1 : burst,
+		.mu = PTHREAD_MUTEX_INITIALIZER, .work_cond = PTHREAD_COND_INITIALIZER,
+		.done_cond = PTHREAD_COND_INITIALIZER,
+	};
+	/* A batch the rate lets through within one claim, at most a few per thread. */
+	int64_t lease_budget_s = WORKER_LEASE_S - w->cfg->http_timeout_ms / 1000 - FEE_LEASE_MARGIN_MS / 1000;
+	int64_t affordable = per_minute * (lease_budget_s > 5 ? lease_budget_s : 5) / 60 + run.burst;
+	size_t limit = (size_t)threads * FEE_BATCH_PER_THREAD;
+	if ((int64_t)limit > affordable)
+		limit = (size_t)(affordable < 1 ? 1 : affordable);
+
+	struct clients cs = { .db = w->db };
+	int64_t started = time_mono_ms();
+	int handled = 0, failed = 0;
+	while (!*w->stopping && time_mono_ms() - started < FEE_RUN_BUDGET_MS) {
+		int n = fee_batch(&run, &cs, threads, limit);
+		if (n < 0)
+			failed = 1;
+		if (n <= 0)
+			break;
+		handled += n;
+	}
+	fee_pool_stop(&run);
+	clients_free(&cs);
+	pthread_mutex_destroy(&run.mu);
+	pthread_cond_destroy(&run.work_cond);
+	pthread_cond_destroy(&run.done_cond);
+	return failed && !handled ? -1 : handled;
+}

@@ -1,0 +1,59 @@
+<?cs include:"layout_head.cs" ?>
+<div class="toolbar">
+  <h1>Activity</h1>
+  <form method="get" action="/activity" class="activity-search" role="search">
+    <?cs if:Activity.filter.state ?><input type="hidden" name="state" value="<?cs var:Activity.filter.state ?>"><?cs /if ?>
+    <input type="search" name="q" value="<?cs var:Activity.filter.q ?>" maxlength="128"
+           placeholder="OfficeRnD membership id" aria-label="Membership id">
+    <button type="submit">Search</button>
+    <?cs if:Activity.filtered ?><a class="button" href="/activity">Clear</a><?cs /if ?>
+  </form>
+</div>
+<p class="muted">Every membership event OfficeRnD sent to your webhook URL, newest first, and what pilotomail
+  did with it. Requests without a valid signature are refused and not listed.</p>
+<nav class="activity-tabs" aria-label="Filter by outcome">
+  <?cs each:t = Activity.tabs ?>
+  <a href="<?cs var:t.href ?>"<?cs if:t.active ?> class="active" aria-current="page"<?cs /if ?>><?cs var:t.label ?> <span class="activity-count"><?cs var:t.count ?></span></a>
+  <?cs /each ?>
+</nav>
+<?cs if:Activity.any ?>
+<table class="activity-table">
+  <thead>
+    <tr><th>Received</th><th>Event</th><th>Membership</th><th>Outcome</th><th><span class="muted">Actions</span></th></tr>
+  </thead>
+  <tbody>
+  <?cs each:e = Activity.items ?>
+    <tr id="event-<?cs var:e.id ?>" class="activity-<?cs var:e.state ?>">
+      <td class="activity-time"><?cs var:e.received ?><span class="activity-id">#<?cs var:e.id ?></span></td>
+      <td><code><?cs var:e.type ?></code></td>
+      <td><?cs if:e.membership_href ?><a href="<?cs var:e.membership_href ?>" title="Every event of this membership"><code><?cs var:e.membership ?></code></a><?cs else ?><span class="muted">—</span><?cs /if ?></td>
+      <td>
+        <span class="badge <?cs var:e.state_class ?>"><?cs var:e.state_label ?></span>
+        <span class="activity-outcome"><?cs var:e.outcome ?></span>
+        <?cs if:e.attempts ?><span class="activity-meta">Attempts: <?cs var:e.attempts ?></span><?cs /if ?>
+        <?cs if:e.processed ?><span class="activity-meta">Done <?cs var:e.processed ?></span><?cs /if ?>
+      </td>
+      <td>
+        <?cs if:e.retry ?>
+        <form method="post" action="/activity/<?cs var:e.id ?>/retry">
+          <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+          <button type="submit">Retry</button>
+        </form>
+        <?cs /if ?>
+      </td>
+    </tr>
+  <?cs /each ?>
+  </tbody>
+</table>
+<div class="activity-paging">
+  <?cs if:Activity.paged ?><a class="button" href="<?cs var:Activity.newest ?>">Newest</a><?cs /if ?>
+  <?cs if:Activity.older ?><a class="button" href="<?cs var:Activity.older ?>">Older events</a><?cs /if ?>
+</div>
+<?cs elif:Activity.filtered ?>
+<div class="card empty">No event matches this filter. <a href="/activity">Show every event</a>.</div>
+<?cs else ?>
+<div class="card empty">No webhook received yet. Once the webhook URL and signing secret are set in
+  <a href="/settings/integrations/officernd">Settings → Integrations → OfficeRnD</a>, every membership
+  created, updated or removed in OfficeRnD shows up here.</div>
+<?cs /if ?>
+<?cs include:"layout_foot.cs" ?>
