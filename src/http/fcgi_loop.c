@@ -36,8 +36,10 @@ static void serve_one(FCGX_Request *fcgx, size_t max_body, fcgi_handler handler,
 	else
 		handler(data, &req, &resp);
 	http_response_send(&resp, fcgx->out);
+	char path[128];
 	log_info("http", "%s %s status=%d ms=%lld", req.method ? req.method : "-",
-		 req.path ? req.path : "-", resp.status, (long long)(time_mono_ms() - start));
+		 http_path_for_log(req.path, path, sizeof(path)), resp.status,
+		 (long long)(time_mono_ms() - start));
 	log_set_request_id(NULL);
 	http_response_free(&resp);
 	http_request_free(&req);

@@ -3,6 +3,7 @@
 #include "crypto/crypto.h"
 #include "util/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -170,6 +171,20 @@ void http_response_send(const struct http_response *resp, FCGX_Stream *out)
 	FCGX_FPrintF(out, "Content-Length: %lu\r\n\r\n", (unsigned long)resp->body.len); /* libfcgi knows no %zu */
 	if (resp->body.len)
 		FCGX_PutStr(resp->body.buf, (int)resp->body.len, out);
+}
+
+char *http_path_for_log(const char *path, char *out, size_t size)
+{
+	static const char *secret_prefixes[] = { "/invite/", "/webhooks/officernd/" };
+	for (size_t i = 0; i < ARRAY_SIZE(secret_prefixes); i++) {
+		size_t len = strlen(secret_prefixes[i]);
+		if (path && strncmp(path, secret_prefixes[i], len) == 0) {
+			snprintf(out, size, "%s...", secret_prefixes[i]);
+			return out;
+		}
+	}
+	str_copy(out, size, path ? path : "-");
+	return out;
 }
 
 void http_response_free(struct http_response *resp)

@@ -53,5 +53,10 @@ void http_response_redirect(struct http_response *resp, const char *location);
 void http_response_send(const struct http_response *resp, FCGX_Stream *out);
 void http_response_free(struct http_response *resp);
 const char *http_status_text(int status);
+/*
+ * The path as it may be logged: the secret last segment of token-bearing addresses
+ * (/invite/TOKEN, /webhooks/officernd/TOKEN) is replaced by "…". Returns out.
+ */
+char *http_path_for_log(const char *path, char *out, size_t size);
 
 #endif

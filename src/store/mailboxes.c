@@ -16,7 +16,8 @@
 /* ---- renters ---------------------------------------------------------------------------- */
 
 /* The renter to update: the one with the OfficeRnD member id, or for a manual renter the
- * oldest one with the same email (one person, one sign-in, however many mailboxes). 0 if none. */
+ * oldest one of the operator with the same email, whatever its source (one person, one
+ * sign-in, however many mailboxes). 0 if none. */
 static int64_t renter_find(sqlite3 *db, int64_t operator_id, const struct renter_fields *f)
 {
 	sqlite3_stmt *st;
@@ -26,8 +27,7 @@ static int64_t renter_find(sqlite3 *db, int64_t operator_id, const struct renter
 	} else {
 		if (!f->email || !*f->email)
 			return 0;
-		st = db_prepare(db, "SELECT id FROM renters WHERE operator_id = ? AND email = ? "
-				    "AND officernd_member_id IS NULL ORDER BY id LIMIT 1");
+		st = db_prepare(db, "SELECT id FROM renters WHERE operator_id = ? AND email = ? ORDER BY id LIMIT 1");
 		db_bind_text(st, 2, f->email);
 	}
 	sqlite3_bind_int64(st, 1, operator_id);
@@ -49,7 +49,8 @@ static int renter_update(sqlite3 *db, int64_t operator_id, int64_t id, const str
 					  "WHERE id = ? AND operator_id = ?");
 	db_bind_text(st, 1, or_null(f->name));
 	db_bind_text(st, 2, or_null(f->email));
-	db_bind_text(st, 3, f->company_name);
+	/* OfficeRnD's "" means "no company any more"; a manual form's empty field keeps what is known. */
+	db_bind_text(st, 3, or_null(f->officernd_member_id) ? f->company_name : or_null(f->company_name));
 	db_bind_text(st, 4, or_null(f->officernd_company_id));
 	sqlite3_bind_int64(st, 5, id);
 	sqlite3_bind_int64(st, 6, operator_id);

@@ -137,8 +137,9 @@ int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const cha
 			 const char *state, const char *outcome, int64_t now)
 {
 	sqlite3_stmt *st = db_prepare(db,
-		"UPDATE webhook_events SET state = ?, outcome = ?, processed_at = ?, claimed_by = NULL, "
-		"claimed_until = 0 WHERE id = ? AND operator_id = ? AND claimed_by = ? AND state = 'pending'");
+		"UPDATE webhook_events SET state = ?1, outcome = ?2, processed_at = ?3, claimed_by = NULL, "
+		"claimed_until = 0, attempts = attempts + (?1 = 'failed') "
+		"WHERE id = ?4 AND operator_id = ?5 AND claimed_by = ?6 AND state = 'pending'");
 	db_bind_text(st, 1, state);
 	db_bind_text(st, 2, outcome);
 	sqlite3_bind_int64(st, 3, now);

@@ -62,8 +62,8 @@ int webhook_event_claim_next(sqlite3 *db, const char *worker_id, int64_t now, in
 void webhook_event_claimed_clear(struct webhook_event_claimed *c);
 
 /*
- * Records the outcome (state "applied", "skipped" or "failed") and releases the claim, inside
- * the caller's transaction. 0 done; 1 when the claim is no longer worker_id's (its lease ran out
+ * Records the outcome (state "applied", "skipped" or "failed"; a failure counts as one more
+ * attempt) and releases the claim, inside the caller's transaction. 0 done; 1 when the claim is no longer worker_id's (its lease ran out
  * and another worker took the event: the caller rolls back); -1 on a store error.
  */
 int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const char *worker_id,

@@ -123,7 +123,8 @@ static void run_route(struct web_ctx *ctx, const struct web_route *route)
 		return;
 	}
 	if (strcmp(ctx->req->method, "POST") == 0 && !csrf_ok(ctx)) {
-		log_warn("web", "csrf rejected path=%s", ctx->req->path);
+		char path[128];
+		log_warn("web", "csrf rejected path=%s", http_path_for_log(ctx->req->path, path, sizeof(path)));
 		web_error(ctx, 403, "This form has expired or did not come from this site. "
 				    "Reload the page and try again; nothing was changed.");
 		return;

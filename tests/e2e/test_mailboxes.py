@@ -359,6 +359,20 @@ def test_names_are_escaped_in_pages_and_email(app):
     assert "Pier &lt;7&gt;" in page and "Harbour &amp; &lt;Sons&gt;" in page
 
 
+def test_one_renter_two_mailboxes_one_sign_in(app):
+    c = app.new_operator()
+    sid, oid = catalog(app, c.operator_id)
+    create_mailbox(c, sid, oid, name="Ada Lovelace", mail="ada@example.com", company="Engines Ltd")
+    app.worker_once()
+    first, _ = latest_link_from_files(app)
+    create_mailbox(c, sid, oid, name="Ada Lovelace", mail="ADA@example.com")
+    assert app.query("SELECT count(*) AS n FROM renters")[0]["n"] == 1
+    assert app.query("SELECT company_name FROM renters")[0]["company_name"] == "Engines Ltd"
+    renter = accept(app, first)
+    home = renter.get("/my").text
+    assert "PMB 101" in home and "PMB 102" in home
+
+
 # -- isolation -------------------------------------------------------------------------------
 
 def test_operator_cannot_touch_another_operators_mailbox(app):
