@@ -29,7 +29,8 @@ LDHARDEN := -pie -Wl,-z,relro,-z,now
 LIBS      = $(CS_LIBS) -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 ifeq ($(SAN),1)
-CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+            -DPILOTOMAIL_LEAK_CHECK
 HARDEN   := -fPIE
 LDFLAGS  += -fsanitize=address,undefined
 endif

@@ -4,6 +4,10 @@
 #include "util/timeutil.h"
 
 #include <signal.h>
+#include <stdlib.h>
+#ifdef PILOTOMAIL_LEAK_CHECK
+#include <sanitizer/lsan_interface.h>
+#endif
 #include <string.h>
 
 static void on_sigterm(int sig)
@@ -43,6 +47,14 @@ static void serve_one(FCGX_Request *fcgx, size_t max_body, fcgi_handler handler,
 	log_set_request_id(NULL);
 	http_response_free(&resp);
 	http_request_free(&req);
+#ifdef PILOTOMAIL_LEAK_CHECK
+	/* The sanitizer build checks for leaks after every request: a FastCGI program is killed
+	 * by its web server, so the usual check at exit would never run. A leak fails the test. */
+	if (__lsan_do_recoverable_leak_check()) {
+		log_error("http", "memory leaked while serving a request");
+		abort();
+	}
+#endif
 }
 
 int fcgi_serve(size_t max_body, fcgi_handler handler, fcgi_bad_request bad, void *data)
