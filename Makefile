@@ -93,10 +93,11 @@ unit: deps-check $(UNIT_BIN)
 e2e: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
 
-# Every test: unit tests, then the end-to-end suite through lighttpd, then behind Apache.
+# Every test: unit tests, the end-to-end suite behind Apache, then the simulator's self-check
+# and the end-to-end suite behind lighttpd.
 check: all $(UNIT_BIN)
 	@sh mk/run-unit.sh $(UNIT_BIN)
-	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e -k "apache_smoke or auth or isolation"
+	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
 
 e2e-apache: all

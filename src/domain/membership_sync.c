@@ -35,16 +35,21 @@ static void outcome_set(struct sync_outcome *out, enum sync_result r, const char
 	va_end(ap);
 }
 
-int membership_sync_ended(const struct event_membership *m, int64_t now_ms)
+int membership_end_passed(const char *end_date, int64_t now_ms)
 {
 	int64_t end_ms;
-	if (strcmp(m->calculated_status ? m->calculated_status : "", "expired") == 0)
-		return 1;
-	if (!m->end_date || time_parse_iso_ms(m->end_date, &end_ms) < 0)
+	if (!end_date || time_parse_iso_ms(end_date, &end_ms) < 0)
 		return 0;
-	if (strlen(m->end_date) == 10) /* "YYYY-MM-DD": the membership runs through that day */
+	if (strlen(end_date) == 10) /* "YYYY-MM-DD": the membership runs through that day */
 		end_ms += DAY_MS;
 	return end_ms <= now_ms;
+}
+
+int membership_sync_ended(const struct event_membership *m, int64_t now_ms)
+{
+	if (strcmp(m->calculated_status ? m->calculated_status : "", "expired") == 0)
+		return 1;
+	return membership_end_passed(m->end_date, now_ms);
 }
 
 static int not_approved(const struct event_membership *m)

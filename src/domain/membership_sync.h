@@ -77,5 +77,7 @@ void sync_prepared_clear(struct sync_prepared *prep);
 /* 1 when the membership has ended at now_ms: endDate passed (a date alone counts to its end) or
  * calculatedStatus "expired". */
 int membership_sync_ended(const struct event_membership *m, int64_t now_ms);
+/* 1 when an OfficeRnD endDate (date-time, or a day that runs to its end) is at or before now. */
+int membership_end_passed(const char *end_date, int64_t now_ms);
 
 #endif

@@ -7,8 +7,9 @@
  * idempotent GET after a network error or a 5xx. Longer schedules belong to the worker
  * (orn_error_retryable, orn_retry_delay_ms). POST /fees is never retried here.
  *
- * Not thread-safe: the process shares one libcurl handle (FastCGI programs and the worker are
- * single-threaded). Every call returns 0, or -1 with *err filled (err may not be NULL).
+ * Threads: each thread has its own libcurl handle (freed when the thread ends); a client is
+ * used by one thread at a time; call orn_global_init() before starting threads.
+ * Every call returns 0, or -1 with *err filled (err may not be NULL).
  * A client opened on a store writes the token cache to it: hold no transaction across calls.
  *
  * Ownership: arrays returned through `T **items, size_t *n` are freed with

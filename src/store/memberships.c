@@ -82,3 +82,25 @@ int64_t membership_location_space(sqlite3 *db, int64_t operator_id, const char *
 	return link_lookup(db, "SELECT space_id FROM location_links WHERE operator_id = ? AND location_id = ?",
 			   operator_id, location_id);
 }
+
+int membership_endings_list(sqlite3 *db, int64_t after_id, struct membership_ending *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT b.operator_id, b.id, m.membership_id, m.end_date FROM mailboxes b "
+		"JOIN memberships m ON m.operator_id = b.operator_id AND m.membership_id = b.officernd_membership_id "
+		"WHERE b.status IN ('active', 'on_hold') AND m.removed = 0 AND m.end_date IS NOT NULL "
+		"AND b.id > ? ORDER BY b.id LIMIT ?");
+	sqlite3_bind_int64(st, 1, after_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	*n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct membership_ending *e = &out[(*n)++];
+		e->operator_id = sqlite3_column_int64(st, 0);
+		e->mailbox_id = sqlite3_column_int64(st, 1);
+		str_copy(e->membership_id, sizeof(e->membership_id), db_col_text(st, 2));
+		str_copy(e->end_date, sizeof(e->end_date), db_col_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -8,6 +8,7 @@
 #define PILOTOMAIL_STORE_MEMBERSHIPS_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct membership_row {
@@ -37,6 +38,19 @@ struct membership_put {
  * stored version never goes down, whatever is passed. 0 or -1.
  */
 int membership_row_put(sqlite3 *db, int64_t operator_id, const struct membership_put *p);
+
+struct membership_ending {
+	int64_t operator_id;
+	int64_t mailbox_id;
+	char membership_id[64];
+	char end_date[40];
+};
+/*
+ * Mailboxes still open (active or on hold) whose membership has an end date and was not
+ * removed: the candidates for cancelling once that date passes. At most max, after mailbox
+ * id after_id (for paging); *n is how many were filled. 0 or -1.
+ */
+int membership_endings_list(sqlite3 *db, int64_t after_id, struct membership_ending *out, size_t max, size_t *n);
 
 /* The offering linked to an OfficeRnD plan, 0 when the plan is not linked, -1 on an error. */
 int64_t membership_plan_offering(sqlite3 *db, int64_t operator_id, const char *plan_id);

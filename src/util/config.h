@@ -19,7 +19,8 @@ struct config {
 	const char *mail_from;            /* PILOTOMAIL_MAIL_FROM */
 	int64_t webhook_tolerance_s;      /* PILOTOMAIL_WEBHOOK_TOLERANCE_S */
 	int64_t http_timeout_ms;          /* PILOTOMAIL_HTTP_TIMEOUT_MS: OfficeRnD call budget */
-	int64_t fee_rate_per_minute;      /* PILOTOMAIL_FEE_RATE_PER_MINUTE: per operator */
+	int64_t fee_rate_per_minute;      /* PILOTOMAIL_FEE_RATE_PER_MINUTE: per operator and worker */
+	int64_t fee_concurrency;          /* PILOTOMAIL_FEE_CONCURRENCY: fee requests in flight */
 	int secure_cookies;               /* base_url starts with https:// */
 };
 

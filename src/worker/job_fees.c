@@ -34,7 +34,6 @@
 #include <string.h>
 #include <time.h>
 
-#define FEE_THREADS_DEFAULT 4
 #define FEE_THREADS_MAX 32
 #define FEE_BATCH_PER_THREAD 8
 #define FEE_RUN_BUDGET_MS 20000   /* one run returns after this, so other jobs get their turn */
@@ -474,17 +473,9 @@ static int fee_batch(struct fee_run *run, struct clients *cs, int threads, size_
 	return (int)n;
 }
 
-static int fee_threads(void)
-{
-	int64_t v;
-	if (parse_int64(getenv("PILOTOMAIL_FEE_CONCURRENCY"), 1, FEE_THREADS_MAX, &v) < 0)
-		return FEE_THREADS_DEFAULT;
-	return (int)v;
-}
-
 int job_fees_run(struct worker *w)
 {
-	int threads = fee_threads();
+	int threads = (int)(w->cfg->fee_concurrency < FEE_THREADS_MAX ? w->cfg->fee_concurrency : FEE_THREADS_MAX);
 	int64_t per_minute = w->cfg->fee_rate_per_minute;
 	/* Up to a second's worth at once, and never more than there are threads to send it. */
 	int64_t burst = per_minute / 60 < threads ? per_minute / 60 : threads;

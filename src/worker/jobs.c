@@ -6,6 +6,7 @@
 
 const struct worker_job worker_jobs[] = {
 	{ "events", job_events_run },
+	{ "membership-ends", job_membership_ends_run },
 	{ "outbox", job_outbox_run },
 	{ "storage", job_storage_run },
 	{ "fees", job_fees_run },

@@ -10,6 +10,9 @@
 /* job_events.c: applies the OfficeRnD membership events of the webhook inbox. */
 int job_events_run(struct worker *w);
 
+/* job_membership_ends.c: cancels mailboxes whose OfficeRnD membership end date has passed. */
+int job_membership_ends_run(struct worker *w);
+
 /* job_outbox.c: sends queued emails (invitations). */
 int job_outbox_run(struct worker *w);
 

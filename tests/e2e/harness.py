@@ -213,9 +213,11 @@ class App:
         return subprocess.run([os.path.join(BIN_ROOT, "bin", "pilotomail-admin")] + list(args),
                               env=self.env, input=input, capture_output=True, text=True, timeout=60)
 
-    def worker_once(self, timeout=120):
+    def worker_once(self, timeout=120, extra_env=None):
         """Runs the worker until every queue is idle (what is due now), then returns."""
-        r = subprocess.run([os.path.join(BIN_ROOT, "bin", "pilotomail-worker"), "--once"], env=self.env,
+        env = dict(self.env)
+        env.update(extra_env or {})
+        r = subprocess.run([os.path.join(BIN_ROOT, "bin", "pilotomail-worker"), "--once"], env=env,
                            capture_output=True, text=True, timeout=timeout)
         assert r.returncode == 0, r.stderr
         return r

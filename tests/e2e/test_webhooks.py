@@ -266,6 +266,26 @@ def test_updated_to_unlinked_plan_or_ended_cancels(env):
     assert "ended" in env.events(mid2)[1]["outcome"]
 
 
+def test_mailbox_is_cancelled_once_a_future_end_date_passes(env):
+    mid, v = new_id(), now_ms()
+    tomorrow = time.strftime("%Y-%m-%d", time.gmtime(time.time() + 86400))
+    env.event("membership.created", membership(mid, v, end_date=tomorrow))
+    env.app.worker_once()
+    [mb] = env.mailboxes(mid)
+    assert mb["status"] == "active"  # the membership runs through tomorrow
+    env.app.worker_once(extra_env={"PILOTOMAIL_FAKE_NOW": str(int(time.time()) + 86400)})
+    assert env.mailboxes(mid)[0]["status"] == "active"  # still its last day
+    env.app.worker_once(extra_env={"PILOTOMAIL_FAKE_NOW": str(int(time.time()) + 3 * 86400)})
+    [mb] = env.mailboxes(mid)
+    assert mb["status"] == "cancelled"
+    assert [i["state"] for i in env.invitations(mb["id"])] == ["revoked"]
+    # An open-ended membership is left alone.
+    mid2 = new_id()
+    env.event("membership.created", membership(mid2, v))
+    env.app.worker_once(extra_env={"PILOTOMAIL_FAKE_NOW": str(int(time.time()) + 400 * 86400)})
+    assert env.mailboxes(mid2)[0]["status"] == "active"
+
+
 def test_removed_cancels_and_revokes_and_stays_removed(env):
     mid, v = new_id(), now_ms()
     env.event("membership.created", membership(mid, v))
