@@ -115,10 +115,7 @@ int storage_items_due(sqlite3 *db, const char *last_day, int64_t after_id, size_
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		storage_item_from_row(st, &(*items)[(*n)++]);
 	}
 	sqlite3_finalize(st);

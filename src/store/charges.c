@@ -62,10 +62,7 @@ static int charge_collect(sqlite3_stmt *st, struct charge **items, size_t *n)
 	*items = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		charge_from_row(st, &(*items)[(*n)++]);
 	}
 	if (rc != SQLITE_DONE) {

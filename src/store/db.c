@@ -64,6 +64,22 @@ void db_rollback(sqlite3 *db)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int db_begin_unless_open(sqlite3 *db, int *own)
+{
+	*own = sqlite3_get_autocommit(db);
+	return *own ? db_begin(db) : 0;
+}
+
+int db_end_own(sqlite3 *db, int own, int ok)
+{
+	if (!own)
+		return ok ? 0 : -1;
+	if (ok)
+		return db_commit(db);
+	db_rollback(db);
+	return -1;
+}
+
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;

@@ -28,6 +28,12 @@ int db_begin(sqlite3 *db);
 int db_commit(sqlite3 *db);
 void db_rollback(sqlite3 *db);
 
+/* For store functions callable inside or outside a caller's transaction: begins one only
+ * when none is open (*own says whether it did), and db_end_own() commits (ok) or rolls back
+ * only a transaction it owns. Both return 0 or -1; db_end_own returns -1 when !ok. */
+int db_begin_unless_open(sqlite3 *db, int *own);
+int db_end_own(sqlite3 *db, int own, int ok);
+
 /*
  * Prepares sql; a failure is a programming error (bad SQL), logged and aborted on.
  * Bind with the sqlite3_bind_* calls; finalize with sqlite3_finalize().

@@ -64,10 +64,7 @@ static int links_read(sqlite3_stmt *st, struct integration_link **items, size_t 
 	*items = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		struct integration_link *l = &(*items)[(*n)++];
 		memset(l, 0, sizeof(*l));
 		str_copy(l->orn_id, sizeof(l->orn_id), db_col_text(st, 0));
@@ -112,10 +109,7 @@ static int choices_read(sqlite3_stmt *st, struct integration_choice **items, siz
 	*items = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		struct integration_choice *c = &(*items)[(*n)++];
 		c->id = sqlite3_column_int64(st, 0);
 		str_copy(c->name, sizeof(c->name), db_col_text(st, 1));

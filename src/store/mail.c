@@ -54,10 +54,7 @@ static int item_collect(sqlite3_stmt *st, struct mail_item **items, size_t *n)
 	*items = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		item_from_row(st, &(*items)[(*n)++]);
 	}
 	if (rc != SQLITE_DONE) {
@@ -275,10 +272,7 @@ int action_request_list(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, 
 	*items = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		request_from_row(st, &(*items)[(*n)++]);
 	}
 	sqlite3_finalize(st);

@@ -314,10 +314,7 @@ static int mailbox_collect(sqlite3_stmt *st, struct mailbox_view **items, size_t
 	*items = NULL;
 	*n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 16;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		mailbox_from_row(st, &(*items)[(*n)++]);
 	}
 	sqlite3_finalize(st);

@@ -25,23 +25,6 @@ int mail_action_parse(const char *name)
 	return -1;
 }
 
-/* Begins a transaction unless the caller already has one open; *own says whether we did. */
-static int tx_begin(sqlite3 *db, int *own)
-{
-	*own = sqlite3_get_autocommit(db);
-	return *own ? db_begin(db) : 0;
-}
-
-static int tx_end(sqlite3 *db, int own, int ok)
-{
-	if (!own)
-		return ok ? 0 : -1;
-	if (ok)
-		return db_commit(db);
-	db_rollback(db);
-	return -1;
-}
-
 #define OFFERING_COLUMNS                                                                           \
 	"o.id, o.name, o.monthly_price, o.storage_free_days, o.storage_fee_per_day, "              \
 	"(SELECT COUNT(*) FROM mailboxes m WHERE m.operator_id = o.operator_id "                   \
@@ -92,10 +75,7 @@ int offering_list(sqlite3 *db, int64_t operator_id, struct offering **items, siz
 	size_t count = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 8;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
+		list = array_grow(list, count, &cap, sizeof(*list));
 		offering_from_row(st, &list[count++]);
 	}
 	sqlite3_finalize(st);
@@ -219,7 +199,7 @@ int64_t offering_save(sqlite3 *db, int64_t operator_id, const struct offering *o
 	*duplicate = 0;
 	if (!offering_values_ok(o))
 		return -1;
-	if (tx_begin(db, &own))
+	if (db_begin_unless_open(db, &own))
 		return -1;
 	int64_t id = -1;
 	if (name_taken(db, operator_id, o->name, o->id))
@@ -228,7 +208,7 @@ int64_t offering_save(sqlite3 *db, int64_t operator_id, const struct offering *o
 		id = o->id ? offering_update(db, operator_id, o) : offering_insert(db, operator_id, o);
 	if (id > 0 && actions_save(db, id, o) < 0)
 		id = -1;
-	if (tx_end(db, own, id > 0) < 0)
+	if (db_end_own(db, own, id > 0) < 0)
 		return -1;
 	log_info("store", "offering saved operator=%lld id=%lld", (long long)operator_id, (long long)id);
 	return id;
@@ -237,7 +217,7 @@ int64_t offering_save(sqlite3 *db, int64_t operator_id, const struct offering *o
 int offering_delete(sqlite3 *db, int64_t operator_id, int64_t id)
 {
 	int own;
-	if (tx_begin(db, &own))
+	if (db_begin_unless_open(db, &own))
 		return -1;
 	struct offering o;
 	int result = -1;
@@ -252,7 +232,7 @@ int offering_delete(sqlite3 *db, int64_t operator_id, int64_t id)
 		sqlite3_bind_int64(st, 2, id);
 		result = db_step_done(st) == 0 && sqlite3_changes(db) == 1 ? 0 : -1;
 	}
-	if (tx_end(db, own, result == 0) < 0 && result == 0)
+	if (db_end_own(db, own, result == 0) < 0 && result == 0)
 		return -1;
 	if (result == 0)
 		log_info("store", "offering deleted operator=%lld id=%lld", (long long)operator_id, (long long)id);

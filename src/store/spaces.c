@@ -46,23 +46,6 @@ const char *catalog_name_check(char *name)
 	return NULL;
 }
 
-/* Begins a transaction unless the caller already has one open; *own says whether we did. */
-static int tx_begin(sqlite3 *db, int *own)
-{
-	*own = sqlite3_get_autocommit(db);
-	return *own ? db_begin(db) : 0;
-}
-
-static int tx_end(sqlite3 *db, int own, int ok)
-{
-	if (!own)
-		return ok ? 0 : -1;
-	if (ok)
-		return db_commit(db);
-	db_rollback(db);
-	return -1;
-}
-
 #define SPACE_COLUMNS                                                                              \
 	"s.id, s.name, "                                                                           \
 	"(SELECT COUNT(*) FROM mailboxes m WHERE m.operator_id = s.operator_id "                   \
@@ -89,10 +72,7 @@ int space_list(sqlite3 *db, int64_t operator_id, struct space **items, size_t *n
 	size_t count = 0, cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (count == cap) {
-			cap = cap ? cap * 2 : 16;
-			list = xrealloc(list, cap * sizeof(*list));
-		}
+		list = array_grow(list, count, &cap, sizeof(*list));
 		space_from_row(st, &list[count++]);
 	}
 	sqlite3_finalize(st);
@@ -138,7 +118,7 @@ int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *du
 	if (!duplicate)
 		duplicate = &dummy;
 	*duplicate = 0;
-	if (tx_begin(db, &own))
+	if (db_begin_unless_open(db, &own))
 		return -1;
 	int64_t id = -1;
 	if (name_taken(db, operator_id, name, 0)) {
@@ -151,7 +131,7 @@ int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *du
 		if (db_step_done(st) == 0)
 			id = sqlite3_last_insert_rowid(db);
 	}
-	if (tx_end(db, own, id > 0) < 0)
+	if (db_end_own(db, own, id > 0) < 0)
 		return -1;
 	log_info("store", "space created operator=%lld id=%lld", (long long)operator_id, (long long)id);
 	return id;
@@ -163,7 +143,7 @@ int space_rename(sqlite3 *db, int64_t operator_id, int64_t id, const char *name,
 	if (!duplicate)
 		duplicate = &dummy;
 	*duplicate = 0;
-	if (tx_begin(db, &own))
+	if (db_begin_unless_open(db, &own))
 		return -1;
 	int ok = 0;
 	if (name_taken(db, operator_id, name, id)) {
@@ -175,7 +155,7 @@ int space_rename(sqlite3 *db, int64_t operator_id, int64_t id, const char *name,
 		sqlite3_bind_int64(st, 3, id);
 		ok = db_step_done(st) == 0 && sqlite3_changes(db) == 1;
 	}
-	return tx_end(db, own, ok);
+	return db_end_own(db, own, ok);
 }
 
 /* Cancelled mailboxes keep their history but must let go of the space (a foreign key). */
@@ -191,7 +171,7 @@ static int detach_cancelled_mailboxes(sqlite3 *db, int64_t operator_id, int64_t 
 int space_delete(sqlite3 *db, int64_t operator_id, int64_t id)
 {
 	int own;
-	if (tx_begin(db, &own))
+	if (db_begin_unless_open(db, &own))
 		return -1;
 	struct space s;
 	int result = -1;
@@ -205,7 +185,7 @@ int space_delete(sqlite3 *db, int64_t operator_id, int64_t id)
 		sqlite3_bind_int64(st, 2, id);
 		result = db_step_done(st) == 0 && sqlite3_changes(db) == 1 ? 0 : -1;
 	}
-	if (tx_end(db, own, result == 0) < 0 && result == 0)
+	if (db_end_own(db, own, result == 0) < 0 && result == 0)
 		return -1;
 	if (result == 0)
 		log_info("store", "space deleted operator=%lld id=%lld", (long long)operator_id, (long long)id);

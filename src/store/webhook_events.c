@@ -179,10 +179,7 @@ int webhook_event_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n)
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 4;
-			*ids = xrealloc(*ids, cap * sizeof(**ids));
-		}
+		*ids = array_grow(*ids, *n, &cap, sizeof(**ids));
 		(*ids)[(*n)++] = xstrdup(db_col_text(st, 0));
 	}
 	sqlite3_finalize(st);
@@ -231,10 +228,7 @@ int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_ev
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 32;
-			*items = xrealloc(*items, cap * sizeof(**items));
-		}
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
 		view_read(st, &(*items)[(*n)++]);
 	}
 	sqlite3_finalize(st);

@@ -61,6 +61,14 @@ char *xasprintf(const char *fmt, ...)
 	return strbuf_detach(&sb, NULL);
 }
 
+void *array_grow(void *items, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return items;
+	*cap = *cap ? *cap * 2 : 16;
+	return xrealloc(items, *cap * elem);
+}
+
 void strbuf_init(struct strbuf *sb)
 {
 	sb->buf = NULL;

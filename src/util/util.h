@@ -22,6 +22,12 @@ char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
+/*
+ * Makes room for element index n of an array of *cap elements of elem bytes, doubling the
+ * capacity (16 at first) when full. Returns the array, which may have moved.
+ */
+void *array_grow(void *items, size_t n, size_t *cap, size_t elem);
+
 /* A growable, always NUL-terminated byte buffer. Zero-initialise or strbuf_init() it. */
 struct strbuf {
 	char *buf;
