@@ -6,8 +6,8 @@
  *   pilotomail-worker --once    run every job until all are idle, then exit (tests, cron)
  */
 #include "core/app.h"
-#include "crypto/crypto.h"
 #include "util/log.h"
+#include "worker/claims.h"
 #include "worker/worker.h"
 
 #include <signal.h>
@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static volatile int stopping;
 
@@ -67,11 +66,7 @@ int main(int argc, char **argv)
 		return 1;
 	install_signals();
 	struct worker w = { .db = app.db, .cfg = app.cfg, .stopping = &stopping };
-	char host[64] = "host";
-	gethostname(host, sizeof(host) - 1);
-	char *suffix = random_token(6);
-	snprintf(w.id, sizeof(w.id), "%.12s-%d-%s", host, (int)getpid(), suffix);
-	free(suffix);
+	worker_id_make(w.id, sizeof(w.id));
 	log_info("worker", "started id=%s", w.id);
 	while (!stopping) {
 		if (run_pass(&w) == 0) {

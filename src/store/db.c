@@ -108,6 +108,20 @@ int db_step_done(sqlite3_stmt *st)
 	return ok ? 0 : -1;
 }
 
+int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n)
+{
+	size_t cap = 0;
+	int rc;
+	*texts = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*texts = array_grow(*texts, *n, &cap, sizeof(**texts));
+		(*texts)[(*n)++] = xstrdup(db_col_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 const char *db_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);

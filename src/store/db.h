@@ -9,6 +9,7 @@
 #define PILOTOMAIL_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Opens (creating if needed) the database with WAL, foreign keys, busy timeout, synchronous=FULL.
@@ -45,6 +46,9 @@ int db_exec(sqlite3 *db, const char *sql);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finalizes it. 0 or -1 (logged). */
 int db_step_done(sqlite3_stmt *st);
+/* Steps st to its end collecting column 0 of each row as a string (*texts and each: free()).
+ * Finalizes st. 0 or -1. */
+int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n);
 /* Column i as a NUL-terminated string, "" for NULL (owned by the statement). */
 const char *db_col_text(sqlite3_stmt *st, int i);
 /* A copy of column i (free() it), NULL for NULL. */

@@ -583,6 +583,24 @@ int outbox_claim(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_
 	return 1;
 }
 
+int outbox_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT claimed_by FROM outbox WHERE state = 'sending' "
+					  "AND claimed_until > ? AND claimed_by IS NOT NULL");
+	sqlite3_bind_int64(st, 1, now);
+	return db_collect_texts(st, ids, n);
+}
+
+/* The row stays 'sending' with its lease ended: the next claim takes it like any due row. */
+int outbox_release_claims(sqlite3 *db, const char *worker_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET claimed_until = 0 WHERE state = 'sending' AND claimed_by = ?");
+	db_bind_text(st, 1, worker_id);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db);
+}
+
 void outbox_item_clear(struct outbox_item *item)
 {
 	free(item->operator_name);

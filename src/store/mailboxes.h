@@ -156,6 +156,9 @@ struct outbox_item {
  * transaction: state sending, lease until now + lease_s, attempts + 1.
  * Returns 1 with *out filled, 0 when nothing is due, -1 on a store error. */
 int outbox_claim(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out);
+/* The workers holding unexpired outbox claims (see worker/claims.h), and releasing a dead one's. */
+int outbox_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n);
+int outbox_release_claims(sqlite3 *db, const char *worker_id);
 void outbox_item_clear(struct outbox_item *item);
 /* Ends a claim, unless the row was cancelled or re-claimed meanwhile (then a no-op returning 0).
  * sent and failed clear the bodies, which hold the invitation link. 0 or -1. */

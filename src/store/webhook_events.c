@@ -171,19 +171,10 @@ int webhook_event_defer(sqlite3 *db, int64_t operator_id, int64_t id, const char
 
 int webhook_event_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n)
 {
-	*ids = NULL;
-	*n = 0;
 	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT claimed_by FROM webhook_events "
 					  "WHERE state = 'pending' AND claimed_until > ? AND claimed_by IS NOT NULL");
 	sqlite3_bind_int64(st, 1, now);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*ids = array_grow(*ids, *n, &cap, sizeof(**ids));
-		(*ids)[(*n)++] = xstrdup(db_col_text(st, 0));
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return db_collect_texts(st, ids, n);
 }
 
 int webhook_event_release_claims(sqlite3 *db, const char *worker_id)

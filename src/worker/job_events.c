@@ -18,19 +18,15 @@
 #include "store/webhook_events.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "worker/claims.h"
 #include "worker/jobs.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define EVENTS_PER_RUN 50
 #define EVENTS_MAX_ATTEMPTS 8
-#define DEAD_CHECK_INTERVAL_S 5
-#define WORKER_ID_SUFFIX_LEN 8 /* main/worker.c: "<host>-<pid>-<random_token(6)>" */
 
 /* The OfficeRnD client of one event's operator, opened on first use. */
 struct fetch_ctx {
@@ -71,59 +67,9 @@ static int fetch_company(void *ctx, const char *id, struct orn_company *out, str
 	return orn_get_company(fc->client, id, out, err);
 }
 
-/*
- * Splits a worker id "<host>-<pid>-<suffix>" (suffix WORKER_ID_SUFFIX_LEN characters, which may
- * contain '-'). 0 with host_len and pid, or -1 when id is not of that form.
- */
-static int worker_id_split(const char *id, size_t *host_len, long *pid)
-{
-	size_t len = strlen(id);
-	if (len < WORKER_ID_SUFFIX_LEN + 4 || id[len - WORKER_ID_SUFFIX_LEN - 1] != '-')
-		return -1;
-	size_t end = len - WORKER_ID_SUFFIX_LEN - 1, start = end;
-	while (start > 0 && id[start - 1] >= '0' && id[start - 1] <= '9')
-		start--;
-	if (start == end || start < 2 || id[start - 1] != '-' || end - start > 9)
-		return -1;
-	*pid = strtol(id + start, NULL, 10);
-	*host_len = start - 1;
-	return *pid > 0 ? 0 : -1;
-}
-
-/* 1 when the worker that holds a claim ran on this host and its process is gone. */
-static int worker_is_dead(const char *mine, const char *theirs)
-{
-	size_t my_host, their_host;
-	long my_pid, their_pid;
-	if (worker_id_split(mine, &my_host, &my_pid) < 0 || worker_id_split(theirs, &their_host, &their_pid) < 0)
-		return 0;
-	if (my_host != their_host || memcmp(mine, theirs, my_host) != 0 || their_pid == (long)getpid())
-		return 0;
-	return kill((pid_t)their_pid, 0) < 0 && errno == ESRCH;
-}
-
-/* A restarted worker need not wait a whole lease for the events its killed predecessor held. */
-static void release_dead_claims(struct worker *w)
-{
-	static int64_t last_check;
-	int64_t now = time_now();
-	char **ids = NULL;
-	size_t n = 0;
-	if (last_check && now - last_check < DEAD_CHECK_INTERVAL_S && now >= last_check)
-		return;
-	last_check = now;
-	if (webhook_event_claimants(w->db, now, &ids, &n) < 0)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(ids[i], w->id) != 0 && worker_is_dead(w->id, ids[i])) {
-			int released = webhook_event_release_claims(w->db, ids[i]);
-			log_info("events", "released claims of a stopped worker worker=%s events=%d", ids[i],
-				 released);
-		}
-		free(ids[i]);
-	}
-	free(ids);
-}
+static const struct worker_claims event_claims = {
+	"events", webhook_event_claimants, webhook_event_release_claims,
+};
 
 /* Records a final state with the outcome, in its own transaction. */
 static void event_finish(struct worker *w, const struct webhook_event_claimed *c, const char *state,
@@ -229,7 +175,8 @@ static void event_process(struct worker *w, const struct webhook_event_claimed *
 int job_events_run(struct worker *w)
 {
 	int handled = 0;
-	release_dead_claims(w);
+	static int64_t last_dead_check;
+	worker_release_dead_claims(w, &event_claims, &last_dead_check);
 	while (handled < EVENTS_PER_RUN && !*w->stopping) {
 		struct webhook_event_claimed c;
 		int r = webhook_event_claim_next(w->db, w->id, time_now(), WORKER_LEASE_S, &c);

@@ -19,6 +19,7 @@
 #include "store/mailboxes.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "worker/claims.h"
 #include "worker/jobs.h"
 
 #include <stdio.h>
@@ -106,8 +107,14 @@ static int outbox_step(struct worker *w)
 	return rc < 0 ? -1 : 1;
 }
 
+static const struct worker_claims outbox_claims = {
+	"outbox", outbox_claimants, outbox_release_claims,
+};
+
 int job_outbox_run(struct worker *w)
 {
+	static int64_t last_dead_check;
+	worker_release_dead_claims(w, &outbox_claims, &last_dead_check);
 	int handled = 0;
 	while (handled < OUTBOX_BATCH && !*w->stopping) {
 		int rc = outbox_step(w);

@@ -14,7 +14,7 @@
 struct worker {
 	sqlite3 *db;
 	const struct config *cfg;
-	char id[33];             /* this worker's name in claims ("host-pid-random") */
+	char id[64];             /* this worker's name in claims (worker_id_make) */
 	volatile int *stopping;  /* set by SIGTERM: finish the current step, then return */
 };
 

@@ -11,6 +11,8 @@ make that time pass by setting next_attempt_at to 0 ("drain"), never by sleeping
 import calendar
 import os
 import signal
+import socket
+import subprocess
 import sys
 import time
 
@@ -198,6 +200,40 @@ def test_worker_killed_mid_batch_ends_the_same(app, sim):
     drain(app)
     fees = assert_exactly_once(app, sim)
     assert len(fees) == 1000
+
+
+def dead_worker_id():
+    """The id a worker on this host had, whose process is gone (worker/claims.c's format)."""
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return "%s-%d-deadbeef" % (socket.gethostname()[:32], p.pid)
+
+
+def test_claims_of_a_killed_worker_are_taken_over_without_waiting_for_the_lease(app, sim):
+    s = connect(app, sim)
+    mbs = [s.mailbox(ADA, "Ada Lovelace")]
+    s.bulk(mbs, 20)
+    # A worker was killed right after posting the first 5: their fees exist in OfficeRnD, the
+    # charges are still 'sending' under its claim, whose lease has an hour left.
+    app.worker_once(extra_env={"PILOTOMAIL_FEE_CONCURRENCY": "1"})
+    first = app.query("SELECT id FROM charges ORDER BY id LIMIT 5")
+    execute(app, "UPDATE charges SET billing_state = 'sending', claimed_by = ?, claimed_until = ?, "
+            "officernd_fee_id = NULL WHERE id IN (%s)" % ",".join(str(r["id"]) for r in first),
+            dead_worker_id(), int(time.time()) + 3600)
+    # Another 5 were claimed by a worker that is alive (this test's own process): left alone.
+    alive = "%s-%d-0123abcd" % (socket.gethostname()[:32], os.getpid())
+    execute(app, "UPDATE charges SET billing_state = 'sending', claimed_by = ?, claimed_until = ? "
+            "WHERE id IN (SELECT id FROM charges ORDER BY id LIMIT 5 OFFSET 5)", alive, int(time.time()) + 3600)
+    before = len(sim.fees(DEMO_ORG))
+    app.worker_once()
+    states = app.query("SELECT billing_state, claimed_by FROM charges ORDER BY id")
+    assert [r["billing_state"] for r in states[:5]] == ["sent"] * 5       # taken over, looked up
+    assert [r["billing_state"] for r in states[5:10]] == ["sending"] * 5  # a live worker's lease holds
+    assert len(sim.fees(DEMO_ORG)) == before  # found in OfficeRnD by reference, not posted twice
+    execute(app, "UPDATE charges SET claimed_until = 0 WHERE claimed_by = ?", alive)
+    drain(app)
+    fees = assert_exactly_once(app, sim)
+    assert len(fees) == 20
 
 
 def test_sigterm_finishes_requests_in_flight_and_returns(app, sim):
