@@ -145,4 +145,7 @@ install: all
 clean:
 	rm -rf build build-asan build-install build-fuzz cgi-bin bin
 
+# Objects of the programs are kept between builds (make would delete them as intermediates).
+.SECONDARY:
+
 -include $(wildcard $(BUILD)/*/*.d)
