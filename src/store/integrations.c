@@ -2,6 +2,7 @@
 #include "store/integrations.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
+#include "store/mailboxes.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -323,6 +324,13 @@ static enum integrations_result save_locked(sqlite3 *db, int64_t operator_id, co
 	}
 	int rc = settings_update(db, operator_id, u, &k, now) || links_replace(db, operator_id, u, &k);
 	known_names_free(&k);
+	/* Mailboxes created while their location was unlinked get the space linked now. */
+	int assigned = rc ? 0 : mailbox_assign_linked_spaces(db, operator_id, now);
+	if (assigned < 0)
+		return INTEGRATIONS_FAILED;
+	if (assigned > 0)
+		log_info("integrations", "mailboxes given the space of their newly linked location operator=%lld count=%d",
+			 (long long)operator_id, assigned);
 	return rc ? INTEGRATIONS_FAILED : INTEGRATIONS_OK;
 }
 

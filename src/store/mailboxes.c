@@ -234,6 +234,20 @@ int mailbox_set_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, i
 	return mailbox_update_done(db, st);
 }
 
+int mailbox_assign_linked_spaces(sqlite3 *db, int64_t operator_id, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"UPDATE mailboxes SET space_id = l.space_id, needs_attention = '', updated_at = ?1 "
+		"FROM location_links l WHERE l.operator_id = mailboxes.operator_id "
+		"AND l.location_id = mailboxes.officernd_location_id AND mailboxes.operator_id = ?2 "
+		"AND mailboxes.space_id IS NULL AND mailboxes.status <> 'cancelled'");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, operator_id);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db);
+}
+
 int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
 		      const char *officernd_location_id, const char *needs_attention)
 {

@@ -45,6 +45,13 @@ int mailbox_set_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, i
 int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
 		      const char *officernd_location_id, const char *needs_attention);
 
+/*
+ * Gives the OfficeRnD mailboxes that were waiting for their location to be linked (no space,
+ * not cancelled) the space now linked to that location, and clears their "needs attention".
+ * Runs in the caller's transaction, after the links are saved. Returns how many, or -1.
+ */
+int mailbox_assign_linked_spaces(sqlite3 *db, int64_t operator_id, int64_t now);
+
 struct mailbox_view {
 	int64_t id;
 	char pmb[16];

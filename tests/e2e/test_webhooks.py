@@ -354,6 +354,22 @@ def test_unlinked_location_creates_mailbox_needing_attention(env):
     assert mb["needs_attention"] == "OfficeRnD location %s is not linked to a space" % LOC_UNLINKED
     assert len(env.emails()) == 1
     assert "needs attention" in env.events(mid)[0]["outcome"]
+    page = env.op.get("/mailboxes").text
+    assert "not linked to a space" in page
+
+    # The operator links Riverside to a new space on the card: the waiting mailbox gets it.
+    assert env.op.post("/spaces", {"name": "Riverside"}).status == 303
+    riverside = env.app.query("SELECT id FROM spaces WHERE name = 'Riverside'")[0]["id"]
+    r = env.op.post("/settings/integrations/officernd", [
+        ("org_slug", DEMO_ORG), ("client_id", DEMO_CLIENT_ID),
+        ("plan_id", PLAN_BASIC), ("offering_id", str(env.offerings["Basic"])),
+        ("plan_id", PLAN_PREMIUM), ("offering_id", str(env.offerings["Premium"])),
+        ("location_id", LOC_LINKED), ("space_id", str(env.spaces["Downtown"])),
+        ("location_id", LOC_UNLINKED), ("space_id", str(riverside))])
+    assert r.status == 303, r.text[:2000]
+    [mb] = env.mailboxes(mid)
+    assert mb["space_id"] == riverside and mb["needs_attention"] == ""
+    assert "not linked to a space" not in env.op.get("/mailboxes").text
 
 
 def test_not_approved_holds_and_approval_reactivates(env):
