@@ -25,7 +25,7 @@
   <?cs each:e = Activity.items ?>
     <tr id="event-<?cs var:e.id ?>" class="activity-<?cs var:e.state ?>">
       <td class="activity-time"><?cs var:e.received ?><span class="activity-id">#<?cs var:e.id ?></span></td>
-      <td><code><?cs var:e.type ?></code></td>
+      <td class="activity-type"><code><?cs var:e.type ?></code></td>
       <td><?cs if:e.membership_href ?><a href="<?cs var:e.membership_href ?>" title="Every event of this membership"><code><?cs var:e.membership ?></code></a><?cs else ?><span class="muted">—</span><?cs /if ?></td>
       <td>
         <span class="badge <?cs var:e.state_class ?>"><?cs var:e.state_label ?></span>
