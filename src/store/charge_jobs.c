@@ -93,6 +93,11 @@ static void storage_item_from_row(sqlite3_stmt *st, struct storage_item *it)
 	str_copy(it->currency, sizeof(it->currency), db_col_text(st, 9));
 }
 
+static void storage_item_read(sqlite3_stmt *st, void *elem)
+{
+	storage_item_from_row(st, elem);
+}
+
 /*
  * The next day to charge is the later of the day after charged_through and the first billable
  * day (receipt + free days, the receipt day being day 1); it is due while on or before the last
@@ -112,21 +117,9 @@ int storage_items_due(sqlite3 *db, const char *last_day, int64_t after_id, size_
 	sqlite3_bind_int64(st, 1, after_id);
 	db_bind_text(st, 2, last_day);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*items = array_grow(*items, *n, &cap, sizeof(**items));
-		storage_item_from_row(st, &(*items)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_error("store", "storage items failed err=\"%s\"", sqlite3_errmsg(db));
-		free(*items);
-		*items = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	int failed;
+	*items = db_collect(st, sizeof(**items), storage_item_read, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int storage_item_reload(sqlite3 *db, int64_t operator_id, int64_t item_id, struct storage_item *out)

@@ -54,27 +54,17 @@ static void charge_from_row(sqlite3_stmt *st, struct charge *c)
 	str_copy(c->mail_reference, sizeof(c->mail_reference), db_col_text(st, 28));
 }
 
-/* Steps st to the end, appending each row to a growing array. Finalizes st. 0 or -1. */
+static void charge_read(sqlite3_stmt *st, void *elem)
+{
+	charge_from_row(st, elem);
+}
+
+/* Steps st to the end into a new array (see db_collect). Finalizes st. 0 or -1. */
 static int charge_collect(sqlite3_stmt *st, struct charge **items, size_t *n)
 {
-	size_t cap = 0;
-	int rc;
-	*items = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*items = array_grow(*items, *n, &cap, sizeof(**items));
-		charge_from_row(st, &(*items)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		log_error("store", "charge list failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
-		sqlite3_finalize(st);
-		free(*items);
-		*items = NULL;
-		*n = 0;
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	int failed;
+	*items = db_collect(st, sizeof(**items), charge_read, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int64_t charge_create(sqlite3 *db, int64_t operator_id, const struct charge_new *c, int64_t now, int *duplicate)

@@ -108,6 +108,30 @@ int db_step_done(sqlite3_stmt *st)
 	return ok ? 0 : -1;
 }
 
+void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed)
+{
+	char *items = NULL;
+	size_t cap = 0;
+	int rc;
+	*n = 0;
+	*failed = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		items = array_grow(items, *n, &cap, elem_size);
+		memset(items + *n * elem_size, 0, elem_size);
+		read(st, items + (*n)++ * elem_size);
+	}
+	if (rc != SQLITE_DONE) {
+		log_error("store", "list failed err=\"%s\" sql=\"%.60s\"", sqlite3_errmsg(sqlite3_db_handle(st)),
+			  sqlite3_sql(st));
+		free(items);
+		items = NULL;
+		*n = 0;
+		*failed = 1;
+	}
+	sqlite3_finalize(st);
+	return items;
+}
+
 int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n)
 {
 	size_t cap = 0;

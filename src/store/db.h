@@ -46,6 +46,15 @@ int db_exec(sqlite3 *db, const char *sql);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finalizes it. 0 or -1 (logged). */
 int db_step_done(sqlite3_stmt *st);
+/* Reads the current row of a statement into one array element. */
+typedef void (*db_row_reader)(sqlite3_stmt *st, void *elem);
+/*
+ * Steps st to its end, reading each row with read into a growing array of elem_size elements,
+ * and finalizes st. Returns the array (free(); NULL when there were no rows) with *n; on a
+ * store error it logs, frees what it had and returns NULL with *n = 0 and *failed = 1.
+ */
+void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed);
+
 /* Steps st to its end collecting column 0 of each row as a string (*texts and each: free()).
  * Finalizes st. 0 or -1. */
 int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n);

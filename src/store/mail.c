@@ -46,27 +46,17 @@ static void item_from_row(sqlite3_stmt *st, struct mail_item *it)
 	it->open_requests = sqlite3_column_int64(st, 16);
 }
 
-/* Steps st to the end into a growing array of items. Finalizes st. 0 or -1. */
+static void item_read(sqlite3_stmt *st, void *elem)
+{
+	item_from_row(st, elem);
+}
+
+/* Steps st to the end into a new array of items (see db_collect). Finalizes st. 0 or -1. */
 static int item_collect(sqlite3_stmt *st, struct mail_item **items, size_t *n)
 {
-	size_t cap = 0;
-	int rc;
-	*items = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*items = array_grow(*items, *n, &cap, sizeof(**items));
-		item_from_row(st, &(*items)[(*n)++]);
-	}
-	if (rc != SQLITE_DONE) {
-		log_error("store", "mail list failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
-		sqlite3_finalize(st);
-		free(*items);
-		*items = NULL;
-		*n = 0;
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return 0;
+	int failed;
+	*items = db_collect(st, sizeof(**items), item_read, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int64_t mail_item_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
@@ -260,6 +250,11 @@ int action_request_get(sqlite3 *db, int64_t operator_id, int64_t id, struct acti
 	return rc;
 }
 
+static void request_read(sqlite3_stmt *st, void *elem)
+{
+	request_from_row(st, elem);
+}
+
 int action_request_list(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, struct action_request **items,
 			size_t *n)
 {
@@ -267,22 +262,9 @@ int action_request_list(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, 
 					  "ORDER BY a.id");
 	sqlite3_bind_int64(st, 1, mail_item_id);
 	sqlite3_bind_int64(st, 2, operator_id);
-	size_t cap = 0;
-	int rc;
-	*items = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*items = array_grow(*items, *n, &cap, sizeof(**items));
-		request_from_row(st, &(*items)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(*items);
-		*items = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	int failed;
+	*items = db_collect(st, sizeof(**items), request_read, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int64_t action_request_find(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,

@@ -320,25 +320,17 @@ int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mai
 	return rc;
 }
 
+static void mailbox_read(sqlite3_stmt *st, void *elem)
+{
+	mailbox_from_row(st, elem);
+}
+
 /* Steps a prepared MAILBOX_SELECT to its end into a new array. 0 or -1. */
 static int mailbox_collect(sqlite3_stmt *st, struct mailbox_view **items, size_t *n)
 {
-	size_t cap = 0;
-	int rc;
-	*items = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*items = array_grow(*items, *n, &cap, sizeof(**items));
-		mailbox_from_row(st, &(*items)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(*items);
-		*items = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	int failed;
+	*items = db_collect(st, sizeof(**items), mailbox_read, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int mailbox_list(sqlite3 *db, int64_t operator_id, const char *status, struct mailbox_view **items, size_t *n)

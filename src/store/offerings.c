@@ -66,30 +66,28 @@ static int actions_load(sqlite3 *db, int64_t operator_id, struct offering *o)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static void offering_read(sqlite3_stmt *st, void *elem)
+{
+	offering_from_row(st, elem);
+}
+
 int offering_list(sqlite3 *db, int64_t operator_id, struct offering **items, size_t *n)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT " OFFERING_COLUMNS " FROM offerings o "
 					  "WHERE o.operator_id = ? ORDER BY o.name COLLATE NOCASE, o.id");
 	sqlite3_bind_int64(st, 1, operator_id);
-	struct offering *list = NULL;
-	size_t count = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		list = array_grow(list, count, &cap, sizeof(*list));
-		offering_from_row(st, &list[count++]);
-	}
-	sqlite3_finalize(st);
-	for (size_t i = 0; rc == SQLITE_DONE && i < count; i++)
-		if (actions_load(db, operator_id, &list[i]) < 0)
-			rc = SQLITE_ERROR;
-	if (rc != SQLITE_DONE) {
+	int failed;
+	struct offering *list = db_collect(st, sizeof(*list), offering_read, n, &failed);
+	for (size_t i = 0; !failed && i < *n; i++)
+		failed = actions_load(db, operator_id, &list[i]) < 0;
+	if (failed) {
 		log_error("store", "offering list failed operator=%lld", (long long)operator_id);
 		free(list);
-		return -1;
+		list = NULL;
+		*n = 0;
 	}
 	*items = list;
-	*n = count;
-	return 0;
+	return failed ? -1 : 0;
 }
 
 int offering_get(sqlite3 *db, int64_t operator_id, int64_t id, struct offering *out)

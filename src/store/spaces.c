@@ -63,27 +63,19 @@ static void space_from_row(sqlite3_stmt *st, struct space *out)
 	out->mailbox_count = out->mailboxes + out->links;
 }
 
+static void space_read(sqlite3_stmt *st, void *elem)
+{
+	space_from_row(st, elem);
+}
+
 int space_list(sqlite3 *db, int64_t operator_id, struct space **items, size_t *n)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT " SPACE_COLUMNS " FROM spaces s WHERE s.operator_id = ? "
 					  "ORDER BY s.name COLLATE NOCASE, s.id");
 	sqlite3_bind_int64(st, 1, operator_id);
-	struct space *list = NULL;
-	size_t count = 0, cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		list = array_grow(list, count, &cap, sizeof(*list));
-		space_from_row(st, &list[count++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_error("store", "space list failed operator=%lld", (long long)operator_id);
-		free(list);
-		return -1;
-	}
-	*items = list;
-	*n = count;
-	return 0;
+	int failed;
+	*items = db_collect(st, sizeof(**items), space_read, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int space_get(sqlite3 *db, int64_t operator_id, int64_t id, struct space *out)

@@ -201,6 +201,11 @@ static void view_read(sqlite3_stmt *st, struct webhook_event_view *v)
 	str_copy(v->outcome, sizeof(v->outcome), db_col_text(st, 8));
 }
 
+static void view_read_row(sqlite3_stmt *st, void *elem)
+{
+	view_read(st, elem);
+}
+
 int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_event_filter *f,
 		       struct webhook_event_view **items, size_t *n)
 {
@@ -216,21 +221,9 @@ int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_ev
 	db_bind_text(st, 3, f->q ? f->q : "");
 	sqlite3_bind_int64(st, 4, f->before_id);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)f->limit);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*items = array_grow(*items, *n, &cap, sizeof(**items));
-		view_read(st, &(*items)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		log_error("store", "webhook event list failed err=\"%s\"", sqlite3_errmsg(db));
-		free(*items);
-		*items = NULL;
-		*n = 0;
-		return -1;
-	}
-	return 0;
+	int failed;
+	*items = db_collect(st, sizeof(**items), view_read_row, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5])
