@@ -186,19 +186,7 @@ int64_t charge_count_in_period(sqlite3 *db, int64_t operator_id, int64_t mailbox
 	db_bind_text(st, 3, kind);
 	db_bind_text(st, 4, first);
 	db_bind_text(st, 5, next_first);
-	int64_t count = -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		count = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return count;
-}
-
-/* Runs an UPDATE expected to change exactly one row. 0, or -1 when it changed none. */
-static int update_one(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (db_step_done(st) < 0)
-		return -1;
-	return sqlite3_changes(db) == 1 ? 0 : -1;
+	return db_count(st);
 }
 
 int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id)
@@ -208,7 +196,7 @@ int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id)
 					  "WHERE id = ? AND operator_id = ? AND billing_state = 'failed'");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, operator_id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 /* The WHERE clause shared by the count of earlier charges and their queueing. ?1 = operator. */
@@ -310,7 +298,7 @@ int charge_mark_sent(sqlite3 *db, int64_t id, const char *fee_id, int64_t now)
 	db_bind_text(st, 1, fee_id);
 	sqlite3_bind_int64(st, 2, now);
 	sqlite3_bind_int64(st, 3, id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 int charge_mark_retry(sqlite3 *db, int64_t id, int64_t next_at, const char *error)
@@ -321,7 +309,7 @@ int charge_mark_retry(sqlite3 *db, int64_t id, int64_t next_at, const char *erro
 	sqlite3_bind_int64(st, 1, next_at);
 	db_bind_text(st, 2, error ? error : "");
 	sqlite3_bind_int64(st, 3, id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 int charge_mark_failed(sqlite3 *db, int64_t id, const char *error)
@@ -331,7 +319,7 @@ int charge_mark_failed(sqlite3 *db, int64_t id, const char *error)
 					  "WHERE id = ? AND billing_state = 'sending'");
 	db_bind_text(st, 1, error ? error : "");
 	sqlite3_bind_int64(st, 2, id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 int charge_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n)

@@ -146,6 +146,23 @@ int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int db_update_one(sqlite3_stmt *st)
+{
+	sqlite3 *db = sqlite3_db_handle(st);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : -1;
+}
+
+int64_t db_count(sqlite3_stmt *st)
+{
+	int64_t count = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		count = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return count;
+}
+
 const char *db_col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *s = sqlite3_column_text(st, i);

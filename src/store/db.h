@@ -42,6 +42,11 @@ int db_end_own(sqlite3 *db, int own, int ok);
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 /* Runs sql with no parameters and no rows (DDL, PRAGMA). 0 or -1 (logged). */
 int db_exec(sqlite3 *db, const char *sql);
+/* Runs an UPDATE expected to change exactly one row; finalizes it. 0, or -1 when it changed
+ * none (or failed, logged). */
+int db_update_one(sqlite3_stmt *st);
+/* Steps a one-value query (SELECT COUNT(*) ...); finalizes it. The value, or -1 on no row. */
+int64_t db_count(sqlite3_stmt *st);
 /* Binds a C string or NULL as text at index i. */
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finalizes it. 0 or -1 (logged). */

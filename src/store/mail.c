@@ -154,19 +154,7 @@ int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM mail_items WHERE operator_id = ? AND mailbox_id IS NULL");
 	sqlite3_bind_int64(st, 1, operator_id);
-	int64_t count = -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		count = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return count;
-}
-
-/* Runs an UPDATE expected to change exactly one row. 0, or -1 when it changed none. */
-static int update_one(sqlite3 *db, sqlite3_stmt *st)
-{
-	if (db_step_done(st) < 0)
-		return -1;
-	return sqlite3_changes(db) == 1 ? 0 : -1;
+	return db_count(st);
 }
 
 int mail_item_assign(sqlite3 *db, int64_t operator_id, int64_t id, int64_t mailbox_id)
@@ -176,7 +164,7 @@ int mail_item_assign(sqlite3 *db, int64_t operator_id, int64_t id, int64_t mailb
 	sqlite3_bind_int64(st, 1, mailbox_id);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, operator_id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 int mail_item_set_status(sqlite3 *db, int64_t operator_id, int64_t id, const char *status, const char *left_on)
@@ -187,7 +175,7 @@ int mail_item_set_status(sqlite3 *db, int64_t operator_id, int64_t id, const cha
 	db_bind_text(st, 2, left_on);
 	sqlite3_bind_int64(st, 3, id);
 	sqlite3_bind_int64(st, 4, operator_id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 int mail_item_set_storage_charged_through(sqlite3 *db, int64_t operator_id, int64_t id, const char *day)
@@ -197,7 +185,7 @@ int mail_item_set_storage_charged_through(sqlite3 *db, int64_t operator_id, int6
 	db_bind_text(st, 1, day);
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, operator_id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 #define REQUEST_COLUMNS                                                                            \
@@ -299,7 +287,7 @@ int action_request_complete(sqlite3 *db, int64_t operator_id, int64_t id, const 
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, id);
 	sqlite3_bind_int64(st, 6, operator_id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 int action_request_cancel(sqlite3 *db, int64_t operator_id, int64_t id, const char *note)
@@ -309,7 +297,7 @@ int action_request_cancel(sqlite3 *db, int64_t operator_id, int64_t id, const ch
 	db_bind_text(st, 1, note ? note : "");
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_int64(st, 3, operator_id);
-	return update_one(db, st);
+	return db_update_one(st);
 }
 
 int action_request_cancel_open(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *note)
