@@ -14,7 +14,10 @@ VERSION  := 0.1.0
 CC       ?= cc
 # Where templates and static files are read from: the checkout, unless installing.
 PILOTOMAIL_DATADIR ?= $(CURDIR)
-PKGS     := libcurl jansson sqlite3 openssl
+# Libraries with a pkg-config file (ClearSilver has none: its flags are spelled out below).
+# Both are read when a recipe runs, so a first build after `make deps` finds them.
+PKGS     := libcurl jansson sqlite3 openssl fcgi
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CS_CFLAGS := -I/usr/include/ClearSilver
 CS_LIBS   := -lneo_cgi -lneo_cs -lneo_utl -lz
 
@@ -26,7 +29,7 @@ CPPFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Isrc -I$(BUILD
             -DPILOTOMAIL_VERSION='"$(VERSION)"' -DPILOTOMAIL_DATADIR='"$(PILOTOMAIL_DATADIR)"'
 LDFLAGS  ?=
 LDHARDEN := -pie -Wl,-z,relro,-z,now
-LIBS      = $(CS_LIBS) -lfcgi $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
+LIBS      = $(CS_LIBS) $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 
 ifeq ($(SAN),1)
 CFLAGS   := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -61,14 +64,14 @@ deps-check:
 
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -MMD -MP -c $< -o $@
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -MMD -MP -c $< -o $@
 
 # The migration table, generated from the .sql files in name order.
 $(BUILD)/store/migrations_table.c: $(MIGRATIONS) mk/embed-migrations.sh
 	@mkdir -p $(dir $@)
 	sh mk/embed-migrations.sh $(MIGRATIONS) > $@
 $(BUILD)/store/migrations_table.o: $(BUILD)/store/migrations_table.c
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c $< -o $@
 
 $(BUILD)/libpilotomail.a: $(LIB_OBJ)
 	@rm -f $@
@@ -84,7 +87,7 @@ $(OUT)bin/pilotomail-%: $(BUILD)/main/%.o $(BUILD)/libpilotomail.a
 # Unit tests: one Check program per tests/unit/check_*.c.
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpilotomail.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Itests/unit $(shell pkg-config --cflags check) \
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -Itests/unit $(shell pkg-config --cflags check) \
 	    $(LDFLAGS) -o $@ $< $(BUILD)/libpilotomail.a $(LIBS) $(shell pkg-config --libs check)
 
 unit: deps-check $(UNIT_BIN)
