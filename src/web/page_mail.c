@@ -284,7 +284,8 @@ static int mail_set_offer(struct web_ctx *ctx, const struct mail_item *it)
 		web_set(ctx, key, charging_action_label(name));
 		snprintf(key, sizeof(key), "Item.offer.%s.button", name);
 		web_set(ctx, key, charging_action_button(name));
-		if (!off.actions[a].enabled)
+		/* A scanned item is not scanned twice (charging refuses it): no button for that. */
+		if (!off.actions[a].enabled || (a == ACTION_SCAN && str_eq(it->status, "scanned")))
 			continue;
 		any = 1;
 		snprintf(key, sizeof(key), "Item.offer.%s.enabled", name);

@@ -164,7 +164,8 @@ def test_record_letter_then_scan_makes_one_charge(app):
     assert [(q["action"], q["state"], q["requested_by"]) for q in req] == [("scan", "completed", "operator")]
     assert c["action_request_id"] == req[0]["id"]
 
-    # Scanning again is refused and charges nothing more.
+    # The item page no longer offers a scan; scanning again anyway is refused, charging nothing.
+    assert 'value="scan"' not in op.get("/mail/%d" % item_id).text
     r = act(op, item_id, "scan")
     assert r.status == 409 and "already scanned" in r.text
     assert len(charges(app, op.operator_id)) == 1
