@@ -9,8 +9,37 @@
     <?cs if:Activity.filtered ?><a class="button" href="/activity">Clear</a><?cs /if ?>
   </form>
 </div>
-<p class="muted">Every membership event OfficeRnD sent to your webhook URL, newest first, and what pilotomail
-  did with it. Requests without a valid signature are refused and not listed.</p>
+<p class="muted">Every membership event OfficeRnD sent to your webhook URL, and every change pilotomail found by
+  checking OfficeRnD itself, newest first, with what pilotomail did with it. Requests without a valid
+  signature are refused and not listed.</p>
+<div class="card activity-reconcile" id="reconcile">
+  <div class="activity-reconcile-text">
+    <strong>Missed a webhook?</strong>
+    pilotomail checks OfficeRnD for membership changes <?cs var:Reconcile.every ?><?cs if:Reconcile.configured ?>;
+    last check: <span class="activity-reconcile-last"><?cs var:Reconcile.last ?></span><?cs /if ?>.
+    <?cs if:Reconcile.running ?>
+    <span class="activity-meta"><span class="badge warn">Checking</span> A check is running now.</span>
+    <?cs elif:Reconcile.queued ?>
+    <span class="activity-meta"><span class="badge warn">Queued</span> A check runs within a minute.</span>
+    <?cs elif:Reconcile.next ?>
+    <span class="activity-meta">Next automatic check around <?cs var:Reconcile.next ?>.</span>
+    <?cs /if ?>
+    <?cs if:Reconcile.error ?>
+    <span class="activity-reconcile-error">The last check failed: <?cs var:Reconcile.error ?>. pilotomail
+      tries again at the next check.</span>
+    <?cs /if ?>
+    <?cs if:!Reconcile.configured ?>
+    <span class="activity-meta">Connect OfficeRnD in
+      <a href="/settings/integrations/officernd">Settings → Integrations → OfficeRnD</a> to have it checked.</span>
+    <?cs /if ?>
+  </div>
+  <?cs if:Reconcile.configured ?>
+  <form method="post" action="/activity/reconcile">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <button type="submit">Check now</button>
+  </form>
+  <?cs /if ?>
+</div>
 <nav class="activity-tabs" aria-label="Filter by outcome">
   <?cs each:t = Activity.tabs ?>
   <a href="<?cs var:t.href ?>"<?cs if:t.active ?> class="active" aria-current="page"<?cs /if ?>><?cs var:t.label ?> <span class="activity-count"><?cs var:t.count ?></span></a>
@@ -25,7 +54,8 @@
   <?cs each:e = Activity.items ?>
     <tr id="event-<?cs var:e.id ?>" class="activity-<?cs var:e.state ?>">
       <td class="activity-time"><?cs var:e.received ?><span class="activity-id">#<?cs var:e.id ?></span></td>
-      <td class="activity-type"><code><?cs var:e.type ?></code></td>
+      <td class="activity-type"><code><?cs var:e.type ?></code><?cs if:e.reconciled ?>
+        <span class="badge activity-found" title="pilotomail found this change by checking OfficeRnD: its webhook never arrived">found by reconciliation</span><?cs /if ?></td>
       <td><?cs if:e.membership_href ?><a href="<?cs var:e.membership_href ?>" title="Every event of this membership"><code><?cs var:e.membership ?></code></a><?cs else ?><span class="muted">—</span><?cs /if ?></td>
       <td>
         <span class="badge <?cs var:e.state_class ?>"><?cs var:e.state_label ?></span>

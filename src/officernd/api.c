@@ -232,6 +232,118 @@ int orn_list_fees(struct orn_client *c, const char *member, const char *company,
 	return rc;
 }
 
+/* The memberships of one page; an unreadable one is logged and left out (counted in *skipped). */
+static void memberships_add_page(const json_t *results, struct orn_membership **items, size_t *n,
+				 size_t *cap, size_t *skipped)
+{
+	size_t i;
+	const json_t *o;
+	json_array_foreach(results, i, o) {
+		struct orn_error perr;
+		orn_error_reset(&perr);
+		*items = array_grow(*items, *n, cap, sizeof(**items));
+		if (orn_parse_membership(o, &(*items)[*n], &perr) == 0) {
+			(*n)++;
+			continue;
+		}
+		const char *id = json_string_value(json_object_get(o, "_id"));
+		log_warn("officernd", "membership left out id=%.64s err=\"%s\"", id ? id : "?", perr.message);
+		(*skipped)++;
+	}
+}
+
+int orn_list_memberships_page(struct orn_client *c, const char *modified_after, const char *cursor,
+			      struct orn_membership **items, size_t *n, char **next, size_t *skipped,
+			      struct orn_error *err)
+{
+	struct strbuf path = { 0 };
+	size_t cap = 0, left_out = 0;
+	*items = NULL;
+	*n = 0;
+	*next = NULL;
+	strbuf_adds(&path, "/memberships?");
+	if (modified_after) {
+		/* The bracketed operator is part of the name: escaped like any other character. */
+		char *name = orn_url_escape("modifiedAt[$gt]"), *value = orn_url_escape(modified_after);
+		strbuf_addf(&path, "%s=%s&", name, value);
+		free(name);
+		free(value);
+	}
+	strbuf_addf(&path, "$limit=%d", ORN_PAGE_LIMIT);
+	if (cursor) {
+		char *esc = orn_url_escape(cursor);
+		strbuf_addf(&path, "&$cursorNext=%s", esc);
+		free(esc);
+	}
+	json_t *root;
+	const json_t *results;
+	const char *cursor_next;
+	int rc = api_call(c, "GET", path.buf, NULL, &root, err) || orn_parse_page(root, &results, &cursor_next, err)
+			 ? -1 : 0;
+	if (rc == 0) {
+		memberships_add_page(results, items, n, &cap, &left_out);
+		*next = cursor_next ? xstrdup(cursor_next) : NULL;
+	}
+	json_decref(root);
+	strbuf_free(&path);
+	if (skipped)
+		*skipped = left_out;
+	return rc;
+}
+
+int orn_list_memberships(struct orn_client *c, const char *modified_after, struct orn_membership **items,
+			 size_t *n, struct orn_error *err)
+{
+	struct orn_membership *all = NULL;
+	size_t count = 0, cap = 0;
+	char *cursor = NULL;
+	int rc = -1;
+	*items = NULL;
+	*n = 0;
+	for (int page = 0;; page++) {
+		struct orn_membership *part;
+		size_t m;
+		char *next;
+		if (page == MAX_PAGES) {
+			orn_error_set(err, ORN_ERR_BAD_RESPONSE, "OfficeRnD's list /memberships does not end");
+			break;
+		}
+		if (orn_list_memberships_page(c, modified_after, cursor, &part, &m, &next, NULL, err))
+			break;
+		for (size_t i = 0; i < m; i++) {
+			all = array_grow(all, count, &cap, sizeof(*all));
+			all[count++] = part[i];
+		}
+		free(part);
+		if (next && cursor && strcmp(next, cursor) == 0) {
+			free(next);
+			orn_error_set(err, ORN_ERR_BAD_RESPONSE, "OfficeRnD repeated a page of /memberships");
+			break;
+		}
+		free(cursor);
+		cursor = next;
+		if (!cursor) {
+			rc = 0;
+			break;
+		}
+	}
+	free(cursor);
+	if (rc) {
+		orn_memberships_free(all, count);
+		return -1;
+	}
+	*items = all;
+	*n = count;
+	return 0;
+}
+
+void orn_memberships_free(struct orn_membership *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++)
+		orn_membership_clear(&items[i]);
+	free(items);
+}
+
 /* GET /collection/{id} into *root. */
 static int api_get_one(struct orn_client *c, const char *collection, const char *id, json_t **root,
 		       struct orn_error *err)

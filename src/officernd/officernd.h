@@ -135,6 +135,23 @@ int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, str
 int orn_list_fees(struct orn_client *c, const char *member, const char *company, struct orn_fee **items,
 		  size_t *n, struct orn_error *err);
 
+/*
+ * Memberships, following $cursorNext with $limit=50 to the end; with modified_after (an
+ * ISO-8601 time, or NULL for every membership) only those whose modifiedAt is later
+ * (modifiedAt[$gt]). A membership the parser cannot read is left out and logged, so one odd
+ * record never hides the others. On failure *items is NULL, *n 0. Free with orn_memberships_free.
+ */
+int orn_list_memberships(struct orn_client *c, const char *modified_after, struct orn_membership **items,
+			 size_t *n, struct orn_error *err);
+/*
+ * One page of the same list, for callers that stop between pages: cursor NULL for the first
+ * page; *next (free()) is the cursor of the next page, NULL after the last. *skipped (may be
+ * NULL) counts the memberships left out as unreadable. On failure *items is NULL, *n 0, *next NULL.
+ */
+int orn_list_memberships_page(struct orn_client *c, const char *modified_after, const char *cursor,
+			      struct orn_membership **items, size_t *n, char **next, size_t *skipped,
+			      struct orn_error *err);
+
 int orn_get_membership(struct orn_client *c, const char *id, struct orn_membership *out, struct orn_error *err);
 int orn_get_member(struct orn_client *c, const char *id, struct orn_member *out, struct orn_error *err);
 int orn_get_company(struct orn_client *c, const char *id, struct orn_company *out, struct orn_error *err);
@@ -161,5 +178,6 @@ void orn_fee_clear(struct orn_fee *f);
 void orn_locations_free(struct orn_location *items, size_t n);
 void orn_plans_free(struct orn_plan *items, size_t n);
 void orn_fees_free(struct orn_fee *items, size_t n);
+void orn_memberships_free(struct orn_membership *items, size_t n);
 
 #endif

@@ -21,6 +21,7 @@ struct config {
 	int64_t http_timeout_ms;          /* PILOTOMAIL_HTTP_TIMEOUT_MS: OfficeRnD call budget */
 	int64_t fee_rate_per_minute;      /* PILOTOMAIL_FEE_RATE_PER_MINUTE: per operator and worker */
 	int64_t fee_concurrency;          /* PILOTOMAIL_FEE_CONCURRENCY: fee requests in flight */
+	int64_t reconcile_interval_s;     /* PILOTOMAIL_RECONCILE_INTERVAL_S: OfficeRnD checked this often */
 	int secure_cookies;               /* base_url starts with https:// */
 };
 

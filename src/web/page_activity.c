@@ -1,8 +1,11 @@
 /*
  * page_activity.c: every OfficeRnD webhook received and what became of it (applied, skipped,
  * ignored, failed, pending), filterable by state and membership id; a failed event can be
- * put back for the worker.
+ * put back for the worker. A card tells when pilotomail last checked OfficeRnD for changes
+ * whose webhook never came (worker/job_reconcile.c) and lets the operator ask for a check now;
+ * the events such a check found are labelled on their rows.
  */
+#include "store/reconcile.h"
 #include "store/webhook_events.h"
 #include "util/timeutil.h"
 #include "web/pages.h"
@@ -97,7 +100,7 @@ static const char *outcome_text(const struct webhook_event_view *v)
 	return v->outcome;
 }
 
-static void activity_set_row(struct web_ctx *ctx, size_t i, const struct webhook_event_view *v)
+static void activity_set_row(struct web_ctx *ctx, size_t i, const struct webhook_event_view *v, int found)
 {
 	char key[64], when[40];
 	int si = state_index(v->state);
@@ -129,6 +132,8 @@ static void activity_set_row(struct web_ctx *ctx, size_t i, const struct webhook
 	}
 	if (strcmp(v->state, "failed") == 0)
 		ROW_SET("retry", "1");
+	if (found)
+		ROW_SET("reconciled", "1");
 #undef ROW_SET
 }
 
@@ -142,8 +147,22 @@ static int activity_set_rows(struct web_ctx *ctx, const struct webhook_event_fil
 	if (webhook_event_list(ctx->db, ctx->operator_id, &one_more, &items, &n) < 0)
 		return -1;
 	size_t shown = n > f->limit ? f->limit : n;
-	for (size_t i = 0; i < shown; i++)
-		activity_set_row(ctx, i, &items[i]);
+	int64_t *found = NULL;
+	size_t n_found = 0, k;
+	if (shown && reconcile_event_ids(ctx->db, ctx->operator_id, items[shown - 1].id, items[0].id, &found,
+					 &n_found) < 0) {
+		free(items);
+		return -1;
+	}
+	/* The rows go into the page newest first (the template lists them in the order they were
+	 * set), so the found ids, ascending, are walked from their end. */
+	k = n_found;
+	for (size_t i = 0; i < shown; i++) {
+		while (k > 0 && found[k - 1] > items[i].id)
+			k--;
+		activity_set_row(ctx, i, &items[i], k > 0 && found[k - 1] == items[i].id);
+	}
+	free(found);
 	if (shown)
 		web_set(ctx, "Activity.any", "1");
 	if (n > f->limit) {
@@ -152,6 +171,55 @@ static int activity_set_rows(struct web_ctx *ctx, const struct webhook_event_fil
 		free(href);
 	}
 	free(items);
+	return 0;
+}
+
+/* "every hour", "every 2 hours", "every 15 minutes", ... for an interval in seconds. */
+static void interval_words(int64_t s, char *buf, size_t size)
+{
+	static const struct {
+		int64_t seconds;
+		const char *one, *many;
+	} units[] = { { 86400, "day", "days" }, { 3600, "hour", "hours" }, { 60, "minute", "minutes" },
+		      { 1, "second", "seconds" } };
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (s % units[i].seconds != 0 && units[i].seconds > 1)
+			continue;
+		int64_t count = s / units[i].seconds;
+		if (count == 1)
+			snprintf(buf, size, "every %s", units[i].one);
+		else
+			snprintf(buf, size, "every %lld %s", (long long)count, units[i].many);
+		return;
+	}
+}
+
+/* The "Missed a webhook?" card: the last check, a queued or running one, the last failure. 0 or -1. */
+static int activity_set_reconcile(struct web_ctx *ctx)
+{
+	struct reconcile_status rs;
+	char words[48], when[40];
+	if (reconcile_status_get(ctx->db, ctx->operator_id, &rs) < 0)
+		return -1;
+	int64_t interval = ctx->cfg->reconcile_interval_s, now = time_now();
+	interval_words(interval, words, sizeof(words));
+	web_set(ctx, "Reconcile.every", words);
+	if (!rs.configured)
+		return 0;
+	web_set(ctx, "Reconcile.configured", "1");
+	format_time(rs.reconciled_at, when, sizeof(when));
+	web_set(ctx, "Reconcile.last", rs.reconciled_at ? when : "never");
+	int64_t last = rs.reconciled_at > rs.attempted_at ? rs.reconciled_at : rs.attempted_at;
+	if (last > 0 && !rs.requested) {
+		format_time(last + interval, when, sizeof(when));
+		web_set(ctx, "Reconcile.next", when);
+	}
+	if (rs.claimed_until > now)
+		web_set(ctx, "Reconcile.running", "1");
+	else if (rs.requested)
+		web_set(ctx, "Reconcile.queued", "1");
+	if (rs.error[0])
+		web_set(ctx, "Reconcile.error", rs.error);
 	return 0;
 }
 
@@ -169,7 +237,8 @@ void page_activity(struct web_ctx *ctx)
 	if (before_raw && parse_int64(before_raw, 1, INT64_MAX, &before) < 0)
 		before = 0;
 	struct webhook_event_filter f = { state, q, before, ACTIVITY_PAGE_SIZE };
-	if (activity_set_tabs(ctx, state, q) < 0 || activity_set_rows(ctx, &f) < 0) {
+	if (activity_set_tabs(ctx, state, q) < 0 || activity_set_rows(ctx, &f) < 0 ||
+	    activity_set_reconcile(ctx) < 0) {
 		web_error(ctx, 500, "The activity could not be loaded. Please try again.");
 		return;
 	}
@@ -203,4 +272,20 @@ void page_activity_retry(struct web_ctx *ctx)
 	}
 	snprintf(msg, sizeof(msg), "Event %lld will be applied again in a moment.", (long long)id);
 	web_redirect(ctx, "/activity", "ok", msg);
+}
+
+void page_activity_reconcile(struct web_ctx *ctx)
+{
+	int rc = reconcile_request(ctx->db, ctx->operator_id);
+	if (rc < 0) {
+		web_error(ctx, 500, "The check could not be asked for. Please try again.");
+		return;
+	}
+	if (rc > 0) {
+		web_redirect(ctx, "/activity", "error",
+			     "OfficeRnD is not connected: enter the organization, Client ID and Client Secret under "
+			     "Settings \xe2\x86\x92 Integrations \xe2\x86\x92 OfficeRnD first.");
+		return;
+	}
+	web_redirect(ctx, "/activity", "ok", "pilotomail will check OfficeRnD for missed membership changes within a minute.");
 }

@@ -41,6 +41,7 @@ const struct web_route web_routes[] = {
 	{ "POST", "/settings/integrations/officernd/webhook-token", page_officernd_webhook_token, WEB_OPERATOR },
 	{ "GET", "/activity", page_activity, WEB_OPERATOR },
 	{ "POST", "/activity/*/retry", page_activity_retry, WEB_OPERATOR },
+	{ "POST", "/activity/reconcile", page_activity_reconcile, WEB_OPERATOR },
 	{ "GET", "/mailboxes", page_mailboxes_list, WEB_OPERATOR },
 	{ "POST", "/mailboxes", page_mailboxes_create, WEB_OPERATOR },
 	{ "GET", "/mailboxes/new", page_mailboxes_new, WEB_OPERATOR },

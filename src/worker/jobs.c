@@ -10,5 +10,6 @@ const struct worker_job worker_jobs[] = {
 	{ "outbox", job_outbox_run },
 	{ "storage", job_storage_run },
 	{ "fees", job_fees_run },
+	{ "reconcile", job_reconcile_run },
 	{ NULL, NULL },
 };

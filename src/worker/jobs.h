@@ -22,4 +22,7 @@ int job_storage_run(struct worker *w);
 /* job_fees.c: books queued charges as OfficeRnD fees, exactly once. */
 int job_fees_run(struct worker *w);
 
+/* job_reconcile.c: checks OfficeRnD for membership changes whose webhook never came. */
+int job_reconcile_run(struct worker *w);
+
 #endif

@@ -525,6 +525,106 @@ START_TEST(membership_fetched)
 }
 END_TEST
 
+/* The modifiedAt the simulator gave membership m-<i>. */
+static char *sim_modified_at(int i)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/_sim/memberships/m-%03d", i);
+	json_t *m = sim_call("GET", path, NULL);
+	char *at = xstrdup(json_string_value(json_object_get(m, "modifiedAt")));
+	json_decref(m);
+	return at;
+}
+
+START_TEST(memberships_paged_and_filtered)
+{
+	for (int i = 0; i < 120; i++) {
+		char body[512];
+		snprintf(body, sizeof(body),
+			 "{\"org\":\"%s\",\"_id\":\"m-%03d\",\"member\":\"%s\",\"plan\":\"%s\",\"location\":\"%s\","
+			 "\"startDate\":\"2026-01-01\",\"status\":\"approved\"}", SLUG, i, MEMBER_ADA, PLAN_MAIL, LOC1);
+		sim_do("POST", "/_sim/memberships?webhooks=0", body);
+	}
+	/* One OfficeRnD cannot vouch for (no member): left out, the others still listed. */
+	sim_do("POST", "/_sim/memberships?webhooks=0",
+	       "{\"org\":\"" SLUG "\",\"_id\":\"m-odd\",\"plan\":\"" PLAN_MAIL "\",\"member\":null}");
+	struct orn_client *c = demo_client();
+	struct orn_error err;
+	struct orn_membership *ms;
+	size_t n;
+	ck_assert_int_eq(orn_list_memberships(c, NULL, &ms, &n, &err), 0);
+	ck_assert_int_eq(n, 120);
+	ck_assert_int_eq(sim_stat("GET /memberships"), 3);
+	int seen[120] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		int k;
+		ck_assert_int_eq(sscanf(ms[i].id, "m-%d", &k), 1);
+		ck_assert_int_ge(k, 0);
+		ck_assert_int_lt(k, 120);
+		seen[k]++;
+		ck_assert_str_eq(ms[i].member, MEMBER_ADA);
+		ck_assert_str_eq(ms[i].plan, PLAN_MAIL);
+		ck_assert_str_ne(ms[i].modified_at, "");
+	}
+	for (int k = 0; k < 120; k++)
+		ck_assert_int_eq(seen[k], 1);
+	orn_memberships_free(ms, n);
+
+	/* Page by page: 50, 50, then 20 and the unreadable one. */
+	char *next = NULL, *cursor = NULL;
+	size_t skipped, pages = 0, total = 0, total_skipped = 0;
+	do {
+		ck_assert_int_eq(orn_list_memberships_page(c, NULL, cursor, &ms, &n, &next, &skipped, &err), 0);
+		ck_assert_int_eq(n, pages < 2 ? 50 : 20);
+		total += n;
+		total_skipped += skipped;
+		orn_memberships_free(ms, n);
+		free(cursor);
+		cursor = next;
+		pages++;
+	} while (cursor);
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(total, 120);
+	ck_assert_int_eq(total_skipped, 1);
+
+	/* Only those modified after the 100th: m-100 .. m-119 (m-odd, later still, is unreadable). */
+	char *after = sim_modified_at(99);
+	ck_assert_int_eq(orn_list_memberships_page(c, after, NULL, &ms, &n, &next, &skipped, &err), 0);
+	ck_assert_int_eq(n, 20);
+	ck_assert_int_eq(skipped, 1);
+	ck_assert_ptr_null(next);
+	for (size_t i = 0; i < n; i++) {
+		char want[16];
+		snprintf(want, sizeof(want), "m-%03zu", 100 + i);
+		ck_assert_str_eq(ms[i].id, want);
+		ck_assert_int_gt(strcmp(ms[i].modified_at, after), 0);
+	}
+	orn_memberships_free(ms, n);
+
+	/* A change to an older one makes it newer than the filter: listed again. */
+	sim_do("PATCH", "/_sim/memberships/m-050?webhooks=0", "{\"plan\":\"" PLAN_MAIL "\",\"name\":\"Renamed\"}");
+	ck_assert_int_eq(orn_list_memberships(c, after, &ms, &n, &err), 0);
+	ck_assert_int_eq(n, 21);
+	ck_assert_str_eq(ms[0].id, "m-050"); /* creation order, as OfficeRnD's default sort */
+	ck_assert_str_eq(ms[0].name, "Renamed");
+	orn_memberships_free(ms, n);
+	free(after);
+
+	/* The bracketed filter reached OfficeRnD as a filter: a time after everything lists nothing. */
+	ck_assert_int_eq(orn_list_memberships(c, "2999-01-01T00:00:00.000Z", &ms, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_ptr_null(ms);
+
+	/* A failing page fails the whole list. */
+	sim_fault("{\"kind\":\"status\",\"status\":500,\"path\":\"/memberships\",\"count\":10}");
+	ck_assert_int_eq(orn_list_memberships(c, NULL, &ms, &n, &err), -1);
+	ck_assert_int_eq(err.status, ORN_ERR_SERVER);
+	ck_assert_ptr_null(ms);
+	ck_assert_int_eq(n, 0);
+	orn_client_free(c);
+}
+END_TEST
+
 /* ---- faults --------------------------------------------------------------------------------- */
 
 START_TEST(fault_503_recovered_quickly)
@@ -946,6 +1046,7 @@ static Suite *officernd_sim_suite(void)
 	tcase_add_test(tc, token_shared_through_store);
 	tcase_add_test(tc, pagination_120_plans);
 	tcase_add_test(tc, membership_fetched);
+	tcase_add_test(tc, memberships_paged_and_filtered);
 	tcase_add_test(tc, fault_503_recovered_quickly);
 	tcase_add_test(tc, fault_429_reported_with_retry_after);
 	tcase_add_test(tc, fault_delay_times_out);

@@ -1,0 +1,238 @@
+/* reconcile.c: see reconcile.h. */
+#include "store/reconcile.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The card holds what a client needs: organization, client id and an encrypted secret. */
+#define CONFIGURED "(org_slug <> '' AND client_id <> '' AND length(client_secret_enc) > 0)"
+/* Due at ?1 (now) with ?2 (interval): asked for, or an interval past the last pass or attempt,
+ * or the clock moved back by more than an interval; never under a live lease. */
+#define DUE                                                                                        \
+	"reconcile_claimed_until <= ?1 AND (reconcile_requested > 0 OR "                         \
+	"(max(reconciled_at, reconcile_attempted_at) > 0 AND "                                   \
+	"(?1 - max(reconciled_at, reconcile_attempted_at) >= ?2 OR "                             \
+	"max(reconciled_at, reconcile_attempted_at) - ?1 > ?2)))"
+
+#define CLOCK_UNSTARTED "reconcile_attempted_at = 0 AND reconciled_at = 0 AND " CONFIGURED
+
+int reconcile_clocks_start(sqlite3 *db, int64_t now)
+{
+	/* Looked for first: the worker asks every few seconds, and an UPDATE takes the write lock
+	 * even when it changes nothing. */
+	int64_t waiting = db_count(db_prepare(db, "SELECT count(*) FROM officernd_settings WHERE " CLOCK_UNSTARTED));
+	if (waiting <= 0)
+		return waiting < 0 ? -1 : 0;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_settings SET reconcile_attempted_at = ? WHERE " CLOCK_UNSTARTED);
+	sqlite3_bind_int64(st, 1, now);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db);
+}
+
+static void id_read(sqlite3_stmt *st, void *elem)
+{
+	*(int64_t *)elem = sqlite3_column_int64(st, 0);
+}
+
+int reconcile_due_list(sqlite3 *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT operator_id FROM officernd_settings WHERE " CONFIGURED
+					  " AND " DUE " ORDER BY reconcile_requested > 0 DESC, operator_id");
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, interval_s);
+	int failed;
+	*ids = db_collect(st, sizeof(**ids), id_read, n, &failed);
+	return failed ? -1 : 0;
+}
+
+int reconcile_claim(sqlite3 *db, int64_t operator_id, int64_t now, int64_t interval_s, int64_t lease_s,
+		    struct reconcile_claim *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db_begin(db) < 0)
+		return -1;
+	sqlite3_stmt *st = db_prepare(db, "SELECT reconcile_requested, reconciled_through FROM officernd_settings "
+					  "WHERE operator_id = ?3 AND " CONFIGURED " AND " DUE);
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, interval_s);
+	sqlite3_bind_int64(st, 3, operator_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->requested = sqlite3_column_int64(st, 0);
+		str_copy(out->through, sizeof(out->through), db_col_text(st, 1));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW) {
+		db_rollback(db);
+		if (rc == SQLITE_DONE)
+			return 0;
+		log_error("store", "reconcile claim failed err=\"%s\"", sqlite3_errmsg(db));
+		return -1;
+	}
+	st = db_prepare(db, "UPDATE officernd_settings SET reconcile_claimed_until = ?, reconcile_attempted_at = ? "
+			    "WHERE operator_id = ?");
+	sqlite3_bind_int64(st, 1, now + lease_s);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, operator_id);
+	if (db_update_one(st) < 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 1;
+}
+
+int reconcile_renew(sqlite3 *db, int64_t operator_id, int64_t until)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_settings SET reconcile_claimed_until = ? "
+					  "WHERE operator_id = ?");
+	sqlite3_bind_int64(st, 1, until);
+	sqlite3_bind_int64(st, 2, operator_id);
+	return db_step_done(st);
+}
+
+int reconcile_done(sqlite3 *db, int64_t operator_id, const char *through, int64_t now, int64_t requested)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"UPDATE officernd_settings SET "
+		"reconciled_through = CASE WHEN ?1 <> '' THEN ?1 ELSE reconciled_through END, "
+		"reconciled_at = ?2, reconcile_error = '', reconcile_claimed_until = 0, "
+		"reconcile_requested = max(reconcile_requested - ?3, 0) WHERE operator_id = ?4");
+	db_bind_text(st, 1, through ? through : "");
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, requested);
+	sqlite3_bind_int64(st, 4, operator_id);
+	return db_step_done(st);
+}
+
+int reconcile_failed(sqlite3 *db, int64_t operator_id, const char *error, int64_t requested)
+{
+	sqlite3_stmt *st;
+	if (!error) {
+		st = db_prepare(db, "UPDATE officernd_settings SET reconcile_claimed_until = 0 WHERE operator_id = ?");
+		sqlite3_bind_int64(st, 1, operator_id);
+		return db_step_done(st);
+	}
+	st = db_prepare(db, "UPDATE officernd_settings SET reconcile_error = ?, reconcile_claimed_until = 0, "
+			    "reconcile_requested = max(reconcile_requested - ?, 0) WHERE operator_id = ?");
+	db_bind_text(st, 1, error);
+	sqlite3_bind_int64(st, 2, requested);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return db_step_done(st);
+}
+
+int reconcile_request(sqlite3 *db, int64_t operator_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_settings SET reconcile_requested = reconcile_requested + 1 "
+					  "WHERE operator_id = ? AND " CONFIGURED);
+	sqlite3_bind_int64(st, 1, operator_id);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : 1;
+}
+
+int reconcile_status_get(sqlite3 *db, int64_t operator_id, struct reconcile_status *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = db_prepare(db, "SELECT " CONFIGURED ", reconciled_at, reconcile_attempted_at, "
+					  "reconcile_requested, reconcile_claimed_until, reconcile_error "
+					  "FROM officernd_settings WHERE operator_id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		out->configured = sqlite3_column_int(st, 0) != 0;
+		out->reconciled_at = sqlite3_column_int64(st, 1);
+		out->attempted_at = sqlite3_column_int64(st, 2);
+		out->requested = sqlite3_column_int64(st, 3);
+		out->claimed_until = sqlite3_column_int64(st, 4);
+		str_copy(out->error, sizeof(out->error), db_col_text(st, 5));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	log_error("store", "reconcile status failed err=\"%s\"", sqlite3_errmsg(db));
+	return -1;
+}
+
+int reconcile_inbox_bodies(sqlite3 *db, int64_t operator_id, const char *membership_id, char ***bodies,
+			   size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT CAST(body AS TEXT) FROM webhook_events WHERE operator_id = ? "
+					  "AND membership_id = ? AND state IN ('pending', 'failed') ORDER BY id");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, membership_id);
+	return db_collect_texts(st, bodies, n);
+}
+
+static void open_read(sqlite3_stmt *st, struct reconcile_open *o)
+{
+	o->membership_id = xstrdup(db_col_text(st, 0));
+	o->member_id = xstrdup(db_col_text(st, 1));
+	o->plan_id = xstrdup(db_col_text(st, 2));
+	o->status = xstrdup(db_col_text(st, 3));
+	o->company_id = db_col_strdup(st, 4);
+	o->location_id = *db_col_text(st, 5) ? xstrdup(db_col_text(st, 5)) : NULL;
+	o->end_date = db_col_strdup(st, 6);
+	o->is_personal = sqlite3_column_int(st, 7) != 0;
+	o->version_ms = sqlite3_column_int64(st, 8);
+}
+
+int reconcile_open_list(sqlite3 *db, int64_t operator_id, struct reconcile_open **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT mb.officernd_membership_id, coalesce(ms.member_id, ''), coalesce(ms.plan_id, ''), "
+		"coalesce(ms.status, ''), ms.company_id, coalesce(ms.location_id, ''), ms.end_date, "
+		"coalesce(ms.is_personal, 1), coalesce(ms.version_ms, 0) FROM mailboxes AS mb "
+		"LEFT JOIN memberships AS ms ON ms.operator_id = mb.operator_id "
+		"AND ms.membership_id = mb.officernd_membership_id "
+		"WHERE mb.operator_id = ? AND mb.status <> 'cancelled' AND mb.officernd_membership_id <> '' "
+		"AND coalesce(ms.removed, 0) = 0 ORDER BY mb.id");
+	sqlite3_bind_int64(st, 1, operator_id);
+	/* Not db_collect: on a failure midway the strings read so far must be freed too. */
+	size_t cap = 0;
+	int rc;
+	*items = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*items = array_grow(*items, *n, &cap, sizeof(**items));
+		open_read(st, &(*items)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	log_error("store", "open mailboxes list failed err=\"%s\"", sqlite3_errmsg(db));
+	reconcile_opens_free(*items, *n);
+	*items = NULL;
+	*n = 0;
+	return -1;
+}
+
+void reconcile_opens_free(struct reconcile_open *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++) {
+		struct reconcile_open *o = &items[i];
+		free(o->membership_id);
+		free(o->member_id);
+		free(o->plan_id);
+		free(o->status);
+		free(o->company_id);
+		free(o->location_id);
+		free(o->end_date);
+	}
+	free(items);
+}
+
+int reconcile_event_ids(sqlite3 *db, int64_t operator_id, int64_t lo, int64_t hi, int64_t **ids, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM webhook_events WHERE operator_id = ? AND id BETWEEN ? AND ? "
+					  "AND substr(dedupe_key, 1, 10) = 'reconcile:' ORDER BY id");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	int failed;
+	*ids = db_collect(st, sizeof(**ids), id_read, n, &failed);
+	return failed ? -1 : 0;
+}

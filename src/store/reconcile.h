@@ -1,0 +1,103 @@
+/*
+ * reconcile.h: the bookkeeping of the worker's check of OfficeRnD for membership changes whose
+ * webhook never came (officernd_settings.reconcile_* columns, migration 006), and the reads the
+ * check needs from the inbox and the mailboxes.
+ *
+ * A pass is claimed under a lease (reconcile_claimed_until) so that two workers never run one
+ * operator's pass at once; a worker killed mid-pass loses nothing (the events it inserted are
+ * deduplicated on the next pass) and its lease runs out. Every call is scoped by operator_id
+ * except reconcile_clocks_start() and reconcile_due_list(), which serve the worker across
+ * operators. None is called inside a caller's transaction unless it says so.
+ */
+#ifndef PILOTOMAIL_STORE_RECONCILE_H
+#define PILOTOMAIL_STORE_RECONCILE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Starts the clock of every operator whose OfficeRnD card is configured (slug, client id and
+ * secret) but never checked: its first automatic pass is due one interval after now. Returns
+ * how many clocks it started, or -1.
+ */
+int reconcile_clocks_start(sqlite3 *db, int64_t now);
+
+/*
+ * The operators whose pass is due at now: configured, not under a live lease, and either asked
+ * for (reconcile_requested > 0) or interval_s past the last pass or attempt (or the clock moved
+ * back by more than that). Asked-for ones first. *ids (free()) and *n. 0 or -1.
+ */
+int reconcile_due_list(sqlite3 *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n);
+
+/* A claimed pass: what the worker needs to run it. */
+struct reconcile_claim {
+	int64_t requested;  /* the presses this pass serves (0: an automatic pass) */
+	char through[64];   /* reconciled_through, "" before the first complete pass */
+};
+
+/*
+ * Claims the operator's pass until now + lease_s when it is still due (same rule as the list),
+ * stamping reconcile_attempted_at = now; in its own transaction. 1 claimed (*out filled),
+ * 0 not due (any more), -1 on a store error.
+ */
+int reconcile_claim(sqlite3 *db, int64_t operator_id, int64_t now, int64_t interval_s, int64_t lease_s,
+		    struct reconcile_claim *out);
+/* Extends a pass's lease to until (between pages). 0 or -1. */
+int reconcile_renew(sqlite3 *db, int64_t operator_id, int64_t until);
+
+/*
+ * A complete pass: reconciled_through = through (NULL or "" keeps the stored one),
+ * reconciled_at = now, the error cleared, the lease released, and the requested presses it
+ * served subtracted (a press during the pass asks for another). 0 or -1.
+ */
+int reconcile_done(sqlite3 *db, int64_t operator_id, const char *through, int64_t now, int64_t requested);
+/*
+ * A pass that failed: reconciled_through and reconciled_at are kept, error is recorded, the
+ * lease released and the served presses cleared (the next automatic pass comes an interval
+ * after the attempt: no tight loop on a failing OfficeRnD). error NULL (a pass stopped by
+ * SIGTERM): nothing recorded and the presses kept, so the next worker runs it. 0 or -1.
+ */
+int reconcile_failed(sqlite3 *db, int64_t operator_id, const char *error, int64_t requested);
+
+/* The operator asks for a pass now. 0 done, 1 when OfficeRnD is not configured, -1 on error. */
+int reconcile_request(sqlite3 *db, int64_t operator_id);
+
+/* What the Activity page shows about the checks. */
+struct reconcile_status {
+	int configured;           /* slug, client id and secret are set */
+	int64_t reconciled_at;    /* the last complete pass, 0: never */
+	int64_t attempted_at;     /* the last pass started (or the clock started), 0: never */
+	int64_t requested;        /* presses not yet served */
+	int64_t claimed_until;    /* > now while a pass runs */
+	char error[512];          /* why the last pass failed, "" when it did not */
+};
+/* 0 (a missing settings row reads as not configured) or -1. */
+int reconcile_status_get(sqlite3 *db, int64_t operator_id, struct reconcile_status *out);
+
+/*
+ * The bodies of the membership's events still waiting in the inbox (pending) or given up on
+ * (failed): a change already there is not inserted again. *bodies is an array of n
+ * NUL-terminated strings; free each and the array. 0 or -1. Usable inside a transaction.
+ */
+int reconcile_inbox_bodies(sqlite3 *db, int64_t operator_id, const char *membership_id, char ***bodies,
+			   size_t *n);
+
+/* An open mailbox of an OfficeRnD membership not known as removed, with the stored state. */
+struct reconcile_open {
+	char *membership_id;
+	char *member_id, *plan_id, *status;  /* "" when unknown */
+	char *company_id, *location_id;      /* NULL when none */
+	char *end_date;                      /* NULL: open ended */
+	int is_personal;
+	int64_t version_ms;                  /* 0 when the membership row is missing */
+};
+/* Every such mailbox of the operator (*items: reconcile_opens_free). 0 or -1. */
+int reconcile_open_list(sqlite3 *db, int64_t operator_id, struct reconcile_open **items, size_t *n);
+void reconcile_opens_free(struct reconcile_open *items, size_t n);
+
+/* The ids, between lo and hi, of the operator's events found by reconciliation (dedupe key
+ * "reconcile:..."), ascending: for labelling the Activity rows. *ids (free()). 0 or -1. */
+int reconcile_event_ids(sqlite3 *db, int64_t operator_id, int64_t lo, int64_t hi, int64_t **ids, size_t *n);
+
+#endif
