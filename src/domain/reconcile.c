@@ -38,6 +38,9 @@ enum event_kind reconcile_need(const struct orn_membership *m, int64_t version_m
 			return EVENT_OTHER;
 		kind = EVENT_UPDATED;
 	} else {
+		/* Older than the connection: no webhook for it was ever due, so none was lost. */
+		if (k->since_ms && version_ms < k->since_ms - RECONCILE_OVERLAP_MS)
+			return EVENT_OTHER;
 		if (!would_get_mailbox(m, k->plan_linked, now_ms))
 			return EVENT_OTHER;
 		kind = EVENT_CREATED;

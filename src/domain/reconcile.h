@@ -10,8 +10,9 @@
  *
  * Which listed memberships get an event (reconcile_need):
  *   known, not removed, listed version newer than the applied one      -> membership.updated
- *   never seen, and it would get a mailbox (linked plan, approved, not
- *   ended): a membership.created webhook that never came               -> membership.created
+ *   never seen, changed since pilotomail started watching the account,
+ *   and it would get a mailbox (linked plan, approved, not ended):
+ *   a membership.created webhook that never came                       -> membership.created
  *   anything else (same or older version, removed, a never-seen one
  *   that would get no mailbox anyway, or the change already waiting in
  *   the inbox, pending or failed)                                        -> nothing
@@ -49,6 +50,7 @@ struct reconcile_known {
 	int plan_linked;          /* the listed plan is linked to a mailbox offering */
 	int64_t inbox_version_ms; /* newest version among its pending or failed events, 0: none */
 	int inbox_removed;        /* a pending or failed membership.removed is among them */
+	int64_t since_ms;         /* when pilotomail started watching the account (0: always) */
 };
 
 /* EVENT_CREATED or EVENT_UPDATED when the membership needs an event, EVENT_OTHER when not. */

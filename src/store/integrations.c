@@ -242,7 +242,9 @@ static int settings_update(sqlite3 *db, int64_t operator_id, const struct office
 		"signing_secret_enc = COALESCE(?4, signing_secret_enc), bill_renters = ?5, "
 		"charge_plan_id = ?6, charge_plan_name = ?7, updated_at = ?8, "
 		"access_token_enc = CASE WHEN ?9 THEN NULL ELSE access_token_enc END, "
-		"access_token_expires_at = CASE WHEN ?9 THEN 0 ELSE access_token_expires_at END "
+		"access_token_expires_at = CASE WHEN ?9 THEN 0 ELSE access_token_expires_at END, "
+		"reconciled_through = CASE WHEN ?11 THEN '' ELSE reconciled_through END, "
+		"reconcile_since = CASE WHEN ?11 THEN ?8 ELSE reconcile_since END "
 		"WHERE operator_id = ?10");
 	db_bind_text(st, 1, u->org_slug ? u->org_slug : "");
 	db_bind_text(st, 2, u->client_id ? u->client_id : "");
@@ -255,6 +257,8 @@ static int settings_update(sqlite3 *db, int64_t operator_id, const struct office
 	sqlite3_bind_int64(st, 8, now);
 	sqlite3_bind_int(st, 9, new_credentials);
 	sqlite3_bind_int64(st, 10, operator_id);
+	/* Another organization: the reconciliation position of the old one means nothing there. */
+	sqlite3_bind_int(st, 11, !str_eq(k->card.org_slug, u->org_slug));
 	free(client_blob);
 	free(signing_blob);
 	if (db_step_done(st))

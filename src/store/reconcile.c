@@ -26,7 +26,9 @@ int reconcile_clocks_start(sqlite3 *db, int64_t now)
 	int64_t waiting = db_count(db_prepare(db, "SELECT count(*) FROM officernd_settings WHERE " CLOCK_UNSTARTED));
 	if (waiting <= 0)
 		return waiting < 0 ? -1 : 0;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_settings SET reconcile_attempted_at = ? WHERE " CLOCK_UNSTARTED);
+	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_settings SET reconcile_attempted_at = ?1, "
+					  "reconcile_since = CASE WHEN reconcile_since = 0 THEN ?1 ELSE reconcile_since END "
+					  "WHERE " CLOCK_UNSTARTED);
 	sqlite3_bind_int64(st, 1, now);
 	if (db_step_done(st) < 0)
 		return -1;
@@ -55,7 +57,8 @@ int reconcile_claim(sqlite3 *db, int64_t operator_id, int64_t now, int64_t inter
 	memset(out, 0, sizeof(*out));
 	if (db_begin(db) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "SELECT reconcile_requested, reconciled_through FROM officernd_settings "
+	sqlite3_stmt *st = db_prepare(db, "SELECT reconcile_requested, reconciled_through, reconcile_since "
+					  "FROM officernd_settings "
 					  "WHERE operator_id = ?3 AND " CONFIGURED " AND " DUE);
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, interval_s);
@@ -64,6 +67,7 @@ int reconcile_claim(sqlite3 *db, int64_t operator_id, int64_t now, int64_t inter
 	if (rc == SQLITE_ROW) {
 		out->requested = sqlite3_column_int64(st, 0);
 		str_copy(out->through, sizeof(out->through), db_col_text(st, 1));
+		out->since = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW) {
@@ -73,11 +77,15 @@ int reconcile_claim(sqlite3 *db, int64_t operator_id, int64_t now, int64_t inter
 		log_error("store", "reconcile claim failed err=\"%s\"", sqlite3_errmsg(db));
 		return -1;
 	}
-	st = db_prepare(db, "UPDATE officernd_settings SET reconcile_claimed_until = ?, reconcile_attempted_at = ? "
-			    "WHERE operator_id = ?");
+	/* A "Check now" before the worker ever saw the card starts the watch here. */
+	if (out->since == 0)
+		out->since = now;
+	st = db_prepare(db, "UPDATE officernd_settings SET reconcile_claimed_until = ?, reconcile_attempted_at = ?, "
+			    "reconcile_since = ? WHERE operator_id = ?");
 	sqlite3_bind_int64(st, 1, now + lease_s);
 	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, operator_id);
+	sqlite3_bind_int64(st, 3, out->since);
+	sqlite3_bind_int64(st, 4, operator_id);
 	if (db_update_one(st) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		return -1;

@@ -34,6 +34,7 @@ int reconcile_due_list(sqlite3 *db, int64_t now, int64_t interval_s, int64_t **i
 struct reconcile_claim {
 	int64_t requested;  /* the presses this pass serves (0: an automatic pass) */
 	char through[64];   /* reconciled_through, "" before the first complete pass */
+	int64_t since;      /* reconcile_since: when pilotomail started watching the account */
 };
 
 /*

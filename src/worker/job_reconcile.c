@@ -42,6 +42,7 @@ struct pass {
 	int64_t operator_id;
 	struct orn_client *client;
 	int64_t now_ms;
+	int64_t since_ms;      /* when pilotomail started watching the account */
 	int check_removed;     /* list everything, then look for deleted memberships */
 	int64_t newest_ms;     /* the newest modifiedAt listed... */
 	char newest[64];       /* ...as OfficeRnD wrote it ("" when none) */
@@ -126,6 +127,7 @@ static int membership_check(struct pass *p, const struct orn_membership *m)
 	}
 	if (known_fill(p->w->db, p->operator_id, m, &k) < 0)
 		return -1;
+	k.since_ms = p->since_ms;
 	enum event_kind kind = reconcile_need(m, version, &k, p->now_ms);
 	return kind == EVENT_OTHER ? 0 : event_put(p, m, kind);
 }
@@ -310,7 +312,8 @@ static int pass_removed(struct pass *p)
 /* Runs one claimed pass to its end and records it. Returns the events it inserted. */
 static int pass_run(struct worker *w, int64_t operator_id, const struct reconcile_claim *claim)
 {
-	struct pass p = { .w = w, .operator_id = operator_id, .now_ms = time_now() * 1000 };
+	struct pass p = { .w = w, .operator_id = operator_id, .now_ms = time_now() * 1000,
+			  .since_ms = claim->since * 1000 };
 	struct orn_error err;
 	char after[40];
 	int incremental = claim->requested == 0 && reconcile_filter_after(claim->through, after, sizeof(after)) == 0;

@@ -281,3 +281,27 @@ def test_check_now_is_the_operators_own_and_needs_the_form_token(world):
     theirs = e.app.query("SELECT officernd_membership_id FROM mailboxes WHERE operator_id = ?", other.operator_id)
     assert theirs == [{"officernd_membership_id": lost["_id"]}]
     assert lost["_id"] not in e.op.get("/activity").text
+
+
+def test_memberships_from_before_the_connection_are_not_invited_until_they_change(world):
+    e = world
+    # A member who signed up in OfficeRnD a month before pilotomail was connected: no webhook for
+    # it was ever due, so none was lost, and a check must not mail them an invitation.
+    month_ago = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 30 * 86400))
+    old = e.sim.add("memberships", DEMO_ORG, send_webhooks=False, member=ADA, plan=PLAN_BASIC,
+                    location=LOC_LINKED, createdAt=month_ago, modifiedAt=month_ago)
+    e.app.worker_once()
+    check_now(e)
+    e.app.worker_once()
+    assert card(e)["reconciled_at"] > 0 and card(e)["reconcile_error"] == ""
+    assert e.mailboxes() == [] and e.events() == [] and e.emails() == []
+
+    # Once it changes in OfficeRnD (and that webhook is lost too), it is a change pilotomail
+    # should have heard of: the check provisions it, as the webhook would have.
+    e.sim.patch_membership(old["_id"], send_webhooks=False, plan=PLAN_PREMIUM)
+    check_now(e)
+    e.app.worker_once()
+    [mb] = e.mailboxes(old["_id"])
+    assert mb["status"] == "active" and mb["offering_id"] == e.offerings["Premium"]
+    [ev] = e.events(old["_id"])
+    assert ev["dedupe_key"].startswith("reconcile:") and ev["state"] == "applied"

@@ -164,6 +164,19 @@ START_TEST(need_follows_the_sync_rules)
 	ck_assert_int_eq(reconcile_need(&m, v, &k, NOW_MS), EVENT_OTHER);
 	m.status = "approved";
 
+	/* Never seen and unchanged since before pilotomail watched the account: no webhook was lost. */
+	k.since_ms = v + RECONCILE_OVERLAP_MS + 1;
+	ck_assert_int_eq(reconcile_need(&m, v, &k, NOW_MS), EVENT_OTHER);
+	k.since_ms = v + RECONCILE_OVERLAP_MS; /* within the overlap: still a candidate */
+	ck_assert_int_eq(reconcile_need(&m, v, &k, NOW_MS), EVENT_CREATED);
+	k.since_ms = v + RECONCILE_OVERLAP_MS + 1;
+	k.seen = 1; /* a known membership's newer version is applied whatever its age */
+	k.version_ms = v - 1;
+	ck_assert_int_eq(reconcile_need(&m, v, &k, NOW_MS), EVENT_UPDATED);
+	k.seen = 0;
+	k.version_ms = 0;
+	k.since_ms = 0;
+
 	/* Seen: updated only when the listed version is newer, and never once removed. */
 	k.seen = 1;
 	k.plan_linked = 0; /* whatever the plan: the sync decides what an unlinked plan means */

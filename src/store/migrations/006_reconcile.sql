@@ -14,3 +14,8 @@ ALTER TABLE officernd_settings ADD COLUMN reconcile_requested INTEGER NOT NULL D
 ALTER TABLE officernd_settings ADD COLUMN reconcile_attempted_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE officernd_settings ADD COLUMN reconcile_claimed_until INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE officernd_settings ADD COLUMN reconcile_error TEXT NOT NULL DEFAULT '';
+-- When pilotomail started watching this OfficeRnD account (the worker first saw the card
+-- configured; reset when the organization changes). A membership pilotomail never heard of is
+-- only provisioned by a check when it changed after this: one that predates the connection
+-- never had a webhook to lose, and inviting every existing member is not the check's call.
+ALTER TABLE officernd_settings ADD COLUMN reconcile_since INTEGER NOT NULL DEFAULT 0;
