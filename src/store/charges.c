@@ -321,21 +321,3 @@ int charge_mark_failed(sqlite3 *db, int64_t id, const char *error)
 	sqlite3_bind_int64(st, 2, id);
 	return db_update_one(st);
 }
-
-int charge_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n)
-{
-	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT claimed_by FROM charges WHERE billing_state = 'sending' "
-					  "AND claimed_until > ? AND claimed_by IS NOT NULL");
-	sqlite3_bind_int64(st, 1, now);
-	return db_collect_texts(st, ids, n);
-}
-
-int charge_release_claims(sqlite3 *db, const char *worker_id)
-{
-	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET claimed_until = 0 WHERE billing_state = 'sending' "
-					  "AND claimed_by = ?");
-	db_bind_text(st, 1, worker_id);
-	if (db_step_done(st) < 0)
-		return -1;
-	return sqlite3_changes(db);
-}

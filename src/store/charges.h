@@ -125,11 +125,6 @@ int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued);
  */
 int charge_claim_due(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,
 		     struct charge **items, size_t *n);
-/* The workers holding unexpired charge claims (see worker/claims.h), and releasing a dead one's:
- * the charges stay 'sending' with the lease ended, so the next claim looks each fee up in
- * OfficeRnD before posting. */
-int charge_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n);
-int charge_release_claims(sqlite3 *db, const char *worker_id);
 /* Booked: sent, with the OfficeRnD fee id, claim released. 0; -1 if it was not sending. */
 int charge_mark_sent(sqlite3 *db, int64_t id, const char *fee_id, int64_t now);
 /* A transient failure: back to queued from next_at, keeping attempts, with the error shown

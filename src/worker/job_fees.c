@@ -26,7 +26,6 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/util.h"
-#include "worker/claims.h"
 #include "worker/jobs.h"
 #include "worker/worker.h"
 
@@ -474,14 +473,11 @@ static int fee_batch(struct fee_run *run, struct clients *cs, int threads, size_
 	return (int)n;
 }
 
-static const struct worker_claims fee_claims = {
-	"fees", charge_claimants, charge_release_claims,
-};
-
 int job_fees_run(struct worker *w)
 {
-	static int64_t last_dead_check;
-	worker_release_dead_claims(w, &fee_claims, &last_dead_check);
+	/* No early take-over of a dead worker's claims here (worker/claims.h): a POST it sent may
+	 * still be completing at OfficeRnD, and only the lease's length lets it land before the
+	 * next worker looks the fee up. */
 	int threads = (int)(w->cfg->fee_concurrency < FEE_THREADS_MAX ? w->cfg->fee_concurrency : FEE_THREADS_MAX);
 	int64_t per_minute = w->cfg->fee_rate_per_minute;
 	/* Up to a second's worth at once, and never more than there are threads to send it. */
