@@ -2,6 +2,7 @@
 programs on unix sockets, Apache proxies to them with mod_proxy_fcgi (conf/apache-dev.conf.in)."""
 import os
 import pwd
+import shutil
 import subprocess
 import time
 
@@ -34,9 +35,14 @@ def start_apache(app):
             ["spawn-fcgi", "-n", "-s", path, "-M", "0666", "--", os.path.join(BIN_ROOT, "cgi-bin", name)],
             env=app.env, stdout=log, stderr=log, start_new_session=True))
         _wait_for(path)
+    # Apache's workers (www-data) may not be able to enter the checkout (a clone in a private
+    # temporary folder, say): serve a copy of the static files from the test's own folder.
+    datadir = os.path.join(app.dir, "data")
+    shutil.copytree(os.path.join(ROOT, "static"), os.path.join(datadir, "static"))
+    os.chmod(datadir, 0o755)
     with open(os.path.join(ROOT, "conf", "apache-dev.conf.in")) as f:
         conf = f.read()
-    for k, v in {"@PORT@": str(app.port), "@DATADIR@": ROOT, "@RUNDIR@": app.run_dir,
+    for k, v in {"@PORT@": str(app.port), "@DATADIR@": datadir, "@RUNDIR@": app.run_dir,
                  "@USER@": user, "@GROUP@": group}.items():
         conf = conf.replace(k, v)
     conf_path = os.path.join(app.run_dir, "apache.conf")
