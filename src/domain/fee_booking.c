@@ -1,6 +1,7 @@
 /* fee_booking.c: see fee_booking.h. */
 #include "domain/fee_booking.h"
 #include "domain/charging.h"
+#include "util/currency.h"
 #include "util/util.h"
 
 #include <ctype.h>
@@ -65,6 +66,12 @@ int fee_booking_build(const struct charge *c, const struct fee_target *t, struct
 	}
 	if (fee_mapping(t, out, why, why_size))
 		return -1;
+	int digits = currency_minor_digits(c->currency);
+	if (digits < 0) {
+		snprintf(why, why_size, "The charge's currency \"%.8s\" is not an ISO 4217 currency code: "
+			 "it cannot be billed", c->currency);
+		return -1;
+	}
 
 	char label[64];
 	fee_label(c->kind, label, sizeof(label));
@@ -88,6 +95,7 @@ int fee_booking_build(const struct charge *c, const struct fee_target *t, struct
 	out->rq.description = out->description;
 	out->rq.reference = out->reference;
 	out->rq.price_minor = c->unit_amount;
+	out->rq.minor_digits = digits;
 	out->rq.quantity = c->quantity < 1 ? 1 : c->quantity > 1000000 ? 1000000 : (int)c->quantity;
 	out->rq.is_personal = !out->company_payer;
 	return 0;
@@ -148,32 +156,42 @@ static void permanent_words(const struct orn_error *e, int posted, char *out, si
 	}
 }
 
-void fee_booking_classify(const struct orn_error *e, int64_t attempts, int64_t now, int posted,
-			  struct fee_outcome *out)
+void fee_booking_classify(const struct orn_error *e, const struct fee_attempt *a, struct fee_outcome *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->uncertain = posted ? maybe_created(e) : 1;
+	out->uncertain = a->posted ? maybe_created(e) : 1;
+	/* Never due again before a POST we gave up on may have landed (the lookup comes first). */
+	int64_t settle = a->posted && out->uncertain ? a->settle_s : 0;
 	if (!retryable(e)) {
 		out->next = FEE_NEXT_FAILED;
-		permanent_words(e, posted, out->error, sizeof(out->error));
+		out->next_attempt_at = out->uncertain ? a->now + settle : 0;
+		permanent_words(e, a->posted, out->error, sizeof(out->error));
+		return;
+	}
+	char reason[400];
+	if (a->posted)
+		snprintf(reason, sizeof(reason), "%.399s", e->message);
+	else
+		snprintf(reason, sizeof(reason), "Looking the fee up in OfficeRnD failed: %.340s", e->message);
+	if (a->attempts >= a->max_attempts) {
+		out->next = FEE_NEXT_FAILED;
+		out->next_attempt_at = a->now + settle;
+		snprintf(out->error, sizeof(out->error), "Gave up after %lld attempts. Last: %s",
+			 (long long)a->attempts, reason);
 		return;
 	}
 	out->next = FEE_NEXT_RETRY;
-	int attempt = attempts < 1 ? 0 : attempts > 64 ? 63 : (int)(attempts - 1);
+	int attempt = a->attempts < 1 ? 0 : a->attempts > 64 ? 63 : (int)(a->attempts - 1);
 	int64_t wait_s = (orn_retry_delay_ms(e, attempt) + 999) / 1000;
-	if (posted && out->uncertain && wait_s < FEE_SETTLE_S)
-		wait_s = FEE_SETTLE_S;
+	if (wait_s < settle)
+		wait_s = settle;
 	if (wait_s > FEE_RETRY_CAP_S)
-		wait_s = FEE_RETRY_CAP_S;
-	out->next_attempt_at = now + wait_s;
-	if (posted)
-		str_copy(out->error, sizeof(out->error), e->message);
-	else
-		snprintf(out->error, sizeof(out->error), "Looking the fee up in OfficeRnD failed: %.460s",
-			 e->message);
+		wait_s = FEE_RETRY_CAP_S > settle ? FEE_RETRY_CAP_S : settle;
+	out->next_attempt_at = a->now + wait_s;
+	str_copy(out->error, sizeof(out->error), reason);
 }
 
-long fee_booking_find(const struct orn_fee *fees, size_t n, const char *reference)
+long fee_booking_find(const struct orn_fee_ref *fees, size_t n, const char *reference)
 {
 	if (!reference || !*reference)
 		return -1;
@@ -181,6 +199,27 @@ long fee_booking_find(const struct orn_fee *fees, size_t n, const char *referenc
 		if (fees[i].reference && strcmp(fees[i].reference, reference) == 0)
 			return (long)i;
 	return -1;
+}
+
+void fee_booking_lookup_key(const struct fee_target *t, const struct fee_draft *d, struct fee_lookup_key *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (*t->sent_member || *t->sent_company) {
+		out->member = *t->sent_company ? NULL : t->sent_member;
+		out->company = *t->sent_company ? t->sent_company : NULL;
+		out->plan = *t->sent_plan ? t->sent_plan : NULL;
+		return;
+	}
+	/* Never recorded (a charge posted before migration 007): where it would go now, any plan. */
+	out->member = d->company_payer ? NULL : d->payer;
+	out->company = d->company_payer ? d->payer : NULL;
+}
+
+void fee_timing_derive(int64_t http_timeout_ms, int64_t settle_s, struct fee_timing *out)
+{
+	out->window_ms = FEE_WORK_WINDOW_MS;
+	int64_t lease_ms = FEE_WORK_WINDOW_MS + http_timeout_ms + settle_s * 1000 + FEE_LEASE_MARGIN_MS;
+	out->lease_s = (lease_ms + 999) / 1000;
 }
 
 void fee_bucket_init(struct fee_bucket *b, int64_t rate_per_minute, int64_t burst, int64_t now_ms)

@@ -7,6 +7,8 @@
  *  - fee_booking_classify: what an OfficeRnD error means for the charge: try again later (and
  *    when), or fail until the operator retries; and whether the fee may exist anyway.
  *  - fee_booking_find: the fee carrying our reference in a list from OfficeRnD.
+ *  - fee_timing_derive: how long a worker may start requests for a claimed charge, and how long
+ *    the claim must then last.
  *  - fee_bucket: the per-operator request budget (a token bucket on a caller-given clock).
  *
  * Exactly once: a charge is marked sending and committed before its POST. When a POST ends
@@ -27,11 +29,26 @@
 /* Retries wait at most this long, whatever the attempt count. */
 #define FEE_RETRY_CAP_S (15 * 60)
 /*
- * After a POST that may have created the fee, the next attempt (which first looks the fee up)
- * waits at least this long: a request we gave up on may still be completing at OfficeRnD, and a
- * lookup made before it completes would not see the fee.
+ * The settle time (PILOTOMAIL_FEE_SETTLE_S, 60 s by default): after a POST that may have created
+ * the fee, the next attempt (which first looks the fee up) waits at least this long, because a
+ * request we gave up on may still be completing at OfficeRnD and a lookup made before it
+ * completes would not see the fee.
  */
-#define FEE_SETTLE_S 60
+
+/*
+ * A claimed charge's timing. Requests start only within window_ms of the claim (the deadline
+ * every OfficeRnD request is checked against, lookups included) and each ends, timeout included,
+ * within http_timeout_ms; a request we gave up on lands within the settle time. So the claim
+ * lasts lease_s = window + timeout + settle + a margin, and a worker that takes over an expired
+ * claim never looks a fee up before the previous owner's last POST could have landed.
+ */
+struct fee_timing {
+	int64_t window_ms;
+	int64_t lease_s;
+};
+#define FEE_WORK_WINDOW_MS 30000
+#define FEE_LEASE_MARGIN_MS 5000
+void fee_timing_derive(int64_t http_timeout_ms, int64_t settle_s, struct fee_timing *out);
 
 /*
  * The request of one charge. rq points into the draft itself: use the draft where it was built
@@ -49,14 +66,25 @@ struct fee_draft {
 	struct orn_fee_request rq;
 };
 
+/* Where to look a fee up: the payer, plan (and location) of the charge's last POST when one was
+ * recorded, else where the fee would go now (d). Pointers into t or d. */
+struct fee_lookup_key {
+	const char *member;      /* exactly one of member and company is set */
+	const char *company;
+	const char *plan;        /* NULL: every plan */
+};
+void fee_booking_lookup_key(const struct fee_target *t, const struct fee_draft *d, struct fee_lookup_key *out);
+
 /*
  * Builds the fee of charge c going to t (see fee_target): name "<Action> – <item reference>
  * (<date>)" with the item's receipt day (a storage charge: the day it charges), the charge's
  * description with its reference, issueDate = the charge date, price = unit amount, quantity,
  * the company as payer when the membership is a company's (else the member), the linked location,
- * the Mail charges plan, and the charge reference as properties.pilotomailChargeId.
+ * the Mail charges plan, and the charge reference as properties.pilotomailChargeId; the price in
+ * the charge currency's own decimals.
  * Returns 0, or -1 with why (in the operator's words) when the charge cannot be billed until the
- * operator fixes something: no Mail charges plan, no location, no OfficeRnD member.
+ * operator fixes something: no Mail charges plan, no location, no OfficeRnD member, a currency
+ * that is not an ISO 4217 code.
  */
 int fee_booking_build(const struct charge *c, const struct fee_target *t, struct fee_draft *out, char *why,
 		      size_t why_size);
@@ -73,18 +101,28 @@ struct fee_outcome {
 	char error[512];         /* in the operator's words: shown on the charge */
 };
 
+/* What classifying a failure needs besides the error. */
+struct fee_attempt {
+	int64_t attempts;        /* this one included (>= 1) */
+	int64_t max_attempts;    /* PILOTOMAIL_FEE_MAX_ATTEMPTS */
+	int64_t settle_s;        /* PILOTOMAIL_FEE_SETTLE_S */
+	int64_t now;
+	int posted;              /* the failed call was the POST /fees (else the lookup of an
+				    uncertain charge, which stays uncertain) */
+};
+
 /*
- * Classifies a failed call for a charge tried attempts times (>= 1) at now. posted: the failed
- * call was the POST /fees (else the lookup of an uncertain charge, which stays uncertain).
- * Retryable (network, timeout, 408, 429, 5xx, an unreadable answer): again after Retry-After
- * when given, else a jittered backoff, capped at FEE_RETRY_CAP_S, and at least FEE_SETTLE_S when
- * the fee may exist. Anything else (400/403/404/422, credentials, not configured) fails.
+ * Classifies a failed call. Retryable (network, timeout, 408, 429, 5xx, an unreadable answer):
+ * again after Retry-After when given, else a jittered backoff, capped at FEE_RETRY_CAP_S, and
+ * at least the settle time when the fee may exist; after max_attempts, failed with the last
+ * reason. Anything else (400/403/404/422, credentials, not configured) fails at once. A failed
+ * charge whose fee may exist is not due before the settle time (next_attempt_at), so that the
+ * operator's Retry cannot look it up too early.
  */
-void fee_booking_classify(const struct orn_error *e, int64_t attempts, int64_t now, int posted,
-			  struct fee_outcome *out);
+void fee_booking_classify(const struct orn_error *e, const struct fee_attempt *a, struct fee_outcome *out);
 
 /* The index of the first fee whose reference is reference, or -1. */
-long fee_booking_find(const struct orn_fee *fees, size_t n, const char *reference);
+long fee_booking_find(const struct orn_fee_ref *fees, size_t n, const char *reference);
 
 /*
  * A token bucket: rate_per_minute requests per minute, bursts of at most burst, in integer

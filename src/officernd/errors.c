@@ -25,6 +25,7 @@ static const char *const status_names[] = {
 	[ORN_ERR_INVALID] = "invalid",
 	[ORN_ERR_BAD_RESPONSE] = "bad_response",
 	[ORN_ERR_NOT_CONFIGURED] = "not_configured",
+	[ORN_ERR_DEADLINE] = "deadline",
 };
 
 const char *orn_status_name(enum orn_status status)
@@ -64,6 +65,7 @@ int orn_error_retryable(const struct orn_error *e)
 	case ORN_ERR_TIMEOUT:
 	case ORN_ERR_RATE_LIMITED:
 	case ORN_ERR_SERVER:
+	case ORN_ERR_DEADLINE:
 		return 1;
 	default:
 		return 0;

@@ -27,6 +27,7 @@ struct orn_client {
 	char *slug, *client_id, *client_secret;
 	char *token;          /* NULL when none is cached in memory */
 	int64_t token_expires_at;
+	int64_t deadline_ms;  /* 0, or no request starts that could end after it (time_mono_ms) */
 };
 
 /* transport.c ----------------------------------------------------------------------------- */
@@ -40,6 +41,7 @@ struct orn_http_request {
 	const char *body;         /* NULL: none */
 	size_t body_len;
 	int fresh_connection;     /* never reuse a connection: see orn_create_fee */
+	int64_t deadline_ms;      /* 0, or refused unless sure to end by then (orn_client_set_deadline) */
 };
 
 struct orn_http_response {

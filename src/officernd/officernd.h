@@ -35,6 +35,7 @@ enum orn_status {
 	ORN_ERR_INVALID,        /* 400, 422 and other 4xx: OfficeRnD refused what we sent */
 	ORN_ERR_BAD_RESPONSE,   /* an answer we cannot read */
 	ORN_ERR_NOT_CONFIGURED, /* the operator has no slug, client id or client secret */
+	ORN_ERR_DEADLINE,       /* not sent: it could not have ended before the caller's deadline */
 };
 
 struct orn_error {
@@ -46,7 +47,7 @@ struct orn_error {
 	/*
 	 * 1 when the request may have reached OfficeRnD: any HTTP answer, and a timeout or a
 	 * dropped connection after sending. A POST /fees failing with request_sent=1 may have
-	 * created the fee: look it up by reference (orn_list_fees) before sending it again.
+	 * created the fee: look it up by reference (orn_list_fee_refs) before sending it again.
 	 */
 	int request_sent;
 };
@@ -79,6 +80,12 @@ struct orn_client *orn_client_open(sqlite3 *db, int64_t operator_id, struct orn_
 /* A client without store: the token is cached in memory only (Test connection, tests). */
 struct orn_client *orn_client_new(const char *slug, const char *client_id, const char *client_secret);
 void orn_client_free(struct orn_client *c);
+/*
+ * From now on no request (token or API) starts unless it is sure to end, timeout included,
+ * before deadline_ms on time_mono_ms()'s clock; such a request fails with ORN_ERR_DEADLINE and
+ * request_sent 0. 0 lifts the limit. The fee job bounds every request by its claim this way.
+ */
+void orn_client_set_deadline(struct orn_client *c, int64_t deadline_ms);
 
 struct orn_location {
 	char *id, *name;
@@ -115,7 +122,9 @@ struct orn_fee_request {
 	const char *company;    /* ...else the company */
 	const char *description; /* NULL: not sent */
 	const char *reference;  /* our charge reference: properties.pilotomailChargeId */
-	int64_t price_minor;    /* sent as a JSON real: 1250 -> 12.5, 1999 -> 19.99 */
+	int64_t price_minor;    /* in the currency's minor units... */
+	int minor_digits;       /* ...of which a major unit has this many decimals (ISO 4217: USD 2,
+				   JPY 0, KWD 3): 1999 with 2 is sent as 19.99 */
 	int quantity;           /* < 1 is sent as 1 */
 	int is_personal;
 };
@@ -128,12 +137,30 @@ struct orn_fee {
 	int quantity;              /* 1 when absent */
 };
 
+/*
+ * What a lookup of our own fees needs, and no more: a fee whose other fields are odd must never
+ * hide the one we look for. reference is properties.pilotomailChargeId, NULL when absent.
+ */
+struct orn_fee_ref {
+	char *id;
+	char *reference;
+};
+
 /* Lists, following $cursorNext with $limit=50 to the end. On failure *items is NULL, *n 0. */
 int orn_list_locations(struct orn_client *c, struct orn_location **items, size_t *n, struct orn_error *err);
 int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, struct orn_error *err);
 /* Fees of a member, or of a company, or (both NULL) all fees. */
 int orn_list_fees(struct orn_client *c, const char *member, const char *company, struct orn_fee **items,
 		  size_t *n, struct orn_error *err);
+
+/*
+ * The fees of one payer (member or company; exactly one non-NULL), of plan when plan is not
+ * NULL, read leniently: an entry without a readable _id is left out and counted in *skipped
+ * (may be NULL). Free with orn_fee_refs_free. On failure *items is NULL, *n 0.
+ */
+int orn_list_fee_refs(struct orn_client *c, const char *member, const char *company, const char *plan,
+		      struct orn_fee_ref **items, size_t *n, size_t *skipped, struct orn_error *err);
+void orn_fee_refs_free(struct orn_fee_ref *items, size_t n);
 
 /*
  * Memberships, following $cursorNext with $limit=50 to the end; with modified_after (an
@@ -158,7 +185,7 @@ int orn_get_company(struct orn_client *c, const char *id, struct orn_company *ou
 
 /*
  * POST /fees, once. On failure with err->request_sent set, the fee may exist: find it with
- * orn_list_fees by reference before creating it again. out may be NULL.
+ * orn_list_fee_refs by reference before creating it again. out may be NULL.
  */
 int orn_create_fee(struct orn_client *c, const struct orn_fee_request *rq, struct orn_fee *out,
 		   struct orn_error *err);

@@ -373,8 +373,11 @@ json_t *orn_fee_request_json(const struct orn_fee_request *rq)
 	json_t *o = json_object();
 	int bad = put_string(o, "name", rq->name) || put_string(o, "issueDate", rq->issue_date) ||
 		  put_string(o, "location", rq->location) || put_string(o, "plan", rq->plan);
-	/* A JSON number, as OfficeRnD expects; orn_json_dump writes it with 15 digits (19.99). */
-	bad = bad || json_object_set_new(o, "price", json_real((double)rq->price_minor / 100.0));
+	/* A JSON number in major units, as OfficeRnD expects; orn_json_dump writes 15 digits (19.99). */
+	double per_major = 1;
+	for (int d = 0; d < rq->minor_digits && d < 4; d++)
+		per_major *= 10;
+	bad = bad || json_object_set_new(o, "price", json_real((double)rq->price_minor / per_major));
 	bad = bad || json_object_set_new(o, "quantity", json_integer(rq->quantity < 1 ? 1 : rq->quantity));
 	if (rq->member)
 		bad = bad || put_string(o, "member", rq->member);

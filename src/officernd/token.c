@@ -51,6 +51,11 @@ struct orn_client *orn_client_open(sqlite3 *db, int64_t operator_id, struct orn_
 	return NULL;
 }
 
+void orn_client_set_deadline(struct orn_client *c, int64_t deadline_ms)
+{
+	c->deadline_ms = deadline_ms;
+}
+
 void orn_client_free(struct orn_client *c)
 {
 	if (!c)
@@ -96,6 +101,7 @@ static int token_fetch(struct orn_client *c, struct orn_error *err)
 	struct orn_http_request rq = {
 		.method = "POST", .url = url, .log_path = "/oauth/token",
 		.content_type = "application/x-www-form-urlencoded", .body = form, .body_len = strlen(form),
+		.deadline_ms = c->deadline_ms,
 	};
 	struct orn_http_response rs;
 	int rc = orn_transport_perform(&rq, &rs, err);

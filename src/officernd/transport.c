@@ -171,6 +171,14 @@ int orn_transport_perform(const struct orn_http_request *rq, struct orn_http_res
 			  struct orn_error *err)
 {
 	int64_t timeout_ms = config_get()->http_timeout_ms;
+	if (rq->deadline_ms && time_mono_ms() + timeout_ms > rq->deadline_ms) {
+		strbuf_init(&rs->body);
+		rs->status = 0;
+		rs->retry_after_s = 0;
+		orn_error_set(err, ORN_ERR_DEADLINE, "Not sent: no time left to finish it within this attempt");
+		log_info("officernd", "request method=%s path=%s not sent: deadline", rq->method, rq->log_path);
+		return -1;
+	}
 	CURL *h = transport_handle();
 	char errbuf[CURL_ERROR_SIZE] = "";
 	char *auth = NULL;

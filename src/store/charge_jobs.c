@@ -23,7 +23,9 @@ static const char fee_target_sql[] =
 	"                  WHERE ll.operator_id = c.operator_id AND ll.space_id = mb.space_id "
 	"                  ORDER BY ll.position, ll.location_id LIMIT 1), "
 	"                nullif(mb.officernd_location_id, ''), ''), "
-	"       coalesce(s.charge_plan_id, ''), coalesce(mi.received_on, ''), r.name, coalesce(sp.name, '') "
+	"       coalesce(s.charge_plan_id, ''), coalesce(mi.received_on, ''), r.name, coalesce(sp.name, ''), "
+	"       coalesce(c.fee_member, ''), coalesce(c.fee_company, ''), coalesce(c.fee_location, ''), "
+	"       coalesce(c.fee_plan, '') "
 	"  FROM charges c "
 	"  JOIN mailboxes mb ON mb.id = c.mailbox_id AND mb.operator_id = c.operator_id "
 	"  JOIN renters r ON r.id = mb.renter_id AND r.operator_id = c.operator_id "
@@ -50,21 +52,16 @@ int fee_target_load(sqlite3 *db, int64_t operator_id, int64_t charge_id, struct 
 		str_copy(out->received_on, sizeof(out->received_on), db_col_text(st, 5));
 		str_copy(out->renter_name, sizeof(out->renter_name), db_col_text(st, 6));
 		str_copy(out->space_name, sizeof(out->space_name), db_col_text(st, 7));
+		str_copy(out->sent_member, sizeof(out->sent_member), db_col_text(st, 8));
+		str_copy(out->sent_company, sizeof(out->sent_company), db_col_text(st, 9));
+		str_copy(out->sent_location, sizeof(out->sent_location), db_col_text(st, 10));
+		str_copy(out->sent_plan, sizeof(out->sent_plan), db_col_text(st, 11));
 	} else if (rc != SQLITE_DONE) {
 		log_error("store", "fee target failed charge=%lld err=\"%s\"", (long long)charge_id,
 			  sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? 0 : -1;
-}
-
-int charge_set_fee_uncertain(sqlite3 *db, int64_t operator_id, int64_t charge_id, int uncertain)
-{
-	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET fee_uncertain = ?1 WHERE operator_id = ?2 AND id = ?3");
-	sqlite3_bind_int(st, 1, uncertain ? 1 : 0);
-	sqlite3_bind_int64(st, 2, operator_id);
-	sqlite3_bind_int64(st, 3, charge_id);
-	return db_step_done(st);
 }
 
 #define STORAGE_COLUMNS                                                                            \

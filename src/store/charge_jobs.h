@@ -1,7 +1,7 @@
 /*
  * charge_jobs.h: what the worker's charge jobs (worker/job_fees.c, worker/job_storage.c) read
  * and write beyond store/charges.h and store/mail.h: where a charge's OfficeRnD fee goes, the
- * fee_uncertain flag (migrations/005_fee_booking.sql), and the items whose storage days are due.
+ * fee_uncertain flag (migrations/005_fee_booking.sql) and where the last POST went (007), and the items whose storage days are due.
  *
  * Every call takes the operator_id of the row it touches and matches it in SQL. None opens a
  * transaction: the caller wraps reads that lead to writes in db_begin()/db_commit().
@@ -26,13 +26,15 @@ struct fee_target {
 	char received_on[11];       /* the mail item's receipt day, "" without an item */
 	char renter_name[256];
 	char space_name[404];       /* "" when the mailbox has no space */
+	/* Where the last POST went (migrations/007_fee_claims.sql), "" when never posted. */
+	char sent_member[65];
+	char sent_company[65];
+	char sent_location[65];
+	char sent_plan[65];
 };
 
 /* 0, or -1 when the charge is not found for that operator (or on a store error, logged). */
 int fee_target_load(sqlite3 *db, int64_t operator_id, int64_t charge_id, struct fee_target *out);
-
-/* Sets charges.fee_uncertain (0 or 1). 0 or -1. */
-int charge_set_fee_uncertain(sqlite3 *db, int64_t operator_id, int64_t charge_id, int uncertain);
 
 /* An assigned item whose storage may have days left to charge (see storage_items_due). */
 struct storage_item {

@@ -191,8 +191,11 @@ int64_t charge_count_in_period(sqlite3 *db, int64_t operator_id, int64_t mailbox
 
 int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id)
 {
+	/* An uncertain charge keeps its due time: a POST we gave up on may still land, and the
+	 * lookup that comes first must not run before it can have. */
 	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'queued', attempts = 0, "
-					  "next_attempt_at = 0, last_error = '', claimed_by = NULL, claimed_until = 0 "
+					  "next_attempt_at = CASE WHEN fee_uncertain = 1 THEN next_attempt_at ELSE 0 END, "
+					  "last_error = '', claimed_by = NULL, claimed_until = 0 "
 					  "WHERE id = ? AND operator_id = ? AND billing_state = 'failed'");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, operator_id);
@@ -290,34 +293,46 @@ int charge_claim_due(sqlite3 *db, const char *worker_id, int64_t now, int64_t le
 	return 0;
 }
 
-int charge_mark_sent(sqlite3 *db, int64_t id, const char *fee_id, int64_t now)
+/* Nothing written unless the row is still sending under owner's claim: 0, 1 (not ours), -1. */
+static int claim_update(sqlite3_stmt *st)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'sent', officernd_fee_id = ?, "
-					  "sent_at = ?, last_error = '', claimed_by = NULL, claimed_until = 0 "
-					  "WHERE id = ? AND billing_state = 'sending'");
-	db_bind_text(st, 1, fee_id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, id);
-	return db_update_one(st);
+	sqlite3 *db = sqlite3_db_handle(st);
+	if (db_step_done(st) < 0)
+		return -1;
+	return sqlite3_changes(db) == 1 ? 0 : 1;
 }
 
-int charge_mark_retry(sqlite3 *db, int64_t id, int64_t next_at, const char *error)
+int charge_claim_end(sqlite3 *db, int64_t id, const char *owner, const struct charge_claim_end *end, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'queued', next_attempt_at = ?, "
-					  "last_error = ?, claimed_by = NULL, claimed_until = 0 "
-					  "WHERE id = ? AND billing_state = 'sending'");
-	sqlite3_bind_int64(st, 1, next_at);
-	db_bind_text(st, 2, error ? error : "");
-	sqlite3_bind_int64(st, 3, id);
-	return db_update_one(st);
+	int sent = strcmp(end->state, "sent") == 0;
+	sqlite3_stmt *st = db_prepare(
+		db, "UPDATE charges SET billing_state = ?1, "
+		    "officernd_fee_id = CASE WHEN ?1 = 'sent' THEN ?2 ELSE officernd_fee_id END, "
+		    "sent_at = CASE WHEN ?1 = 'sent' THEN ?3 ELSE sent_at END, "
+		    "next_attempt_at = ?4, last_error = coalesce(?5, last_error), fee_uncertain = ?6, "
+		    "attempts = max(attempts - ?7, 0), claimed_by = NULL, claimed_until = 0 "
+		    "WHERE id = ?8 AND billing_state = 'sending' AND claimed_by = ?9");
+	db_bind_text(st, 1, end->state);
+	db_bind_text(st, 2, sent ? end->fee_id : NULL);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, sent ? 0 : end->next_attempt_at);
+	db_bind_text(st, 5, sent ? "" : end->error);
+	sqlite3_bind_int(st, 6, !sent && end->uncertain);
+	sqlite3_bind_int(st, 7, end->refund_attempt ? 1 : 0);
+	sqlite3_bind_int64(st, 8, id);
+	db_bind_text(st, 9, owner);
+	return claim_update(st);
 }
 
-int charge_mark_failed(sqlite3 *db, int64_t id, const char *error)
+int charge_record_fee_dest(sqlite3 *db, int64_t id, const char *owner, const struct charge_fee_dest *dest)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET billing_state = 'failed', last_error = ?, "
-					  "claimed_by = NULL, claimed_until = 0 "
-					  "WHERE id = ? AND billing_state = 'sending'");
-	db_bind_text(st, 1, error ? error : "");
-	sqlite3_bind_int64(st, 2, id);
-	return db_update_one(st);
+	sqlite3_stmt *st = db_prepare(db, "UPDATE charges SET fee_member = ?1, fee_company = ?2, fee_location = ?3, "
+					  "fee_plan = ?4 WHERE id = ?5 AND billing_state = 'sending' AND claimed_by = ?6");
+	db_bind_text(st, 1, dest->member);
+	db_bind_text(st, 2, dest->company);
+	db_bind_text(st, 3, dest->location);
+	db_bind_text(st, 4, dest->plan);
+	sqlite3_bind_int64(st, 5, id);
+	db_bind_text(st, 6, owner);
+	return claim_update(st);
 }

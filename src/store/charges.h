@@ -99,8 +99,8 @@ int charge_get(sqlite3 *db, int64_t operator_id, int64_t id, struct charge *out)
 int64_t charge_count_in_period(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
 			       const char *first, const char *next_first);
 
-/* Operator's retry of a failed charge: back to queued, attempts 0, next_attempt_at 0, error
- * cleared. 0; -1 when not found or not failed. */
+/* Operator's retry of a failed charge: back to queued, attempts 0, error cleared, due at once
+ * (or, when its fee may exist, when the lookup may first run). 0; -1 when not found or not failed. */
 int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id);
 
 /*
@@ -125,12 +125,31 @@ int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued);
  */
 int charge_claim_due(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,
 		     struct charge **items, size_t *n);
-/* Booked: sent, with the OfficeRnD fee id, claim released. 0; -1 if it was not sending. */
-int charge_mark_sent(sqlite3 *db, int64_t id, const char *fee_id, int64_t now);
-/* A transient failure: back to queued from next_at, keeping attempts, with the error shown
- * to the operator. 0; -1 if it was not sending. */
-int charge_mark_retry(sqlite3 *db, int64_t id, int64_t next_at, const char *error);
-/* A permanent failure shown with its reason and a retry button. 0; -1 if it was not sending. */
-int charge_mark_failed(sqlite3 *db, int64_t id, const char *error);
+/*
+ * How a worker's claim on a charge ends. Every end names its owner: nothing changes unless the
+ * charge is still "sending" under that worker's claim, so a worker whose lease ran out (while a
+ * slow request was in flight) can never overwrite the work of the worker that took over.
+ */
+struct charge_claim_end {
+	const char *state;         /* "sent", "queued" (try again) or "failed" */
+	const char *fee_id;        /* sent: the OfficeRnD fee */
+	int64_t next_attempt_at;   /* queued: when it is due again; failed: the earliest time the
+				      operator's Retry may look the fee up (0 = at once) */
+	const char *error;         /* shown to the operator; NULL keeps the last one */
+	int uncertain;             /* the fee may exist: look it up before any new POST */
+	int refund_attempt;        /* queued without an attempt having been made */
+};
+/* 0; 1 when the claim is no longer owner's (nothing changed); -1 on a store error. */
+int charge_claim_end(sqlite3 *db, int64_t id, const char *owner, const struct charge_claim_end *end, int64_t now);
+
+/* Where a POST /fees is about to go; see migrations/007_fee_claims.sql. */
+struct charge_fee_dest {
+	const char *member;        /* one of member and company is set */
+	const char *company;
+	const char *location;
+	const char *plan;
+};
+/* Records it, while owner's claim holds. 0; 1 when the claim is no longer owner's; -1. */
+int charge_record_fee_dest(sqlite3 *db, int64_t id, const char *owner, const struct charge_fee_dest *dest);
 
 #endif

@@ -144,5 +144,6 @@ def drain(app, rounds=40, settle=0.0):
 def fees_by_reference(sim):
     out = collections.defaultdict(list)
     for f in sim.fees(DEMO_ORG):
-        out[(f.get("properties") or {}).get("pilotomailChargeId")].append(f)
+        props = f.get("properties") if isinstance(f.get("properties"), dict) else {}
+        out[props.get("pilotomailChargeId")].append(f)
     return out

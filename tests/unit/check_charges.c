@@ -145,14 +145,22 @@ START_TEST(claim_and_outcomes)
 	ck_assert_uint_eq(n, 0);
 	free(items);
 
-	ck_assert_int_eq(charge_mark_sent(db, a, "fee_a", 1040), 0);
-	ck_assert_int_eq(charge_mark_retry(db, b, 2000, "OfficeRnD timed out"), 0);
-	ck_assert_int_eq(charge_mark_failed(db, other, "no such plan"), 0);
+	struct charge_claim_end sent = { .state = "sent", .fee_id = "fee_a" };
+	struct charge_claim_end retry = { .state = "queued", .next_attempt_at = 2000, .error = "OfficeRnD timed out",
+					  .uncertain = 1 };
+	struct charge_claim_end failed = { .state = "failed", .error = "no such plan" };
+	/* Only the owner ends a claim. */
+	ck_assert_int_eq(charge_claim_end(db, a, "w2", &sent, 1040), 1);
+	ck_assert_str_eq(state_of(a), "sending");
+	ck_assert_int_eq(charge_claim_end(db, a, "w1", &sent, 1040), 0);
+	ck_assert_int_eq(charge_claim_end(db, b, "w1", &retry, 1040), 0);
+	ck_assert_int_eq(charge_claim_end(db, other, "w1", &failed, 1040), 0);
 	ck_assert_str_eq(state_of(a), "sent");
 	ck_assert_str_eq(state_of(b), "queued");
 	/* Only a sending charge changes: a second outcome is refused. */
-	ck_assert_int_eq(charge_mark_sent(db, a, "fee_x", 1050), -1);
-	ck_assert_int_eq(charge_mark_failed(db, b, "late"), -1);
+	sent.fee_id = "fee_x";
+	ck_assert_int_eq(charge_claim_end(db, a, "w1", &sent, 1050), 1);
+	ck_assert_int_eq(charge_claim_end(db, b, "w1", &failed, 1050), 1);
 	struct charge c;
 	ck_assert_int_eq(charge_get(db, 1, a, &c), 0);
 	ck_assert_str_eq(c.officernd_fee_id, "fee_a");
@@ -167,13 +175,27 @@ START_TEST(claim_and_outcomes)
 	ck_assert_int_eq(items[0].id, b);
 	ck_assert_int_eq(items[0].attempts, 2);
 	free(items);
-	/* A worker died holding b: once its lease is over, b is claimed again, marked as such. */
+	struct charge_fee_dest dest = { .member = "mem_1", .location = "loc_1", .plan = "plan_1" };
+	ck_assert_int_eq(charge_record_fee_dest(db, b, "w1", &dest), 0);
+	/* w1's lease ran out while its request was in flight: w2 takes b over, as a maybe-sent one. */
 	ck_assert_int_eq(charge_claim_due(db, "w2", 2060, 60, 10, &items, &n), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(items[0].id, b);
 	ck_assert_str_eq(items[0].prior_state, "sending");
 	free(items);
-	ck_assert_int_eq(charge_mark_sent(db, b, "fee_b", 2070), 0);
+	/* w1's late outcome, and its late bookkeeping, change nothing of w2's claim. */
+	struct charge_claim_end release = { .state = "queued", .next_attempt_at = 2061, .uncertain = 0,
+					    .refund_attempt = 1 };
+	ck_assert_int_eq(charge_claim_end(db, b, "w1", &release, 2061), 1);
+	ck_assert_int_eq(charge_record_fee_dest(db, b, "w1", &dest), 1);
+	ck_assert_str_eq(state_of(b), "sending");
+	ck_assert_int_eq(charge_get(db, 1, b, &c), 0);
+	ck_assert_int_eq(c.attempts, 3);
+	/* w2 ends it. */
+	sent.fee_id = "fee_b";
+	ck_assert_int_eq(charge_claim_end(db, b, "w2", &sent, 2070), 0);
+	ck_assert_int_eq(charge_get(db, 1, b, &c), 0);
+	ck_assert_str_eq(c.officernd_fee_id, "fee_b");
 	ck_assert_int_eq(charge_claim_due(db, "w2", 4999, 60, 10, &items, &n), 0);
 	ck_assert_uint_eq(n, 0);
 	free(items);
@@ -181,6 +203,11 @@ START_TEST(claim_and_outcomes)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(items[0].id, later);
 	free(items);
+	/* Given back without an attempt made (no time left, rate budget): the attempt is refunded. */
+	ck_assert_int_eq(charge_claim_end(db, later, "w2", &release, 5001), 0);
+	ck_assert_int_eq(charge_get(db, 1, later, &c), 0);
+	ck_assert_int_eq(c.attempts, 0);
+	ck_assert_str_eq(c.billing_state, "queued");
 
 	/* The operator's retry: only a failed charge, only its own. */
 	ck_assert_int_eq(charge_retry(db, 1, other), -1);

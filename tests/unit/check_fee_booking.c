@@ -213,24 +213,71 @@ START_TEST(target_is_scoped_and_uncertainty_is_kept)
 	struct fee_target t;
 	int64_t id = add_charge(1, 1, "scan", "Scan", 1, 250, NULL);
 	ck_assert_int_eq(fee_target_load(db, 2, id, &t), -1);
-	ck_assert_int_eq(charge_set_fee_uncertain(db, 1, id, 1), 0);
+	exec("UPDATE charges SET fee_uncertain = 1");
 	ck_assert_int_eq(fee_target_load(db, 1, id, &t), 0);
 	ck_assert_int_eq(t.uncertain, 1);
-	/* Another operator cannot touch it. */
-	ck_assert_int_eq(charge_set_fee_uncertain(db, 2, id, 0), 0);
-	ck_assert_int_eq(fee_target_load(db, 1, id, &t), 0);
-	ck_assert_int_eq(t.uncertain, 1);
-	/* The operator's Retry restarts the attempts but keeps the doubt. */
-	exec("UPDATE charges SET billing_state = 'failed', attempts = 3");
+	/* The operator's Retry restarts the attempts but keeps the doubt, and the time before which
+	 * the lookup must not run. */
+	exec("UPDATE charges SET billing_state = 'failed', attempts = 3, next_attempt_at = 4242");
 	ck_assert_int_eq(charge_retry(db, 1, id), 0);
 	ck_assert_int_eq(fee_target_load(db, 1, id, &t), 0);
 	ck_assert_int_eq(t.uncertain, 1);
+	struct charge c;
+	ck_assert_int_eq(charge_get(db, 1, id, &c), 0);
+	ck_assert_int_eq(c.attempts, 0);
+	ck_assert_int_eq(c.next_attempt_at, 4242);
+}
+END_TEST
+
+START_TEST(lookup_goes_where_the_last_post_went)
+{
+	struct charge c;
+	struct fee_target t;
+	struct fee_draft d;
+	struct fee_lookup_key key;
+	char why[512];
+	int64_t id = add_charge(1, 1, "scan", "Scan of M-000123", 1, 250, NULL);
+	ck_assert_int_eq(build(id, &c, &t, &d, why, sizeof(why)), 0);
+	/* Never posted (or posted before destinations were recorded): where it would go now. */
+	fee_booking_lookup_key(&t, &d, &key);
+	ck_assert_str_eq(key.member, MEMBER_ADA);
+	ck_assert_ptr_null(key.company);
+	ck_assert_ptr_null(key.plan);
+	/* The POST went to a company with another plan; the membership has since moved to the member. */
+	exec("UPDATE charges SET fee_company = 'co_9', fee_member = NULL, fee_location = 'loc_9', fee_plan = 'plan_9'");
+	ck_assert_int_eq(build(id, &c, &t, &d, why, sizeof(why)), 0);
+	ck_assert_str_eq(d.rq.member, MEMBER_ADA);
+	fee_booking_lookup_key(&t, &d, &key);
+	ck_assert_ptr_null(key.member);
+	ck_assert_str_eq(key.company, "co_9");
+	ck_assert_str_eq(key.plan, "plan_9");
+}
+END_TEST
+
+START_TEST(price_goes_out_in_the_currencys_own_decimals)
+{
+	struct charge c;
+	struct fee_target t;
+	struct fee_draft d;
+	char why[512];
+	int64_t id = add_charge(1, 1, "scan", "Scan of M-000123", 1, 500, NULL);
+	ck_assert_int_eq(build(id, &c, &t, &d, why, sizeof(why)), 0);
+	ck_assert_int_eq(d.rq.minor_digits, 2);
+	exec("UPDATE charges SET currency = 'JPY'");
+	ck_assert_int_eq(build(id, &c, &t, &d, why, sizeof(why)), 0);
+	ck_assert_int_eq(d.rq.minor_digits, 0);
+	exec("UPDATE charges SET currency = 'KWD'");
+	ck_assert_int_eq(build(id, &c, &t, &d, why, sizeof(why)), 0);
+	ck_assert_int_eq(d.rq.minor_digits, 3);
+	exec("UPDATE charges SET currency = 'XYZ'");
+	ck_assert_int_eq(build(id, &c, &t, &d, why, sizeof(why)), -1);
+	ck_assert_msg(strstr(why, "\"XYZ\" is not an ISO 4217 currency code"), "why: %s", why);
 }
 END_TEST
 
 START_TEST(find_by_reference)
 {
-	struct orn_fee fees[3];
+	struct orn_fee_ref fees[3];
 	memset(fees, 0, sizeof(fees));
 	char r0[] = "pm-1-7", r2[] = "pm-1-9";
 	fees[0].reference = r0;
@@ -313,14 +360,25 @@ static struct orn_error curl_error(int code, int request_sent)
 	return e;
 }
 
+#define SETTLE 60
+#define MAX_ATTEMPTS 10
+
+/* Classifies e for an attempt made at 1000 with the default settle time and attempt cap. */
+static void classify(const struct orn_error *e, int64_t attempts, int posted, struct fee_outcome *o)
+{
+	struct fee_attempt a = { .attempts = attempts, .max_attempts = MAX_ATTEMPTS, .settle_s = SETTLE,
+				 .now = 1000, .posted = posted };
+	fee_booking_classify(e, &a, o);
+}
+
 START_TEST(server_error_after_post_retries_later_and_looks_up_first)
 {
 	struct fee_outcome o;
 	struct orn_error e = http_error(503, "{\"message\":\"Service Unavailable\"}", 0);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.uncertain, 1);
-	ck_assert_int_ge(o.next_attempt_at, 1000 + FEE_SETTLE_S);
+	ck_assert_int_ge(o.next_attempt_at, 1000 + SETTLE);
 	ck_assert_int_le(o.next_attempt_at, 1000 + FEE_RETRY_CAP_S);
 	ck_assert_msg(strstr(o.error, "HTTP 503"), "error: %s", o.error);
 }
@@ -330,7 +388,7 @@ START_TEST(rate_limited_honours_retry_after_and_is_certain)
 {
 	struct fee_outcome o;
 	struct orn_error e = http_error(429, "{\"message\":\"Too many requests\"}", 7);
-	fee_booking_classify(&e, 4, 1000, 1, &o);
+	classify(&e, 4, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.next_attempt_at, 1007);
 	ck_assert_int_eq(o.uncertain, 0);
@@ -342,26 +400,26 @@ START_TEST(network_errors_depend_on_whether_the_request_left)
 {
 	struct fee_outcome o;
 	struct orn_error e = curl_error(7 /* CURLE_COULDNT_CONNECT */, 1);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.uncertain, 0); /* a refused connection never carried the fee */
 	ck_assert_int_le(o.next_attempt_at, 1000 + 1);
 
 	e = curl_error(28 /* CURLE_OPERATION_TIMEDOUT */, 1);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.uncertain, 1);
-	ck_assert_int_ge(o.next_attempt_at, 1000 + FEE_SETTLE_S);
+	ck_assert_int_ge(o.next_attempt_at, 1000 + SETTLE);
 	ck_assert_msg(strstr(o.error, "timeout"), "error: %s", o.error);
 
 	e = curl_error(52 /* CURLE_GOT_NOTHING: the answer was lost */, 1);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.uncertain, 1);
 
 	/* 408: OfficeRnD never had the whole request. */
 	e = http_error(408, NULL, 0);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.uncertain, 0);
 }
@@ -371,8 +429,8 @@ START_TEST(backoff_is_capped_whatever_the_attempts)
 {
 	struct fee_outcome o;
 	struct orn_error e = http_error(502, NULL, 0);
-	for (int64_t attempts = 1; attempts < 2000; attempts = attempts * 3 + 1) {
-		fee_booking_classify(&e, attempts, 1000, 1, &o);
+	for (int64_t attempts = 1; attempts < MAX_ATTEMPTS; attempts = attempts * 3 + 1) {
+		classify(&e, attempts, 1, &o);
 		ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 		ck_assert_int_le(o.next_attempt_at, 1000 + FEE_RETRY_CAP_S);
 		ck_assert_int_ge(o.next_attempt_at, 1000);
@@ -384,24 +442,24 @@ START_TEST(refusals_fail_in_the_operators_words)
 {
 	struct fee_outcome o;
 	struct orn_error e = http_error(422, "{\"message\":\"location: location not found\"}", 0);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
 	ck_assert_int_eq(o.uncertain, 0);
 	ck_assert_str_eq(o.error, "OfficeRnD refused the fee: location: location not found (HTTP 422)");
 
 	e = http_error(400, "{\"message\":[\"price must be a number\",\"name should not be empty\"]}", 0);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
 	ck_assert_str_eq(o.error,
 			 "OfficeRnD refused the fee: price must be a number; name should not be empty (HTTP 400)");
 
 	e = http_error(404, "{\"message\":\"Organization not found\"}", 0);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
 	ck_assert_str_eq(o.error, "OfficeRnD refused the fee: Organization not found (HTTP 404)");
 
 	e = http_error(403, "{\"message\":\"Missing required scope: flex.community.fees.create\"}", 0);
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
 	ck_assert_msg(strstr(o.error, "flex.community.fees.create"), "error: %s", o.error);
 
@@ -409,15 +467,65 @@ START_TEST(refusals_fail_in_the_operators_words)
 	orn_error_set(&e, ORN_ERR_AUTH, "OfficeRnD refused the client ID or secret");
 	e.http_status = 401;
 	e.request_sent = 1;
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
 	ck_assert_msg(strstr(o.error, "check the client ID and secret on the OfficeRnD card"), "error: %s", o.error);
 
 	orn_error_reset(&e);
 	orn_error_set(&e, ORN_ERR_NOT_CONFIGURED, "OfficeRnD is not connected");
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
 	ck_assert_str_eq(o.error, "OfficeRnD is not connected");
+}
+END_TEST
+
+START_TEST(gives_up_after_the_last_attempt_with_its_reason)
+{
+	struct fee_outcome o;
+	struct orn_error e = http_error(503, "{\"message\":\"Service Unavailable\"}", 0);
+	classify(&e, MAX_ATTEMPTS - 1, 1, &o);
+	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
+	classify(&e, MAX_ATTEMPTS, 1, &o);
+	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
+	ck_assert_int_eq(o.uncertain, 1);
+	ck_assert_msg(strstr(o.error, "Gave up after 10 attempts") && strstr(o.error, "HTTP 503"), "error: %s",
+		      o.error);
+	/* Its fee may exist: the operator's Retry must not look it up before it could have landed. */
+	ck_assert_int_ge(o.next_attempt_at, 1000 + SETTLE);
+
+	/* An answer that cannot be read is not retried for ever either. */
+	orn_error_reset(&e);
+	orn_error_set(&e, ORN_ERR_BAD_RESPONSE, "OfficeRnD sent an answer pilotomail could not read");
+	e.request_sent = 1;
+	classify(&e, MAX_ATTEMPTS, 0, &o);
+	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
+	ck_assert_msg(strstr(o.error, "Looking the fee up in OfficeRnD failed"), "error: %s", o.error);
+
+	/* A definite refusal needs no waiting. */
+	e = http_error(422, "{\"message\":\"plan: not found\"}", 0);
+	classify(&e, 1, 1, &o);
+	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
+	ck_assert_int_eq(o.next_attempt_at, 0);
+}
+END_TEST
+
+START_TEST(lease_outlasts_the_longest_request_and_the_settle_time)
+{
+	static const int64_t timeouts_ms[] = { 100, 10000, 60000, 120000 };
+	static const int64_t settles_s[] = { 1, 60, 3600 };
+	for (size_t i = 0; i < ARRAY_SIZE(timeouts_ms); i++) {
+		for (size_t j = 0; j < ARRAY_SIZE(settles_s); j++) {
+			struct fee_timing ft;
+			fee_timing_derive(timeouts_ms[i], settles_s[j], &ft);
+			/* The last request starts by the window's end and lands by timeout + settle. */
+			ck_assert_int_gt(ft.lease_s * 1000, ft.window_ms + timeouts_ms[i] + settles_s[j] * 1000);
+			ck_assert_int_gt(ft.window_ms, 0);
+		}
+	}
+	/* The largest timeout allowed (120 s) is longer than the old fixed 60 s lease. */
+	struct fee_timing ft;
+	fee_timing_derive(120000, 60, &ft);
+	ck_assert_int_ge(ft.lease_s, 120 + 60);
 }
 END_TEST
 
@@ -425,13 +533,13 @@ START_TEST(failed_lookup_keeps_the_doubt)
 {
 	struct fee_outcome o;
 	struct orn_error e = http_error(503, NULL, 0);
-	fee_booking_classify(&e, 2, 1000, 0, &o);
+	classify(&e, 2, 0, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.uncertain, 1);
 	ck_assert_msg(strstr(o.error, "Looking the fee up in OfficeRnD failed"), "error: %s", o.error);
 
 	e = http_error(403, "{\"message\":\"Missing required scope: flex.community.fees.read\"}", 0);
-	fee_booking_classify(&e, 2, 1000, 0, &o);
+	classify(&e, 2, 0, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_FAILED);
 	ck_assert_int_eq(o.uncertain, 1);
 	ck_assert_msg(strstr(o.error, "flex.community.fees.read"), "error: %s", o.error);
@@ -440,7 +548,7 @@ START_TEST(failed_lookup_keeps_the_doubt)
 	orn_error_reset(&e);
 	orn_error_set(&e, ORN_ERR_BAD_RESPONSE, "OfficeRnD sent an answer pilotomail could not read");
 	e.request_sent = 1;
-	fee_booking_classify(&e, 1, 1000, 1, &o);
+	classify(&e, 1, 1, &o);
 	ck_assert_int_eq(o.next, FEE_NEXT_RETRY);
 	ck_assert_int_eq(o.uncertain, 1);
 }
@@ -457,6 +565,8 @@ static Suite *fee_booking_suite(void)
 	tcase_add_test(tc, storage_fee_names_the_day_it_charges);
 	tcase_add_test(tc, missing_mapping_is_a_permanent_error_in_words);
 	tcase_add_test(tc, target_is_scoped_and_uncertainty_is_kept);
+	tcase_add_test(tc, lookup_goes_where_the_last_post_went);
+	tcase_add_test(tc, price_goes_out_in_the_currencys_own_decimals);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("rules");
@@ -469,6 +579,8 @@ static Suite *fee_booking_suite(void)
 	tcase_add_test(tc, backoff_is_capped_whatever_the_attempts);
 	tcase_add_test(tc, refusals_fail_in_the_operators_words);
 	tcase_add_test(tc, failed_lookup_keeps_the_doubt);
+	tcase_add_test(tc, gives_up_after_the_last_attempt_with_its_reason);
+	tcase_add_test(tc, lease_outlasts_the_longest_request_and_the_settle_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -686,8 +686,8 @@ START_TEST(fee_request_body)
 {
 	struct orn_fee_request rq = {
 		.name = "Scan: letter from ACME", .issue_date = "2026-03-01", .location = "L1", .plan = "P5",
-		.member = "U1", .company = "C1", .reference = "ch_42", .price_minor = 1250, .quantity = 0,
-		.is_personal = 1,
+		.member = "U1", .company = "C1", .reference = "ch_42", .price_minor = 1250, .minor_digits = 2,
+		.quantity = 0, .is_personal = 1,
 	};
 	json_t *body = orn_fee_request_json(&rq);
 	ck_assert_ptr_nonnull(body);
@@ -728,6 +728,25 @@ START_TEST(fee_request_body)
 		free(text);
 		json_decref(body);
 	}
+
+	/* Currencies with other minor units (ISO 4217): yen have none, dinars three. */
+	rq.price_minor = 500;
+	rq.minor_digits = 0;
+	body = orn_fee_request_json(&rq);
+	text = orn_json_dump(body);
+	back = load(text);
+	ck_assert(json_real_value(json_object_get(back, "price")) == 500.0);
+	json_decref(back);
+	free(text);
+	json_decref(body);
+	rq.price_minor = 1250;
+	rq.minor_digits = 3;
+	body = orn_fee_request_json(&rq);
+	text = orn_json_dump(body);
+	ck_assert_msg(strstr(text, "\"price\":1.25,") != NULL, "%s", text);
+	free(text);
+	json_decref(body);
+	rq.minor_digits = 2;
 
 	rq.reference = NULL;
 	ck_assert_ptr_null(orn_fee_request_json(&rq));

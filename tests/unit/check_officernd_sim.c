@@ -770,7 +770,7 @@ static struct orn_fee_request fee_request(const char *reference, int64_t price_m
 	struct orn_fee_request rq = {
 		.name = "Mail scan 2026-03-01", .issue_date = "2026-03-01", .location = LOC1, .plan = PLAN_MAIL,
 		.member = MEMBER_ADA, .description = "pilotomail charge", .reference = reference,
-		.price_minor = price_minor, .quantity = 1, .is_personal = 1,
+		.price_minor = price_minor, .minor_digits = 2, .quantity = 1, .is_personal = 1,
 	};
 	return rq;
 }
@@ -819,6 +819,76 @@ START_TEST(fee_created_once)
 	ck_assert_int_eq(orn_list_fees(c, NULL, NULL, &list, &n, &err), 0);
 	ck_assert_int_eq(n, 2);
 	orn_fees_free(list, n);
+	orn_client_free(c);
+}
+END_TEST
+
+/* How many of refs carry reference. */
+static size_t refs_with(const struct orn_fee_ref *refs, size_t n, const char *reference)
+{
+	size_t found = 0;
+	for (size_t i = 0; i < n; i++)
+		found += refs[i].reference && strcmp(refs[i].reference, reference) == 0;
+	return found;
+}
+
+START_TEST(fee_lookup_reads_only_what_it_needs)
+{
+	struct orn_client *c = demo_client();
+	struct orn_error err;
+	struct orn_fee_request rq = fee_request("ch_mine", 300);
+	ck_assert_int_eq(orn_create_fee(c, &rq, NULL, &err), 0);
+	/* Fees made by someone else, with fields our strict parser refuses. */
+	sim_do("POST", "/_sim/fees", "{\"org\":\"" SLUG "\",\"member\":\"" MEMBER_ADA "\",\"plan\":\""
+	       PLAN_MAIL "\",\"price\":\"twelve\",\"properties\":\"odd\"}");
+	sim_do("POST", "/_sim/fees", "{\"org\":\"" SLUG "\",\"member\":\"" MEMBER_ADA "\",\"name\":null}");
+
+	struct orn_fee *strict;
+	size_t n;
+	ck_assert_int_eq(orn_list_fees(c, MEMBER_ADA, NULL, &strict, &n, &err), -1);
+
+	struct orn_fee_ref *refs;
+	size_t skipped;
+	ck_assert_int_eq(orn_list_fee_refs(c, MEMBER_ADA, NULL, NULL, &refs, &n, &skipped, &err), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(skipped, 0);
+	ck_assert_int_eq(refs_with(refs, n, "ch_mine"), 1);
+	orn_fee_refs_free(refs, n);
+	/* Narrowed to the plan of the POST. */
+	ck_assert_int_eq(orn_list_fee_refs(c, MEMBER_ADA, NULL, "no-such-plan", &refs, &n, NULL, &err), 0);
+	ck_assert_int_eq(n, 0);
+	orn_fee_refs_free(refs, n);
+	ck_assert_int_eq(orn_list_fee_refs(c, NULL, COMPANY1, PLAN_MAIL, &refs, &n, NULL, &err), 0);
+	ck_assert_int_eq(refs_with(refs, n, "ch_mine"), 0);
+	orn_fee_refs_free(refs, n);
+	orn_client_free(c);
+}
+END_TEST
+
+START_TEST(no_request_starts_past_the_deadline)
+{
+	struct orn_client *c = demo_client();
+	struct orn_error err;
+	struct orn_fee_ref *refs;
+	size_t n;
+	/* The timeout is 10 s: a request started now could not end within 5 s. */
+	orn_client_set_deadline(c, time_mono_ms() + 5000);
+	ck_assert_int_eq(orn_list_fee_refs(c, MEMBER_ADA, NULL, NULL, &refs, &n, NULL, &err), -1);
+	ck_assert_int_eq(err.status, ORN_ERR_DEADLINE);
+	ck_assert_int_eq(err.request_sent, 0);
+	struct orn_fee_request rq = fee_request("ch_late", 300);
+	ck_assert_int_eq(orn_create_fee(c, &rq, NULL, &err), -1);
+	ck_assert_int_eq(err.status, ORN_ERR_DEADLINE);
+	ck_assert_int_eq(err.request_sent, 0);
+	ck_assert_int_eq(sim_stat("token"), 0);
+	ck_assert_int_eq(sim_stat("GET /fees"), 0);
+	ck_assert_int_eq(sim_stat("POST /fees"), 0);
+	/* With time enough, the same calls go out. */
+	orn_client_set_deadline(c, time_mono_ms() + 60000);
+	ck_assert_int_eq(orn_create_fee(c, &rq, NULL, &err), 0);
+	ck_assert_int_eq(orn_list_fee_refs(c, MEMBER_ADA, NULL, NULL, &refs, &n, NULL, &err), 0);
+	ck_assert_int_eq(refs_with(refs, n, "ch_late"), 1);
+	orn_fee_refs_free(refs, n);
 	orn_client_free(c);
 }
 END_TEST
@@ -1054,6 +1124,8 @@ static Suite *officernd_sim_suite(void)
 	tcase_add_test(tc, unreachable_is_network_error);
 	tcase_add_test(tc, fee_created_once);
 	tcase_add_test(tc, fee_lost_answer_reconciled);
+	tcase_add_test(tc, fee_lookup_reads_only_what_it_needs);
+	tcase_add_test(tc, no_request_starts_past_the_deadline);
 	tcase_add_test(tc, fee_timeout_is_ambiguous);
 	tcase_add_test(tc, fee_invalid_422);
 	tcase_add_test(tc, test_connection_ok);
