@@ -71,6 +71,7 @@ void page_mailbox_show(struct web_ctx *ctx);
 void page_mailbox_resend(struct web_ctx *ctx);
 void page_mailbox_revoke(struct web_ctx *ctx);
 void page_mailbox_cancel(struct web_ctx *ctx);
+void page_mailbox_reopen(struct web_ctx *ctx);
 
 /* page_invite.c */
 void page_invite_show(struct web_ctx *ctx);
