@@ -42,6 +42,8 @@ const struct web_route web_routes[] = {
 	{ "GET", "/activity", page_activity, WEB_OPERATOR },
 	{ "POST", "/activity/*/retry", page_activity_retry, WEB_OPERATOR },
 	{ "POST", "/activity/reconcile", page_activity_reconcile, WEB_OPERATOR },
+	{ "POST", "/activity/reconcile/cancel", page_activity_held_confirm, WEB_OPERATOR },
+	{ "POST", "/activity/reconcile/keep", page_activity_held_keep, WEB_OPERATOR },
 	{ "GET", "/mailboxes", page_mailboxes_list, WEB_OPERATOR },
 	{ "POST", "/mailboxes", page_mailboxes_create, WEB_OPERATOR },
 	{ "GET", "/mailboxes/new", page_mailboxes_new, WEB_OPERATOR },
