@@ -240,3 +240,25 @@ def test_second_demo_keeps_officernd_and_check_now_cancels_nothing(tmp_path):
     finally:
         app.stop()
         stop_demo_sim(sim)
+
+
+def test_hourly_check_holds_many_ended_memberships_too(world):
+    e = world
+    e.app.worker_once()  # the worker sees the card configured: the hour starts now
+    start = e.app.query("SELECT reconcile_attempted_at FROM officernd_settings WHERE operator_id = ?",
+                        e.op.operator_id)[0]["reconcile_attempted_at"]
+    ms = five_members_and_a_manual_mailbox(e)
+    yesterday = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 86400))
+    for m in ms:  # ended in OfficeRnD, every webhook lost
+        e.sim.patch_membership(m["_id"], send_webhooks=False, endDate=yesterday)
+    r = e.app.worker_once(extra_env={"PILOTOMAIL_FAKE_NOW": str(start + 3600)})
+    assert "kind=full" in r.stderr and "held=5" in r.stderr, r.stderr[-3000:]
+    assert [mb["status"] for mb in e.mailboxes()] == ["active"] * 6
+    words = text(e.op.get("/activity").text)
+    assert "Confirm: cancel 5 mailboxes?" in words
+    assert "the membership ended (end date %s)" % yesterday in words
+    ids = held_ids(e.op.get("/activity").text)
+    assert e.op.post("/activity/reconcile/cancel", [("held_id", i) for i in ids]).status == 303
+    e.app.worker_once()
+    assert sorted(mb["status"] for mb in e.mailboxes()) == ["active"] + ["cancelled"] * 5
+    assert "Confirm: cancel" not in text(e.op.get("/activity").text)
