@@ -207,8 +207,10 @@ static int apply_removed(sqlite3 *db, int64_t operator_id, const struct event *e
 	}
 	if (provision_cancel(db, operator_id, mb, "officernd") < 0)
 		return -1;
-	outcome_set(out, SYNC_APPLIED, "membership removed: mailbox %s cancelled, its unaccepted "
-		    "invitation revoked", v.pmb);
+	/* Only say what happened: an accepted invitation is not revoked. */
+	int revoked = str_eq(v.invitation_state, "pending") || str_eq(v.invitation_state, "expired");
+	outcome_set(out, SYNC_APPLIED, "membership removed: mailbox %s cancelled%s", v.pmb,
+		    revoked ? ", its unaccepted invitation revoked" : "");
 	return 0;
 }
 

@@ -510,6 +510,18 @@ START_TEST(test_reopen_refused_when_officernd_says_no)
 }
 END_TEST
 
+START_TEST(test_removed_never_claims_an_accepted_invitation_was_revoked)
+{
+	struct ev_spec c = { .type = "membership.created", .id = "m1", .location = LOC_1, .version_ms = V(1) };
+	run(&c);
+	ck_assert_int_eq(db_exec(db, "UPDATE invitations SET state = 'accepted', accepted_at = 1"), 0);
+	struct ev_spec r = { .type = "membership.removed", .id = "m1", .version_ms = V(2) };
+	struct sync_outcome o = run(&r);
+	ck_assert_str_eq(o.message, "membership removed: mailbox 101 cancelled");
+	ck_assert_int_eq(count("SELECT count(*) FROM invitations WHERE state = 'accepted'"), 1);
+}
+END_TEST
+
 START_TEST(test_officernd_errors)
 {
 	struct ev_spec c = { .type = "membership.created", .id = "m1", .member = "gone", .location = LOC_1, .version_ms = V(1) };
@@ -672,6 +684,7 @@ static Suite *sync_suite(void)
 	tcase_add_test(rules, test_operator_cancel_sticks_through_reconciliation);
 	tcase_add_test(rules, test_reopen_applies_the_latest_membership);
 	tcase_add_test(rules, test_reopen_refused_when_officernd_says_no);
+	tcase_add_test(rules, test_removed_never_claims_an_accepted_invitation_was_revoked);
 	suite_add_tcase(s, rules);
 	TCase *inbox = tcase_create("inbox");
 	tcase_add_checked_fixture(inbox, setup, teardown);
