@@ -22,7 +22,7 @@
       <dt>PMB</dt><dd class="mailboxes-pmb"><?cs var:Mailbox.pmb ?></dd>
       <dt>Space</dt><dd><?cs if:Mailbox.space_name ?><?cs var:Mailbox.space_name ?><?cs else ?><span class="muted">No space yet</span><?cs /if ?></dd>
       <dt>Offering</dt><dd><?cs var:Mailbox.offering_name ?></dd>
-      <dt>Status</dt><dd><span class="badge <?cs var:Mailbox.status_class ?>"><?cs var:Mailbox.status_label ?></span><?cs if:Mailbox.cancelled ?> <span class="muted mailboxes-small">since <?cs var:Mailbox.cancelled ?></span><?cs /if ?></dd>
+      <dt>Status</dt><dd><span class="badge <?cs var:Mailbox.status_class ?>"><?cs var:Mailbox.status_label ?></span><?cs if:Mailbox.cancelled ?> <span class="muted mailboxes-small">since <?cs var:Mailbox.cancelled ?><?cs if:Mailbox.cancelled_by ?>, <?cs var:Mailbox.cancelled_by ?><?cs /if ?></span><?cs /if ?></dd>
       <dt>Source</dt><dd><?cs var:Mailbox.source_label ?></dd>
       <?cs if:Mailbox.membership_id ?><dt>Membership</dt><dd><code><?cs var:Mailbox.membership_id ?></code></dd><?cs /if ?>
       <?cs if:Mailbox.location_id ?><dt>OfficeRnD location</dt><dd><code><?cs var:Mailbox.location_id ?></code></dd><?cs /if ?>

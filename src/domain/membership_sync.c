@@ -510,7 +510,9 @@ int membership_sync_reopen(sqlite3 *db, int64_t operator_id, int64_t mailbox_id,
 		return -1;
 	char done[sizeof(out->message)];
 	str_copy(done, sizeof(done), out->message);
-	outcome_set(out, SYNC_APPLIED, "Reopened with the membership's current state in OfficeRnD: %s.", done);
+	const char *what = strstr(done, ": "); /* after apply_update's "mailbox PMB: " */
+	outcome_set(out, SYNC_APPLIED, "Mailbox PMB %s reopened to match its membership in OfficeRnD: %s.", v.pmb,
+		    what ? what + 2 : done);
 	return 0;
 }
 

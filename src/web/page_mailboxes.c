@@ -125,6 +125,8 @@ static void set_mailbox(struct web_ctx *ctx, const char *prefix, const struct ma
 	set_when(ctx, key, m->created_at);
 	snprintf(key, sizeof(key), "%s.cancelled", prefix);
 	set_when(ctx, key, m->cancelled_at);
+	set_field(ctx, prefix, "cancelled_by", str_eq(m->cancelled_by, "operator") ? "by you"
+				 : str_eq(m->cancelled_by, "officernd") ? "by OfficeRnD" : "");
 }
 
 /* ---- list ------------------------------------------------------------------------------- */

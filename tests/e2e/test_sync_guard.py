@@ -58,6 +58,7 @@ def test_operator_cancel_sticks_through_webhooks_and_checks_until_reopened(world
     assert hook["state"] == "applied" and "stays cancelled: you cancelled it" in hook["outcome"]
     page = e.op.get("/mailboxes/%d" % mb["id"]).text
     assert "Needs attention:" in page and REOPEN_NOTE in page
+    assert re.search(r"since [0-9-]+ [0-9:]+ UTC, by you", page)
     assert 'action="/mailboxes/%d/reopen"' % mb["id"] in page and "Reopen mailbox" in page
 
     # A lost webhook found by Check now is no different.
@@ -75,8 +76,8 @@ def test_operator_cancel_sticks_through_webhooks_and_checks_until_reopened(world
     r = e.op.post("/mailboxes/%d/reopen" % mb["id"], {})
     assert r.status == 303 and r.location == "/mailboxes/%d" % mb["id"]
     page = e.op.get(r.location).text
-    assert "Reopened with the membership&#39;s current state in OfficeRnD" in page or \
-        "Reopened with the membership's current state in OfficeRnD" in page, page
+    assert ("Mailbox PMB %s reopened to match its membership in OfficeRnD: reactivated with a new invitation; "
+            "offering changed (offering Premium, space Downtown)." % mb["pmb"]) in page, page
     [mb] = e.mailboxes(m["_id"])
     assert (mb["status"], mb["cancelled_by"], mb["needs_attention"]) == ("active", "", "")
     assert mb["offering_id"] == e.offerings["Premium"]
