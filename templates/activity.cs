@@ -12,6 +12,40 @@
 <p class="muted">Every membership event OfficeRnD sent to your webhook URL, and every change pilotomail found by
   checking OfficeRnD itself, newest first, with what pilotomail did with it. Requests without a valid
   signature are refused and not listed.</p>
+<?cs if:Held.count > 0 ?>
+<section class="card activity-held" id="held" role="alert">
+  <h2>Confirm: cancel <?cs var:Held.count ?> <?cs if:Held.count == 1 ?>mailbox<?cs else ?>mailboxes<?cs /if ?>?</h2>
+  <p>A check of OfficeRnD would cancel these mailboxes at once, more than pilotomail cancels without asking.
+    This happens when memberships were deleted in bulk, or when pilotomail is connected to an emptied or
+    different OfficeRnD account. <strong>Nothing has been cancelled.</strong> Cancel them only if these members
+    really left.</p>
+  <table class="activity-table">
+    <thead><tr><th>Renter</th><th>PMB</th><th>Membership</th><th>Why</th></tr></thead>
+    <tbody>
+    <?cs each:h = Held.items ?>
+      <tr id="held-<?cs var:h.id ?>">
+        <td><?cs var:h.renter_name ?></td>
+        <td><a href="/mailboxes/<?cs var:h.mailbox_id ?>"><?cs var:h.pmb ?></a></td>
+        <td><code><?cs var:h.membership ?></code></td>
+        <td><?cs var:h.reason ?></td>
+      </tr>
+    <?cs /each ?>
+    </tbody>
+  </table>
+  <div class="actions">
+    <form method="post" action="/activity/reconcile/cancel">
+      <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+      <?cs each:h = Held.items ?><input type="hidden" name="held_id" value="<?cs var:h.id ?>"><?cs /each ?>
+      <button type="submit" class="danger">Cancel these <?cs var:Held.count ?> <?cs if:Held.count == 1 ?>mailbox<?cs else ?>mailboxes<?cs /if ?></button>
+    </form>
+    <form method="post" action="/activity/reconcile/keep">
+      <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+      <?cs each:h = Held.items ?><input type="hidden" name="held_id" value="<?cs var:h.id ?>"><?cs /each ?>
+      <button type="submit">Keep them</button>
+    </form>
+  </div>
+</section>
+<?cs /if ?>
 <div class="card activity-reconcile" id="reconcile">
   <div class="activity-reconcile-text">
     <strong>Missed a webhook?</strong>

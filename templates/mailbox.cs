@@ -22,7 +22,7 @@
       <dt>PMB</dt><dd class="mailboxes-pmb"><?cs var:Mailbox.pmb ?></dd>
       <dt>Space</dt><dd><?cs if:Mailbox.space_name ?><?cs var:Mailbox.space_name ?><?cs else ?><span class="muted">No space yet</span><?cs /if ?></dd>
       <dt>Offering</dt><dd><?cs var:Mailbox.offering_name ?></dd>
-      <dt>Status</dt><dd><span class="badge <?cs var:Mailbox.status_class ?>"><?cs var:Mailbox.status_label ?></span><?cs if:Mailbox.cancelled ?> <span class="muted mailboxes-small">since <?cs var:Mailbox.cancelled ?></span><?cs /if ?></dd>
+      <dt>Status</dt><dd><span class="badge <?cs var:Mailbox.status_class ?>"><?cs var:Mailbox.status_label ?></span><?cs if:Mailbox.cancelled ?> <span class="muted mailboxes-small">since <?cs var:Mailbox.cancelled ?><?cs if:Mailbox.cancelled_by ?>, <?cs var:Mailbox.cancelled_by ?><?cs /if ?></span><?cs /if ?></dd>
       <dt>Source</dt><dd><?cs var:Mailbox.source_label ?></dd>
       <?cs if:Mailbox.membership_id ?><dt>Membership</dt><dd><code><?cs var:Mailbox.membership_id ?></code></dd><?cs /if ?>
       <?cs if:Mailbox.location_id ?><dt>OfficeRnD location</dt><dd><code><?cs var:Mailbox.location_id ?></code></dd><?cs /if ?>
@@ -76,10 +76,24 @@
 <?cs if:Mailbox.can_cancel ?>
 <section class="card mailboxes-danger">
   <h2>Cancel this mailbox</h2>
-  <p class="muted">The mailbox is marked cancelled and an unaccepted invitation stops working. Charges already made are still billed.</p>
-  <form method="post" action="/mailboxes/<?cs var:Mailbox.id ?>/cancel" data-confirm="Cancel mailbox PMB <?cs var:Mailbox.pmb ?>? This cannot be undone here.">
+  <p class="muted">The mailbox is marked cancelled and an unaccepted invitation stops working. Charges already made are still billed.
+    <?cs if:Mailbox.membership_id ?>Later changes to its OfficeRnD membership do not reopen it: they only mark it as needing attention.<?cs /if ?>
+    You can reopen it from this page.</p>
+  <form method="post" action="/mailboxes/<?cs var:Mailbox.id ?>/cancel" data-confirm="Cancel mailbox PMB <?cs var:Mailbox.pmb ?>? You can reopen it later from this page.">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
     <button type="submit" class="danger">Cancel mailbox</button>
+  </form>
+</section>
+<?cs /if ?>
+<?cs if:Mailbox.can_reopen ?>
+<section class="card" id="reopen">
+  <h2>Reopen this mailbox</h2>
+  <p class="muted">You cancelled this mailbox<?cs if:Mailbox.membership_id ?>, so OfficeRnD's changes to its membership leave it cancelled.
+    Reopening makes it match the membership as OfficeRnD has it now (its plan's offering, its location's space)<?cs else ?>.
+    Reopening makes it active again<?cs /if ?>; the renter gets a new invitation unless they accepted one.</p>
+  <form method="post" action="/mailboxes/<?cs var:Mailbox.id ?>/reopen">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <button type="submit">Reopen mailbox</button>
   </form>
 </section>
 <?cs /if ?>

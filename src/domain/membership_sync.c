@@ -8,6 +8,7 @@
 #include "util/util.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -197,13 +198,19 @@ static int apply_removed(sqlite3 *db, int64_t operator_id, const struct event *e
 	if (mailbox_get(db, operator_id, mb, &v) < 0)
 		return -1;
 	if (strcmp(v.status, "cancelled") == 0) {
-		outcome_set(out, SYNC_APPLIED, "membership removed; mailbox %s was already cancelled", v.pmb);
+		/* Nothing left to reopen it for: the note that offered it goes. */
+		if (*v.needs_attention && mailbox_set_attention(db, operator_id, mb, "") < 0)
+			return -1;
+		outcome_set(out, SYNC_APPLIED, "membership removed; mailbox %s was already cancelled%s", v.pmb,
+			    str_eq(v.cancelled_by, "operator") ? " (by you)" : "");
 		return 0;
 	}
-	if (provision_cancel(db, operator_id, mb) < 0)
+	if (provision_cancel(db, operator_id, mb, "officernd") < 0)
 		return -1;
-	outcome_set(out, SYNC_APPLIED, "membership removed: mailbox %s cancelled, its unaccepted "
-		    "invitation revoked", v.pmb);
+	/* Only say what happened: an accepted invitation is not revoked. */
+	int revoked = str_eq(v.invitation_state, "pending") || str_eq(v.invitation_state, "expired");
+	outcome_set(out, SYNC_APPLIED, "membership removed: mailbox %s cancelled%s", v.pmb,
+		    revoked ? ", its unaccepted invitation revoked" : "");
 	return 0;
 }
 
@@ -226,7 +233,7 @@ static int apply_inactive(sqlite3 *db, int64_t operator_id, int64_t mb, const st
 		return 0;
 	}
 	if (d->want == WANT_NONE) {
-		if (provision_cancel(db, operator_id, mb) < 0)
+		if (provision_cancel(db, operator_id, mb, "officernd") < 0)
 			return -1;
 		outcome_set(out, SYNC_APPLIED, "mailbox %s cancelled: %s", v.pmb, d->reason);
 		return 0;
@@ -331,6 +338,40 @@ static int apply_create(sqlite3 *db, int64_t operator_id, const struct event_mem
 	return 0;
 }
 
+/* The note on a mailbox the operator cancelled whose membership OfficeRnD would give a mailbox. */
+#define REOPEN_NOTE "OfficeRnD changed this membership after you cancelled its mailbox: reopen it if the " \
+		    "member should get mail again"
+
+/*
+ * A mailbox the operator cancelled stays cancelled whatever OfficeRnD says: no reactivation, no
+ * invitation, no storage charges. When the membership would have a mailbox, the mailbox is
+ * flagged so the operator can reopen it; when it would not, any such flag goes.
+ */
+static int apply_kept_cancelled(sqlite3 *db, int64_t operator_id, const struct mailbox_view *v,
+				const struct desired *d, struct sync_outcome *out)
+{
+	const char *note = d->want == WANT_ACTIVE ? REOPEN_NOTE : "";
+	if (!str_eq(v->needs_attention, note) && mailbox_set_attention(db, operator_id, v->id, note) < 0)
+		return -1;
+	if (d->want == WANT_ACTIVE)
+		outcome_set(out, SYNC_APPLIED, "mailbox %s stays cancelled: you cancelled it; marked as needing "
+			    "attention (reopen it from its page if the member should get mail again)", v->pmb);
+	else
+		outcome_set(out, SYNC_APPLIED, "no change: mailbox %s stays cancelled (you cancelled it; %s)", v->pmb,
+			    d->reason);
+	return 0;
+}
+
+/* 1 when mb is a mailbox the operator cancelled (v filled), 0 when not, -1 on a store error. */
+static int operator_cancelled(sqlite3 *db, int64_t operator_id, int64_t mb, struct mailbox_view *v)
+{
+	if (mb <= 0)
+		return 0;
+	if (mailbox_get(db, operator_id, mb, v) < 0)
+		return -1;
+	return str_eq(v->status, "cancelled") && str_eq(v->cancelled_by, "operator");
+}
+
 static int apply_active(sqlite3 *db, int64_t operator_id, int64_t mb, const struct event_membership *m,
 			const struct desired *d, const struct sync_prepared *prep, int64_t now_ms,
 			struct sync_outcome *out)
@@ -376,13 +417,103 @@ int membership_sync_apply(sqlite3 *db, int64_t operator_id, const struct event *
 	if (desire(db, operator_id, m, now_ms, &d) < 0)
 		return -1;
 	int64_t mb = mailbox_find_by_membership(db, operator_id, m->id);
-	if (d.want == WANT_ACTIVE)
+	struct mailbox_view v;
+	int kept = operator_cancelled(db, operator_id, mb, &v);
+	if (kept < 0)
+		return -1;
+	if (kept)
+		rc = apply_kept_cancelled(db, operator_id, &v, &d, out);
+	else if (d.want == WANT_ACTIVE)
 		rc = apply_active(db, operator_id, mb, m, &d, prep, now_ms, out);
 	else
 		rc = apply_inactive(db, operator_id, mb, &d, out);
 	if (out->result != SYNC_RETRY)
 		membership_record(db, operator_id, m, 0, now_ms, &rc);
 	return rc;
+}
+
+/* Reopens a manual mailbox: active again, with a new invitation unless the renter accepted one. */
+static int reopen_manual(sqlite3 *db, int64_t operator_id, const struct mailbox_view *v, int64_t now_ms,
+			 struct sync_outcome *out)
+{
+	int invite = !str_eq(v->invitation_state, "accepted");
+	if (mailbox_set_status(db, operator_id, v->id, "active") < 0 || mailbox_set_attention(db, operator_id, v->id, "") < 0 ||
+	    (invite && provision_reinvite(db, operator_id, v->id, now_ms / 1000) < 0))
+		return -1;
+	outcome_set(out, SYNC_APPLIED, "Mailbox PMB %s reopened%s.", v->pmb,
+		    invite ? ": a new invitation email is on its way" : "");
+	return 0;
+}
+
+/* The stored membership state as an event's membership (pointing into st). */
+static void membership_from_state(const char *id, struct membership_state *st, struct event_membership *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->id = (char *)(uintptr_t)id;
+	m->member = st->member_id;
+	m->plan = st->plan_id;
+	m->company = *st->company_id ? st->company_id : NULL;
+	m->location = *st->location_id ? st->location_id : NULL;
+	m->end_date = *st->end_date ? st->end_date : NULL;
+	m->status = st->status;
+	m->calculated_status = (char *)(uintptr_t)"";
+	m->is_personal = st->is_personal;
+	m->version_ms = st->version_ms;
+}
+
+int membership_sync_reopen(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now_ms,
+			   struct sync_outcome *out)
+{
+	struct mailbox_view v;
+	struct membership_state st;
+	struct event_membership m;
+	struct desired d;
+	memset(out, 0, sizeof(*out));
+	if (mailbox_get(db, operator_id, mailbox_id, &v) < 0)
+		return -1;
+	if (!str_eq(v.status, "cancelled") || !str_eq(v.cancelled_by, "operator")) {
+		outcome_set(out, SYNC_SKIPPED, str_eq(v.status, "cancelled")
+			    ? "Only a mailbox you cancelled can be reopened here: OfficeRnD cancelled this one, "
+			      "and reopens it when its membership asks for a mailbox again."
+			    : "This mailbox is not cancelled.");
+		return 0;
+	}
+	if (!*v.membership_id)
+		return reopen_manual(db, operator_id, &v, now_ms, out);
+	int rc = membership_state_get(db, operator_id, v.membership_id, &st);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && st.removed) {
+		outcome_set(out, SYNC_SKIPPED, "The membership was removed in OfficeRnD: this mailbox cannot be "
+			    "reopened. Create a new mailbox for the renter if they should get mail.");
+		return 0;
+	}
+	if (rc == 1) /* no state applied yet (cancelled before its first event): reopen as it was */
+		return reopen_manual(db, operator_id, &v, now_ms, out);
+	membership_from_state(v.membership_id, &st, &m);
+	if (desire(db, operator_id, &m, now_ms, &d) < 0)
+		return -1;
+	if (d.want == WANT_NONE) {
+		outcome_set(out, SYNC_SKIPPED, "Not reopened: in OfficeRnD, %s. Change the membership there first.",
+			    d.reason);
+		return 0;
+	}
+	if (d.want == WANT_HOLD) {
+		if (mailbox_set_status(db, operator_id, v.id, "on_hold") < 0 ||
+		    mailbox_set_attention(db, operator_id, v.id, d.attention) < 0)
+			return -1;
+		outcome_set(out, SYNC_APPLIED, "Mailbox PMB %s reopened on hold: %s.", v.pmb, d.reason);
+		return 0;
+	}
+	if (mailbox_set_attention(db, operator_id, v.id, "") < 0 ||
+	    apply_update(db, operator_id, v.id, &m, &d, now_ms, out) < 0)
+		return -1;
+	char done[sizeof(out->message)];
+	str_copy(done, sizeof(done), out->message);
+	const char *what = strstr(done, ": "); /* after apply_update's "mailbox PMB: " */
+	outcome_set(out, SYNC_APPLIED, "Mailbox PMB %s reopened to match its membership in OfficeRnD: %s.", v.pmb,
+		    what ? what + 2 : done);
+	return 0;
 }
 
 void sync_prepared_clear(struct sync_prepared *prep)

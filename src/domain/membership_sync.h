@@ -8,6 +8,9 @@
  *   plan not linked, endDate passed, calculatedStatus expired -> mailbox cancelled (none made)
  *   status not_approved                                  -> mailbox on hold (none made)
  *   removed -> mailbox cancelled, unaccepted invitation revoked; the membership stays removed
+ *   any of these on a mailbox the OPERATOR cancelled -> it stays cancelled (no invitation, no
+ *       storage charges); when the membership would have an active mailbox, the mailbox is marked
+ *       needs_attention so the operator can reopen it (membership_sync_reopen)
  *
  * An event older (by modifiedAt, else createdAt) than the state already applied changes nothing.
  * One mailbox per membership, however events repeat or cross.
@@ -73,6 +76,19 @@ int membership_sync_apply(sqlite3 *db, int64_t operator_id, const struct event *
 			  const struct sync_prepared *prep, int64_t now_ms, struct sync_outcome *out);
 
 void sync_prepared_clear(struct sync_prepared *prep);
+
+/*
+ * "Reopen mailbox" on a mailbox the operator cancelled (an operator's cancel sticks through every
+ * later OfficeRnD change, which only marks the mailbox as needing attention). Inside the caller's
+ * transaction. The mailbox takes the state the membership last applied asks for: active with the
+ * linked plan's offering and the linked location's space (a new invitation unless one was
+ * accepted), or on hold when not approved. Refused (SYNC_SKIPPED, message says why) when the
+ * mailbox is not one the operator cancelled, the membership was removed, or it would have no
+ * mailbox (plan not linked, ended). A manual mailbox is simply made active again.
+ * 0 with out filled (APPLIED or SKIPPED), -1 on a store error (roll back).
+ */
+int membership_sync_reopen(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now_ms,
+			   struct sync_outcome *out);
 
 /* 1 when the membership has ended at now_ms: endDate passed (a date alone counts to its end) or
  * calculatedStatus "expired". */

@@ -109,7 +109,7 @@ int provision_reinvite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int
 	return 0;
 }
 
-int provision_cancel(sqlite3 *db, int64_t operator_id, int64_t mailbox_id)
+int provision_cancel(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *by)
 {
 	struct mailbox_view mb;
 	if (mailbox_get(db, operator_id, mailbox_id, &mb) < 0)
@@ -117,8 +117,9 @@ int provision_cancel(sqlite3 *db, int64_t operator_id, int64_t mailbox_id)
 	if (str_eq(mb.status, "cancelled"))
 		return 0;
 	if (mailbox_set_status(db, operator_id, mailbox_id, "cancelled") < 0 ||
+	    mailbox_set_cancelled_by(db, operator_id, mailbox_id, by) < 0 ||
 	    invitation_revoke_pending(db, operator_id, mailbox_id) < 0)
 		return -1;
-	log_info("provision", "mailbox cancelled mailbox=%lld", (long long)mailbox_id);
+	log_info("provision", "mailbox cancelled mailbox=%lld by=%s", (long long)mailbox_id, by);
 	return 0;
 }

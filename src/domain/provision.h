@@ -37,11 +37,12 @@ int64_t provision_mailbox(sqlite3 *db, int64_t operator_id, const struct renter_
 int provision_reinvite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now);
 
 /*
- * Cancels the mailbox: status "cancelled", cancelled_at set, unaccepted invitations revoked and
- * their queued emails cancelled. Charges already made stay and are still billed. Cancelling a
+ * Cancels the mailbox: status "cancelled", cancelled_at set, cancelled_by = by ("operator": the
+ * operator's Cancel button, which OfficeRnD's later changes never undo; "officernd": a membership
+ * event), unaccepted invitations revoked and their queued emails cancelled. Charges already made stay and are still billed. Cancelling a
  * cancelled mailbox is a no-op returning 0. cancelled_at is time_now() (PILOTOMAIL_FAKE_NOW
  * honoured). 0, or -1 (unknown mailbox or a store error).
  */
-int provision_cancel(sqlite3 *db, int64_t operator_id, int64_t mailbox_id);
+int provision_cancel(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *by);
 
 #endif

@@ -29,6 +29,25 @@ static int would_get_mailbox(const struct orn_membership *m, int plan_linked, in
 	return !str_eq(m->status, "not_approved") && !str_eq(m->calculated_status, "not_approved");
 }
 
+int reconcile_needs_confirm(size_t n, size_t open)
+{
+	return n > RECONCILE_CONFIRM_MIN && n * 100 > open * RECONCILE_CONFIRM_PERCENT;
+}
+
+int reconcile_would_cancel(const struct orn_membership *m, int plan_linked, int64_t now_ms, char *reason,
+			   size_t size)
+{
+	if (!plan_linked)
+		snprintf(reason, size, "its plan %.64s is not linked to a mailbox offering", m->plan ? m->plan : "");
+	else if (membership_end_passed(m->end_date, now_ms))
+		snprintf(reason, size, "the membership ended (end date %.10s)", m->end_date);
+	else if (str_eq(m->calculated_status, "expired"))
+		snprintf(reason, size, "the membership has expired");
+	else
+		return 0;
+	return 1;
+}
+
 enum event_kind reconcile_need(const struct orn_membership *m, int64_t version_ms,
 			       const struct reconcile_known *k, int64_t now_ms)
 {

@@ -35,6 +35,27 @@
  * that land in OfficeRnD while a pass pages through). */
 #define RECONCILE_OVERLAP_MS ((int64_t)5 * 60 * 1000)
 
+/*
+ * The mass-cancel guard: a pass that would cancel more than RECONCILE_CONFIRM_MIN mailboxes AND
+ * more than RECONCILE_CONFIRM_PERCENT percent of the operator's open mailboxes at once cancels
+ * nothing; it holds those cancellations for the operator to confirm on the Activity page. An
+ * emptied, reset or wrong OfficeRnD account looks exactly like every membership deleted; real
+ * departures come a few at a time. The minimum keeps a small operator (a dozen mailboxes) from
+ * being asked about two members leaving in the same hour.
+ */
+#define RECONCILE_CONFIRM_MIN 3
+#define RECONCILE_CONFIRM_PERCENT 10
+
+/* 1 when cancelling n of open open mailboxes at once needs the operator's confirmation. */
+int reconcile_needs_confirm(size_t n, size_t open);
+
+/*
+ * 1 when the listed state ends a mailbox (plan not linked, ended: membership_sync's "cancelled"),
+ * with why in reason (the operator's words); 0 when it does not (on hold is not a cancel).
+ */
+int reconcile_would_cancel(const struct orn_membership *m, int plan_linked, int64_t now_ms, char *reason,
+			   size_t size);
+
 /* The prefix of the event ids (and dedupe keys) of synthesized events. */
 #define RECONCILE_EVENT_PREFIX "reconcile:"
 

@@ -211,12 +211,37 @@ int mailbox_set_status(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, con
 	if (!str_eq(status, "active") && !str_eq(status, "on_hold") && !str_eq(status, "cancelled"))
 		return -1;
 	int64_t now = time_now();
-	/* cancelled_at records the first cancellation; leaving cancelled clears it. */
+	/* cancelled_at records the first cancellation; leaving cancelled clears it and who did it. */
 	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET status = ?1, updated_at = ?2, "
-					  "cancelled_at = CASE WHEN ?1 = 'cancelled' THEN coalesce(cancelled_at, ?2) END "
+					  "cancelled_at = CASE WHEN ?1 = 'cancelled' THEN coalesce(cancelled_at, ?2) END, "
+					  "cancelled_by = CASE WHEN ?1 = 'cancelled' THEN cancelled_by ELSE '' END "
 					  "WHERE id = ?3 AND operator_id = ?4");
 	db_bind_text(st, 1, status);
 	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, mailbox_id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	return mailbox_update_done(db, st);
+}
+
+int mailbox_set_cancelled_by(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *by)
+{
+	if (!str_eq(by, "operator") && !str_eq(by, "officernd"))
+		return -1;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET cancelled_by = ?1, updated_at = ?2 "
+					  "WHERE id = ?3 AND operator_id = ?4 AND status = 'cancelled'");
+	db_bind_text(st, 1, by);
+	sqlite3_bind_int64(st, 2, time_now());
+	sqlite3_bind_int64(st, 3, mailbox_id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	return mailbox_update_done(db, st);
+}
+
+int mailbox_set_attention(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *needs_attention)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET needs_attention = ?1, updated_at = ?2 "
+					  "WHERE id = ?3 AND operator_id = ?4");
+	db_bind_text(st, 1, needs_attention ? needs_attention : "");
+	sqlite3_bind_int64(st, 2, time_now());
 	sqlite3_bind_int64(st, 3, mailbox_id);
 	sqlite3_bind_int64(st, 4, operator_id);
 	return mailbox_update_done(db, st);
@@ -275,7 +300,7 @@ int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int6
 	"  ORDER BY i.id DESC LIMIT 1), ''), m.created_at, "                                       \
 	"coalesce((SELECT o.state FROM outbox o JOIN invitations i ON o.invitation_id = i.id "      \
 	"  WHERE i.mailbox_id = m.id AND o.operator_id = ?1 ORDER BY o.id DESC LIMIT 1), ''), "     \
-	"coalesce(m.officernd_location_id, ''), coalesce(m.cancelled_at, 0) "                      \
+	"coalesce(m.officernd_location_id, ''), coalesce(m.cancelled_at, 0), m.cancelled_by "      \
 	"FROM mailboxes m JOIN renters r ON r.id = m.renter_id AND r.operator_id = ?1 "             \
 	"LEFT JOIN spaces s ON s.id = m.space_id AND s.operator_id = ?1 "                           \
 	"LEFT JOIN offerings f ON f.id = m.offering_id AND f.operator_id = ?1 "                     \
@@ -303,6 +328,7 @@ static void mailbox_from_row(sqlite3_stmt *st, struct mailbox_view *v)
 	str_copy(v->email_state, sizeof(v->email_state), db_col_text(st, 16));
 	str_copy(v->officernd_location_id, sizeof(v->officernd_location_id), db_col_text(st, 17));
 	v->cancelled_at = sqlite3_column_int64(st, 18);
+	str_copy(v->cancelled_by, sizeof(v->cancelled_by), db_col_text(st, 19));
 }
 
 int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out)

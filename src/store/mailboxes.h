@@ -39,8 +39,13 @@ struct mailbox_fields {
 int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fields *f, int *exists);
 /* The mailbox of an OfficeRnD membership, or 0 when there is none. */
 int64_t mailbox_find_by_membership(sqlite3 *db, int64_t operator_id, const char *membership_id);
-/* Changes: status is "active", "on_hold" or "cancelled". 0 or -1. */
+/* Changes: status is "active", "on_hold" or "cancelled" (leaving cancelled clears cancelled_by).
+ * 0 or -1. */
 int mailbox_set_status(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *status);
+/* Who cancelled the (cancelled) mailbox: "operator" or "officernd". 0 or -1. */
+int mailbox_set_cancelled_by(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *by);
+/* Sets the "needs attention" note alone ("" clears it). 0 or -1. */
+int mailbox_set_attention(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *needs_attention);
 int mailbox_set_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t offering_id);
 int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
 		      const char *officernd_location_id, const char *needs_attention);
@@ -72,6 +77,7 @@ struct mailbox_view {
 	char email_state[16];      /* the latest invitation email: "", queued, sending, sent, failed, cancelled */
 	char officernd_location_id[64];
 	int64_t cancelled_at;      /* 0 unless cancelled */
+	char cancelled_by[16];     /* "operator", "officernd", or "" (open, or cancelled before 008) */
 };
 
 /* One mailbox with its renter, space, offering and invitation state. 0 or -1. */

@@ -2,6 +2,7 @@
 #include "store/memberships.h"
 #include "store/db.h"
 #include "util/log.h"
+#include "util/util.h"
 
 #include <string.h>
 
@@ -23,6 +24,35 @@ int membership_row_get(sqlite3 *db, int64_t operator_id, const char *membership_
 	if (rc == SQLITE_DONE)
 		return 1;
 	log_error("store", "membership lookup failed err=\"%s\"", sqlite3_errmsg(db));
+	return -1;
+}
+
+int membership_state_get(sqlite3 *db, int64_t operator_id, const char *membership_id, struct membership_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	sqlite3_stmt *st = db_prepare(db, "SELECT member_id, coalesce(company_id, ''), plan_id, location_id, status, "
+					  "coalesce(end_date, ''), is_personal, version_ms, removed FROM memberships "
+					  "WHERE operator_id = ? AND membership_id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, membership_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		str_copy(out->member_id, sizeof(out->member_id), db_col_text(st, 0));
+		str_copy(out->company_id, sizeof(out->company_id), db_col_text(st, 1));
+		str_copy(out->plan_id, sizeof(out->plan_id), db_col_text(st, 2));
+		str_copy(out->location_id, sizeof(out->location_id), db_col_text(st, 3));
+		str_copy(out->status, sizeof(out->status), db_col_text(st, 4));
+		str_copy(out->end_date, sizeof(out->end_date), db_col_text(st, 5));
+		out->is_personal = sqlite3_column_int(st, 6) != 0;
+		out->version_ms = sqlite3_column_int64(st, 7);
+		out->removed = sqlite3_column_int(st, 8) != 0;
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return 1;
+	log_error("store", "membership state lookup failed err=\"%s\"", sqlite3_errmsg(db));
 	return -1;
 }
 

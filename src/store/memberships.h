@@ -19,6 +19,17 @@ struct membership_row {
 /* 0 found, 1 when the membership was never seen, -1 on a store error. */
 int membership_row_get(sqlite3 *db, int64_t operator_id, const char *membership_id, struct membership_row *out);
 
+/* The state last applied, as stored (strings "" when absent; end_date "" when open ended). */
+struct membership_state {
+	char member_id[64], company_id[64], plan_id[64], location_id[64];
+	char status[32], end_date[40];
+	int is_personal;
+	int64_t version_ms;
+	int removed;
+};
+/* 0 found, 1 when the membership was never seen, -1 on a store error. */
+int membership_state_get(sqlite3 *db, int64_t operator_id, const char *membership_id, struct membership_state *out);
+
 struct membership_put {
 	const char *membership_id;
 	const char *member_id;   /* "" when unknown */

@@ -1,6 +1,7 @@
 /* reconcile.c: see reconcile.h. */
 #include "store/reconcile.h"
 #include "store/db.h"
+#include "store/webhook_events.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -243,4 +244,137 @@ int reconcile_event_ids(sqlite3 *db, int64_t operator_id, int64_t lo, int64_t hi
 	int failed;
 	*ids = db_collect(st, sizeof(**ids), id_read, n, &failed);
 	return failed ? -1 : 0;
+}
+
+/* ---- cancellations held for the operator's confirmation --------------------------------- */
+
+/* A held row counts while its mailbox is open. */
+#define HELD_OPEN "EXISTS (SELECT 1 FROM mailboxes mb WHERE mb.id = h.mailbox_id AND mb.operator_id = h.operator_id " \
+		  "AND mb.status <> 'cancelled')"
+
+int reconcile_held_put(sqlite3 *db, int64_t operator_id, const struct reconcile_held_new *h)
+{
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO reconcile_held(operator_id, membership_id, mailbox_id, dedupe_key, "
+					  "event_type, body, reason, found_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+					  "ON CONFLICT(operator_id, membership_id) DO UPDATE SET mailbox_id = excluded.mailbox_id, "
+					  "dedupe_key = excluded.dedupe_key, event_type = excluded.event_type, body = excluded.body, "
+					  "reason = excluded.reason, found_at = excluded.found_at");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, h->membership_id);
+	sqlite3_bind_int64(st, 3, h->mailbox_id);
+	db_bind_text(st, 4, h->dedupe_key);
+	db_bind_text(st, 5, h->event_type);
+	sqlite3_bind_blob(st, 6, h->body, (int)strlen(h->body), SQLITE_TRANSIENT);
+	db_bind_text(st, 7, h->reason);
+	sqlite3_bind_int64(st, 8, h->found_at);
+	return db_step_done(st);
+}
+
+int reconcile_held_drop(sqlite3 *db, int64_t operator_id, const char *membership_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM reconcile_held WHERE operator_id = ? AND membership_id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, membership_id);
+	return db_step_done(st);
+}
+
+int64_t reconcile_held_count(sqlite3 *db, int64_t operator_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM reconcile_held h WHERE h.operator_id = ? AND " HELD_OPEN);
+	sqlite3_bind_int64(st, 1, operator_id);
+	return db_count(st);
+}
+
+int64_t reconcile_open_count(sqlite3 *db, int64_t operator_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM mailboxes WHERE operator_id = ? AND status <> 'cancelled'");
+	sqlite3_bind_int64(st, 1, operator_id);
+	return db_count(st);
+}
+
+static void held_read(sqlite3_stmt *st, void *elem)
+{
+	struct reconcile_held_view *v = elem;
+	memset(v, 0, sizeof(*v));
+	v->id = sqlite3_column_int64(st, 0);
+	v->mailbox_id = sqlite3_column_int64(st, 1);
+	str_copy(v->pmb, sizeof(v->pmb), db_col_text(st, 2));
+	str_copy(v->renter_name, sizeof(v->renter_name), db_col_text(st, 3));
+	str_copy(v->membership_id, sizeof(v->membership_id), db_col_text(st, 4));
+	str_copy(v->event_type, sizeof(v->event_type), db_col_text(st, 5));
+	str_copy(v->reason, sizeof(v->reason), db_col_text(st, 6));
+	v->found_at = sqlite3_column_int64(st, 7);
+}
+
+int reconcile_held_list(sqlite3 *db, int64_t operator_id, struct reconcile_held_view **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT h.id, h.mailbox_id, mb.pmb, r.name, h.membership_id, h.event_type, h.reason, "
+					  "h.found_at FROM reconcile_held h "
+					  "JOIN mailboxes mb ON mb.id = h.mailbox_id AND mb.operator_id = h.operator_id "
+					  "JOIN renters r ON r.id = mb.renter_id AND r.operator_id = h.operator_id "
+					  "WHERE h.operator_id = ? AND mb.status <> 'cancelled' "
+					  "ORDER BY length(mb.pmb), mb.pmb, h.id");
+	sqlite3_bind_int64(st, 1, operator_id);
+	int failed;
+	*items = db_collect(st, sizeof(**items), held_read, n, &failed);
+	return failed ? -1 : 0;
+}
+
+/* Moves one held row into the inbox when confirm (and its mailbox is open), then deletes it.
+ * 1 when it counted, 0 when it was not held (any more), -1 on a store error. */
+static int held_answer_one(sqlite3 *db, int64_t operator_id, int64_t id, int confirm, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT dedupe_key, event_type, membership_id, CAST(body AS TEXT), " HELD_OPEN
+					  " FROM reconcile_held h WHERE h.operator_id = ? AND h.id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	int counted = !confirm || sqlite3_column_int(st, 4);
+	if (confirm && counted) {
+		const char *body = db_col_text(st, 3);
+		struct webhook_event_new e = {
+			.dedupe_key = db_col_text(st, 0),
+			.event_type = db_col_text(st, 1),
+			.membership_id = db_col_text(st, 2),
+			.body = body,
+			.body_len = strlen(body),
+			.state = "pending",
+			.outcome = "Found by reconciliation and held back with others: you confirmed the cancellation.",
+			.received_at = now,
+		};
+		int64_t row = 0;
+		if (webhook_event_insert(db, operator_id, &e, &row) < 0) {
+			sqlite3_finalize(st);
+			return -1;
+		}
+	}
+	sqlite3_finalize(st);
+	st = db_prepare(db, "DELETE FROM reconcile_held WHERE operator_id = ? AND id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, id);
+	return db_step_done(st) < 0 ? -1 : counted;
+}
+
+int reconcile_held_answer(sqlite3 *db, int64_t operator_id, const int64_t *ids, size_t n, int confirm, int64_t now)
+{
+	int total = 0;
+	if (db_begin(db) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int rc = held_answer_one(db, operator_id, ids[i], confirm, now);
+		if (rc < 0) {
+			db_rollback(db);
+			return -1;
+		}
+		total += rc;
+	}
+	if (db_commit(db) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return total;
 }

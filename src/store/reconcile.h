@@ -101,4 +101,46 @@ void reconcile_opens_free(struct reconcile_open *items, size_t n);
  * "reconcile:..."), ascending: for labelling the Activity rows. *ids (free()). 0 or -1. */
 int reconcile_event_ids(sqlite3 *db, int64_t operator_id, int64_t lo, int64_t hi, int64_t **ids, size_t *n);
 
+/*
+ * Cancellations held back for the operator's confirmation (table reconcile_held, migration 008;
+ * see domain/reconcile.h, RECONCILE_CONFIRM_*). Each is the synthesized event, ready for the
+ * webhook inbox. Only rows whose mailbox is still open count, are listed or are released.
+ */
+struct reconcile_held_new {
+	const char *membership_id;
+	int64_t mailbox_id;
+	const char *dedupe_key, *event_type, *body;
+	const char *reason;
+	int64_t found_at;
+};
+/* Holds one (replacing the membership's earlier one). Usable inside a transaction. 0 or -1. */
+int reconcile_held_put(sqlite3 *db, int64_t operator_id, const struct reconcile_held_new *h);
+/* Drops the membership's held cancellation (OfficeRnD listed it again). Inside a transaction. */
+int reconcile_held_drop(sqlite3 *db, int64_t operator_id, const char *membership_id);
+/* How many are held (open mailboxes only), or -1. */
+int64_t reconcile_held_count(sqlite3 *db, int64_t operator_id);
+/* The operator's open mailboxes (active or on hold), or -1. */
+int64_t reconcile_open_count(sqlite3 *db, int64_t operator_id);
+
+struct reconcile_held_view {
+	int64_t id;
+	int64_t mailbox_id;
+	char pmb[16];
+	char renter_name[404];
+	char membership_id[64];
+	char event_type[32];
+	char reason[256];
+	int64_t found_at;
+};
+/* Every held cancellation of an open mailbox, by PMB. *items free(). 0 or -1. */
+int reconcile_held_list(sqlite3 *db, int64_t operator_id, struct reconcile_held_view **items, size_t *n);
+/*
+ * The operator's answer about the held rows ids[0..n): confirm moves each one still held (and
+ * whose mailbox is still open) into the webhook inbox as a pending event, so the membership sync
+ * cancels the mailbox by its usual rules; keep only forgets them. Either way those rows are
+ * deleted. One transaction. Returns how many events were put in the inbox (confirm) or rows
+ * forgotten (keep), or -1 (nothing changed).
+ */
+int reconcile_held_answer(sqlite3 *db, int64_t operator_id, const int64_t *ids, size_t n, int confirm, int64_t now);
+
 #endif

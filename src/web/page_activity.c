@@ -3,7 +3,9 @@
  * ignored, failed, pending), filterable by state and membership id; a failed event can be
  * put back for the worker. A card tells when pilotomail last checked OfficeRnD for changes
  * whose webhook never came (worker/job_reconcile.c) and lets the operator ask for a check now;
- * the events such a check found are labelled on their rows.
+ * the events such a check found are labelled on their rows. When a check would have cancelled
+ * too many mailboxes at once (domain/reconcile.h, RECONCILE_CONFIRM_*), a notice lists them and
+ * asks the operator to cancel them or keep them; nothing is cancelled before the answer.
  */
 #include "store/reconcile.h"
 #include "store/webhook_events.h"
@@ -223,6 +225,35 @@ static int activity_set_reconcile(struct web_ctx *ctx)
 	return 0;
 }
 
+/* The held cancellations, for the notice: Held.items.N.*, Held.count. 0 or -1. */
+static int activity_set_held(struct web_ctx *ctx)
+{
+	struct reconcile_held_view *items = NULL;
+	size_t n = 0;
+	char key[64];
+	if (reconcile_held_list(ctx->db, ctx->operator_id, &items, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+#define HELD_SET(field, value)                                          \
+	do {                                                            \
+		snprintf(key, sizeof(key), "Held.items.%zu." field, i); \
+		web_set(ctx, key, value);                               \
+	} while (0)
+		snprintf(key, sizeof(key), "Held.items.%zu.id", i);
+		web_set_int(ctx, key, items[i].id);
+		snprintf(key, sizeof(key), "Held.items.%zu.mailbox_id", i);
+		web_set_int(ctx, key, items[i].mailbox_id);
+		HELD_SET("pmb", items[i].pmb);
+		HELD_SET("renter_name", items[i].renter_name);
+		HELD_SET("membership", items[i].membership_id);
+		HELD_SET("reason", items[i].reason);
+#undef HELD_SET
+	}
+	web_set_int(ctx, "Held.count", (int64_t)n);
+	free(items);
+	return 0;
+}
+
 void page_activity(struct web_ctx *ctx)
 {
 	const char *state = kvlist_get(&ctx->req->query, "state");
@@ -238,7 +269,7 @@ void page_activity(struct web_ctx *ctx)
 		before = 0;
 	struct webhook_event_filter f = { state, q, before, ACTIVITY_PAGE_SIZE };
 	if (activity_set_tabs(ctx, state, q) < 0 || activity_set_rows(ctx, &f) < 0 ||
-	    activity_set_reconcile(ctx) < 0) {
+	    activity_set_reconcile(ctx) < 0 || activity_set_held(ctx) < 0) {
 		web_error(ctx, 500, "The activity could not be loaded. Please try again.");
 		return;
 	}
@@ -288,4 +319,54 @@ void page_activity_reconcile(struct web_ctx *ctx)
 		return;
 	}
 	web_redirect(ctx, "/activity", "ok", "pilotomail will check OfficeRnD for missed membership changes within a minute.");
+}
+
+/* The held_id fields of the form: the rows the operator saw. *n may be 0; free() the array.
+ * -1 when one is not a number. */
+static int held_ids(struct web_ctx *ctx, int64_t **ids, size_t *n)
+{
+	const struct kvlist *form = &ctx->req->form;
+	*n = kvlist_count(form, "held_id");
+	*ids = xcalloc(*n ? *n : 1, sizeof(**ids));
+	for (size_t i = 0; i < *n; i++)
+		if (parse_int64(kvlist_get_nth(form, "held_id", i), 1, INT64_MAX, &(*ids)[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* "Cancel these N mailboxes" (confirm) or "Keep them" on the held cancellations: only the rows
+ * the page showed (held_id), so a check that ran meanwhile adds nothing unseen. */
+static void held_answer(struct web_ctx *ctx, int confirm)
+{
+	int64_t *ids;
+	size_t n;
+	char msg[200];
+	if (held_ids(ctx, &ids, &n) < 0 || n == 0) {
+		free(ids);
+		web_redirect(ctx, "/activity", "error", "Choose the mailboxes from the list on this page: nothing was changed.");
+		return;
+	}
+	int done = reconcile_held_answer(ctx->db, ctx->operator_id, ids, n, confirm, time_now());
+	free(ids);
+	if (done < 0) {
+		web_error(ctx, 500, "Your answer could not be recorded. Nothing was changed; please try again.");
+		return;
+	}
+	if (confirm)
+		snprintf(msg, sizeof(msg), "%d %s will be cancelled in a moment; their events are listed below.", done,
+			 done == 1 ? "mailbox" : "mailboxes");
+	else
+		snprintf(msg, sizeof(msg), "Kept: nothing was cancelled. A later \"Check now\" asks again if "
+			 "OfficeRnD still lacks these memberships.");
+	web_redirect(ctx, "/activity", "ok", msg);
+}
+
+void page_activity_held_confirm(struct web_ctx *ctx)
+{
+	held_answer(ctx, 1);
+}
+
+void page_activity_held_keep(struct web_ctx *ctx)
+{
+	held_answer(ctx, 0);
 }

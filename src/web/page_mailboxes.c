@@ -1,12 +1,14 @@
 /*
  * page_mailboxes.c: the operator's mailboxes: the list (filtered by status), the manual "New
  * mailbox" form, one mailbox's page with its invitation and the delivery of its email, and the
- * actions on it: resend or revoke the invitation, cancel the mailbox.
+ * actions on it: resend or revoke the invitation, cancel the mailbox, and reopen a mailbox the
+ * operator cancelled (an operator's cancel sticks through OfficeRnD's later changes).
  *
  * Template data: Mailboxes.items.N.* (list), Mailbox.* and Invitation.* (one mailbox),
  * Form.* with Form.errors.<field> (the form). Form fields: name, email, company_name, space_id,
  * offering_id.
  */
+#include "domain/membership_sync.h"
 #include "domain/provision.h"
 #include "mail/message.h"
 #include "store/db.h"
@@ -123,6 +125,8 @@ static void set_mailbox(struct web_ctx *ctx, const char *prefix, const struct ma
 	set_when(ctx, key, m->created_at);
 	snprintf(key, sizeof(key), "%s.cancelled", prefix);
 	set_when(ctx, key, m->cancelled_at);
+	set_field(ctx, prefix, "cancelled_by", str_eq(m->cancelled_by, "operator") ? "by you"
+				 : str_eq(m->cancelled_by, "officernd") ? "by OfficeRnD" : "");
 }
 
 /* ---- list ------------------------------------------------------------------------------- */
@@ -373,6 +377,8 @@ void page_mailbox_show(struct web_ctx *ctx)
 		web_set(ctx, "Mailbox.can_revoke", "1");
 	if (!cancelled)
 		web_set(ctx, "Mailbox.can_cancel", "1");
+	else if (str_eq(m.cancelled_by, "operator"))
+		web_set(ctx, "Mailbox.can_reopen", "1");
 	web_set(ctx, "Nav.section", "mailboxes");
 	char title[64];
 	snprintf(title, sizeof(title), "Mailbox PMB %s", m.pmb);
@@ -415,7 +421,7 @@ static int do_revoke(struct web_ctx *ctx, const struct mailbox_view *m)
 
 static int do_cancel(struct web_ctx *ctx, const struct mailbox_view *m)
 {
-	return provision_cancel(ctx->db, ctx->operator_id, m->id);
+	return provision_cancel(ctx->db, ctx->operator_id, m->id, "operator");
 }
 
 void page_mailbox_resend(struct web_ctx *ctx)
@@ -462,5 +468,32 @@ void page_mailbox_cancel(struct web_ctx *ctx)
 		web_error(ctx, 500, "The mailbox could not be cancelled. Please try again.");
 	else
 		web_redirect(ctx, back, "ok", "Mailbox cancelled. Charges already made are still billed.");
+	free(back);
+}
+
+void page_mailbox_reopen(struct web_ctx *ctx)
+{
+	struct mailbox_view m;
+	struct sync_outcome out;
+	char *back = NULL;
+	if (action_mailbox(ctx, &m, &back) < 0)
+		return;
+	if (db_begin(ctx->db) < 0) {
+		web_error(ctx, 500, "The mailbox could not be reopened. Nothing was changed; please try again.");
+		free(back);
+		return;
+	}
+	int rc = membership_sync_reopen(ctx->db, ctx->operator_id, m.id, time_now() * 1000, &out);
+	if (rc < 0 || out.result != SYNC_APPLIED || db_commit(ctx->db) < 0) {
+		db_rollback(ctx->db);
+		if (rc < 0 || out.result == SYNC_APPLIED)
+			web_error(ctx, 500, "The mailbox could not be reopened. Nothing was changed; please try again.");
+		else
+			web_redirect(ctx, back, "error", out.message);
+		free(back);
+		return;
+	}
+	log_info("mailboxes", "mailbox reopened mailbox=%lld", (long long)m.id);
+	web_redirect(ctx, back, "ok", out.message);
 	free(back);
 }

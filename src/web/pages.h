@@ -62,6 +62,8 @@ void page_officernd_webhook_token(struct web_ctx *ctx);
 void page_activity(struct web_ctx *ctx);
 void page_activity_retry(struct web_ctx *ctx);
 void page_activity_reconcile(struct web_ctx *ctx);
+void page_activity_held_confirm(struct web_ctx *ctx);
+void page_activity_held_keep(struct web_ctx *ctx);
 
 /* page_mailboxes.c */
 void page_mailboxes_list(struct web_ctx *ctx);
@@ -71,6 +73,7 @@ void page_mailbox_show(struct web_ctx *ctx);
 void page_mailbox_resend(struct web_ctx *ctx);
 void page_mailbox_revoke(struct web_ctx *ctx);
 void page_mailbox_cancel(struct web_ctx *ctx);
+void page_mailbox_reopen(struct web_ctx *ctx);
 
 /* page_invite.c */
 void page_invite_show(struct web_ctx *ctx);

@@ -31,7 +31,7 @@ static int cancel_ended(struct worker *w, const struct membership_ending *e)
 		db_rollback(w->db);
 		return 0;
 	}
-	if (provision_cancel(w->db, e->operator_id, e->mailbox_id) < 0 || db_commit(w->db)) {
+	if (provision_cancel(w->db, e->operator_id, e->mailbox_id, "officernd") < 0 || db_commit(w->db)) {
 		db_rollback(w->db);
 		return -1;
 	}

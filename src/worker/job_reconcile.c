@@ -12,6 +12,10 @@
  *     OfficeRnD: an open mailbox whose membership is not listed is asked for by id, and a 404
  *     puts a membership.removed event in the inbox. (Only then: one unlisted membership is not
  *     enough reason to cancel a mailbox behind the operator's back every hour.)
+ * A pass never cancels many mailboxes at once on its own: the events that would cancel an open
+ * mailbox (a deleted membership, or one listed as ended or on an unlinked plan) are kept to the
+ * end of the pass; too many at once (RECONCILE_CONFIRM_*) and they are held in reconcile_held for
+ * the operator to confirm or refuse on the Activity page, and nothing is cancelled meanwhile.
  * Every OfficeRnD call is made outside any transaction; each page's inbox inserts are one
  * transaction that re-reads what it decides on. SIGTERM stops a pass between pages, keeping the
  * previous cursor. An OfficeRnD error ends the pass with the reason shown on the Activity page;
@@ -22,6 +26,7 @@
 #include "officernd/event.h"
 #include "officernd/officernd.h"
 #include "store/db.h"
+#include "store/mailboxes.h"
 #include "store/memberships.h"
 #include "store/reconcile.h"
 #include "store/webhook_events.h"
@@ -37,6 +42,12 @@
 #define RECONCILE_LOOK_S 5     /* how often the worker looks for due passes */
 #define RECONCILE_LEASE_S 300  /* a pass's claim, renewed after every page */
 
+/* A synthesized event that would cancel an open mailbox (all strings owned). */
+struct cancel {
+	char *membership_id, *event_id, *body, *reason;
+	enum event_kind kind;
+};
+
 struct pass {
 	struct worker *w;
 	int64_t operator_id;
@@ -51,6 +62,9 @@ struct pass {
 	size_t n_seen;         /* memberships listed */
 	size_t n_unreadable;   /* memberships OfficeRnD listed that the parser could not read */
 	int inserted;          /* events put into the inbox */
+	struct cancel *cancels; /* events that would cancel a mailbox, put in or held at the end */
+	size_t n_cancels, cap_cancels;
+	size_t n_held;         /* of them, held for the operator's confirmation */
 	char error[600];       /* why the pass failed, in the operator's words; "" while fine */
 };
 
@@ -87,16 +101,20 @@ static int known_fill(sqlite3 *db, int64_t op, const struct orn_membership *m, s
 	return 0;
 }
 
-/* Puts the synthesized event into the inbox, as the receiver stores a webhook. 0 or -1. */
-static int event_put(struct pass *p, const struct orn_membership *m, enum event_kind kind)
+static const char *kind_type(enum event_kind kind)
 {
-	char *id;
-	char *body = reconcile_event_body(m, kind, p->now_ms, &id);
+	return kind == EVENT_CREATED ? "membership.created"
+	       : kind == EVENT_REMOVED ? "membership.removed" : "membership.updated";
+}
+
+/* Puts a synthesized event into the inbox, as the receiver stores a webhook. 0 or -1. */
+static int event_put_body(struct pass *p, const char *membership_id, enum event_kind kind, const char *id,
+			  const char *body)
+{
 	struct webhook_event_new e = {
 		.dedupe_key = id,
-		.event_type = kind == EVENT_CREATED ? "membership.created"
-			      : kind == EVENT_REMOVED ? "membership.removed" : "membership.updated",
-		.membership_id = m->id,
+		.event_type = kind_type(kind),
+		.membership_id = membership_id,
 		.body = body,
 		.body_len = strlen(body),
 		.state = "pending",
@@ -108,11 +126,55 @@ static int event_put(struct pass *p, const struct orn_membership *m, enum event_
 	if (rc == 0) {
 		p->inserted++;
 		log_info("reconcile", "event found operator=%lld event=%lld type=%s membership=%.64s",
-			 (long long)p->operator_id, (long long)row_id, e.event_type, m->id);
+			 (long long)p->operator_id, (long long)row_id, e.event_type, membership_id);
 	}
+	return rc < 0 ? -1 : 0;
+}
+
+static int event_put(struct pass *p, const struct orn_membership *m, enum event_kind kind)
+{
+	char *id;
+	char *body = reconcile_event_body(m, kind, p->now_ms, &id);
+	int rc = event_put_body(p, m->id, kind, id, body);
 	free(id);
 	free(body);
-	return rc < 0 ? -1 : 0;
+	return rc;
+}
+
+/* Keeps an event that would cancel a mailbox for the end of the pass (pass_cancels). */
+static void cancel_add(struct pass *p, const struct orn_membership *m, enum event_kind kind, const char *reason)
+{
+	p->cancels = array_grow(p->cancels, p->n_cancels, &p->cap_cancels, sizeof(*p->cancels));
+	struct cancel *c = &p->cancels[p->n_cancels++];
+	c->membership_id = xstrdup(m->id);
+	c->body = reconcile_event_body(m, kind, p->now_ms, &c->event_id);
+	c->reason = xstrdup(reason);
+	c->kind = kind;
+}
+
+static void cancels_free(struct pass *p)
+{
+	for (size_t i = 0; i < p->n_cancels; i++) {
+		free(p->cancels[i].membership_id);
+		free(p->cancels[i].event_id);
+		free(p->cancels[i].body);
+		free(p->cancels[i].reason);
+	}
+	free(p->cancels);
+	p->cancels = NULL;
+	p->n_cancels = p->cap_cancels = 0;
+}
+
+/* 1 when the membership has a mailbox that is not cancelled, 0 when not, -1 on a store error. */
+static int mailbox_open(sqlite3 *db, int64_t op, const char *membership_id)
+{
+	int64_t mb = mailbox_find_by_membership(db, op, membership_id);
+	struct mailbox_view v;
+	if (mb <= 0)
+		return 0;
+	if (mailbox_get(db, op, mb, &v) < 0)
+		return -1;
+	return !str_eq(v.status, "cancelled");
 }
 
 /* Decides on one listed membership and inserts its event when it needs one. 0 or -1. */
@@ -125,11 +187,24 @@ static int membership_check(struct pass *p, const struct orn_membership *m)
 			 (long long)p->operator_id, m->id);
 		return 0;
 	}
-	if (known_fill(p->w->db, p->operator_id, m, &k) < 0)
+	/* Listed: a cancellation held for it earlier (as deleted, or ended) is decided afresh. */
+	if (reconcile_held_drop(p->w->db, p->operator_id, m->id) < 0 || known_fill(p->w->db, p->operator_id, m, &k) < 0)
 		return -1;
 	k.since_ms = p->since_ms;
 	enum event_kind kind = reconcile_need(m, version, &k, p->now_ms);
-	return kind == EVENT_OTHER ? 0 : event_put(p, m, kind);
+	if (kind == EVENT_OTHER)
+		return 0;
+	char reason[256];
+	if (kind == EVENT_UPDATED && reconcile_would_cancel(m, k.plan_linked, p->now_ms, reason, sizeof(reason))) {
+		int open = mailbox_open(p->w->db, p->operator_id, m->id);
+		if (open < 0)
+			return -1;
+		if (open) {
+			cancel_add(p, m, kind, reason);
+			return 0;
+		}
+	}
+	return event_put(p, m, kind);
 }
 
 /* One page's decisions and inserts, in one transaction. 0 or -1 (p->error set). */
@@ -220,7 +295,8 @@ static int id_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* A membership.removed for an open mailbox whose membership OfficeRnD no longer has. 0 or -1. */
+/* A membership.removed for an open mailbox whose membership OfficeRnD no longer has, kept for
+ * the end of the pass (pass_cancels). 0 or -1. */
 static int removed_put(struct pass *p, const struct reconcile_open *o)
 {
 	char now[32];
@@ -234,9 +310,7 @@ static int removed_put(struct pass *p, const struct reconcile_open *o)
 	struct reconcile_known k;
 	char **bodies;
 	size_t n;
-	if (db_begin(p->w->db) < 0)
-		return -1;
-	/* Re-read under the transaction: a removal applied or received meanwhile needs nothing. */
+	/* A removal applied or received meanwhile needs nothing (pass_cancels' inserts dedupe too). */
 	int seen = membership_row_get(p->w->db, p->operator_id, o->membership_id, &row);
 	int rc = reconcile_inbox_bodies(p->w->db, p->operator_id, o->membership_id, &bodies, &n);
 	memset(&k, 0, sizeof(k));
@@ -245,18 +319,10 @@ static int removed_put(struct pass *p, const struct reconcile_open *o)
 	for (size_t i = 0; i < n; i++)
 		free(bodies[i]);
 	free(bodies);
-	if (seen < 0 || rc < 0) {
-		db_rollback(p->w->db);
+	if (seen < 0 || rc < 0)
 		return -1;
-	}
-	if ((seen == 0 && row.removed) || k.inbox_removed) {
-		db_rollback(p->w->db);
-		return 0;
-	}
-	if (event_put(p, &m, EVENT_REMOVED) < 0 || db_commit(p->w->db) < 0) {
-		db_rollback(p->w->db);
-		return -1;
-	}
+	if (!(seen == 0 && row.removed) && !k.inbox_removed)
+		cancel_add(p, &m, EVENT_REMOVED, "the membership is no longer in OfficeRnD");
 	return 0;
 }
 
@@ -309,6 +375,60 @@ static int pass_removed(struct pass *p)
 	return rc;
 }
 
+/* Whether the pass's cancellations go to the inbox or wait for the operator (domain/reconcile.h,
+ * RECONCILE_CONFIRM_*), and one of them put or held. 0 or -1. */
+static int cancel_settle(struct pass *p, const struct cancel *c, int hold)
+{
+	sqlite3 *db = p->w->db;
+	if (!hold)
+		return event_put_body(p, c->membership_id, c->kind, c->event_id, c->body);
+	int64_t mb = mailbox_find_by_membership(db, p->operator_id, c->membership_id);
+	if (mb <= 0)
+		return 0;
+	struct reconcile_held_new h = {
+		.membership_id = c->membership_id, .mailbox_id = mb, .dedupe_key = c->event_id,
+		.event_type = kind_type(c->kind), .body = c->body, .reason = c->reason, .found_at = p->now_ms / 1000,
+	};
+	if (reconcile_held_put(db, p->operator_id, &h) < 0)
+		return -1;
+	p->n_held++;
+	return 0;
+}
+
+/*
+ * At the end of a complete pass: its cancellations go into the inbox, unless they are too many at
+ * once, or others already wait for the operator's answer; then they are held with those. 0 or -1.
+ */
+static int pass_cancels(struct pass *p)
+{
+	sqlite3 *db = p->w->db;
+	if (p->n_cancels == 0)
+		return 0;
+	if (db_begin(db) < 0)
+		return -1;
+	int64_t open = reconcile_open_count(db, p->operator_id), waiting = reconcile_held_count(db, p->operator_id);
+	int hold = waiting != 0 || open < 0 || reconcile_needs_confirm(p->n_cancels, (size_t)open);
+	int inserted = p->inserted;
+	for (size_t i = 0; i < p->n_cancels; i++) {
+		if (cancel_settle(p, &p->cancels[i], hold) < 0) {
+			db_rollback(db);
+			p->inserted = inserted;
+			p->n_held = 0;
+			return -1;
+		}
+	}
+	if (db_commit(db) < 0) {
+		db_rollback(db);
+		p->inserted = inserted;
+		p->n_held = 0;
+		return -1;
+	}
+	if (p->n_held)
+		log_warn("reconcile", "cancellations held for the operator operator=%lld held=%zu open=%lld",
+			 (long long)p->operator_id, p->n_held, (long long)open);
+	return 0;
+}
+
 /* Runs one claimed pass to its end and records it. Returns the events it inserted. */
 static int pass_run(struct worker *w, int64_t operator_id, const struct reconcile_claim *claim)
 {
@@ -326,6 +446,11 @@ static int pass_run(struct worker *w, int64_t operator_id, const struct reconcil
 		rc = pass_list(&p, incremental ? after : NULL);
 	if (rc == 0 && p.check_removed)
 		rc = pass_removed(&p);
+	if (rc == 0 && pass_cancels(&p) < 0) {
+		snprintf(p.error, sizeof(p.error), "pilotomail could not record what it found");
+		rc = -1;
+	}
+	cancels_free(&p);
 	orn_client_free(p.client);
 	for (size_t i = 0; i < p.n_listed; i++)
 		free(p.listed[i]);
@@ -337,9 +462,9 @@ static int pass_run(struct worker *w, int64_t operator_id, const struct reconcil
 		int64_t prev_ms;
 		int newer = p.newest[0] && (time_parse_iso_ms(claim->through, &prev_ms) < 0 || p.newest_ms > prev_ms);
 		reconcile_done(w->db, operator_id, newer ? p.newest : NULL, now, claim->requested);
-		log_info("reconcile", "pass done operator=%lld kind=%s listed=%zu events=%d unreadable=%zu through=%s",
+		log_info("reconcile", "pass done operator=%lld kind=%s listed=%zu events=%d held=%zu unreadable=%zu through=%s",
 			 (long long)operator_id, p.check_removed ? "full+removed" : incremental ? "since" : "full",
-			 p.n_seen, p.inserted, p.n_unreadable, newer ? p.newest : claim->through);
+			 p.n_seen, p.inserted, p.n_held, p.n_unreadable, newer ? p.newest : claim->through);
 	} else if (rc > 0) {
 		reconcile_failed(w->db, operator_id, NULL, claim->requested);
 		log_info("reconcile", "pass stopped operator=%lld events=%d", (long long)operator_id, p.inserted);

@@ -2,6 +2,8 @@
 operator would, through pilotomail's own pages: sign in, add spaces and offerings, fill the
 OfficeRnD card (organization, client id/secret, billing, signing secret, mapping), save, and
 register pilotomail's webhook URL in the simulator (OfficeRnD's "Add Endpoint" step).
+Run again (a second `make demo`, with var/ and the simulator's state kept), it adds nothing twice:
+existing spaces and offerings are kept, and the endpoint is registered only when missing.
 
 usage: demo_setup.py BASE_URL SIM_URL EMAIL PASSWORD
 """
@@ -31,16 +33,20 @@ def option_ids(page, select_name):
 def main(base, sim_url, email, password):
     c = Client(base)
     c.login(email, password)
+    before = c.get("/settings/integrations/officernd").text
+    have = set(label for _, label in option_ids(before, "space_id") + option_ids(before, "offering_id"))
     for name in ("Downtown Hub", "Riverside"):
-        c.post("/spaces", {"name": name})
+        if name not in have:
+            c.post("/spaces", {"name": name})
     offering = {"name": "Virtual Mailbox", "monthly_price": "25.00",
                 "storage_free_days": "30", "storage_fee_per_day": "0.50"}
     for action, free, fee in (("scan", "5", "2.00"), ("forward", "2", "3.50"), ("shred", "10", "1.00"),
                               ("recycle", "10", "0.00"), ("pickup", "0", "0.00")):
         offering.update({action + "_enabled": "1", action + "_free": free, action + "_fee": fee})
-    c.post("/offerings", offering)
     premium = dict(offering, name="Premium Mailbox", monthly_price="49.00", scan_free="20")
-    c.post("/offerings", premium)
+    for o in (offering, premium):
+        if o["name"] not in have:
+            c.post("/offerings", o)
 
     card = c.get("/settings/integrations/officernd").text
     spaces = dict((label, value) for value, label in option_ids(card, "space_id") if value)
@@ -60,9 +66,14 @@ def main(base, sim_url, email, password):
     url = re.search(r'id="webhook-url"[^>]*value="([^"]+)"', card) or \
         re.search(r'value="([^"]+)"[^>]*id="webhook-url"', card)
     from simctl import http  # noqa: E402
-    http("POST", sim_url + "/_sim/webhook_endpoints",
-         body={"org": ORG["slug"], "url": url.group(1), "secret": SIGNING_SECRET})
-    print("Demo operator connected to the simulator; webhook endpoint registered:\n  %s" % url.group(1))
+    known = http("GET", sim_url + "/_sim/webhook_endpoints").json()
+    if any(ep["url"] == url.group(1) and ep["org"] == ORG["slug"] for ep in known):
+        print("Demo operator connected to the simulator; webhook endpoint already registered:\n  %s"
+              % url.group(1))
+    else:
+        http("POST", sim_url + "/_sim/webhook_endpoints",
+             body={"org": ORG["slug"], "url": url.group(1), "secret": SIGNING_SECRET})
+        print("Demo operator connected to the simulator; webhook endpoint registered:\n  %s" % url.group(1))
     print("Try it: create a membership in the simulator for a linked plan, e.g.\n"
           "  curl -s -X POST %s/_sim/memberships -H 'Content-Type: application/json' -d '%s'"
           % (sim_url, json.dumps({"org": ORG["slug"], "name": "Mailbox for Ada",

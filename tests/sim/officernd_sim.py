@@ -7,12 +7,18 @@ Python 3 standard library only. One process serves everything on one loopback po
 
     /usr/bin/python3 tests/sim/officernd_sim.py [--host 127.0.0.1] [--port 0] [--port-file PATH]
                                                [--seed tests/sim/seed.json] [--quiet]
+                                               [--state FILE]
 
   --port 0 picks a free port. The chosen port is written to --port-file (temp file + rename, so a
   reader never sees a partial number; the file is removed again on a clean exit) and
   "officernd-sim listening on 127.0.0.1:PORT" is printed to stdout. SIGTERM / SIGINT stop it.
   Without --seed it starts empty (no organization, no client). One log line per request goes to
   stderr unless --quiet.
+  --state FILE keeps OfficeRnD's side between runs, as the real OfficeRnD keeps it (`make demo`
+  uses it): when FILE exists it is loaded instead of the seed; after every request that may
+  change something (any method but GET) and on exit, the objects, clients, tokens, webhook
+  endpoints, config and clock are written to it (temp file + rename). Deliveries, faults, stats
+  and rate windows are not kept.
 
     /usr/bin/python3 tests/sim/officernd_sim.py send-webhook --url URL --secret S --body-file F
                                                              [--timestamp T]
@@ -306,6 +312,35 @@ class Simulator:
             self.reset_stats()
             if seed:
                 self.load_seed(seed)
+
+    # -- keeping the state between runs (--state) ---------------------------------------------
+
+    def snapshot(self):
+        with self.lock:
+            return {"version": 1, "orgs": self.orgs, "clients": self.clients,
+                    "tokens": {t: dict(i, scopes=sorted(i["scopes"])) for t, i in self.tokens.items()},
+                    "endpoints": self.endpoints, "fee_order": self.fee_order,
+                    "config": self.config, "last_ms": self.last_ms}
+
+    def restore(self, state):
+        with self.lock:
+            self.reset(None)
+            self.orgs = state["orgs"]
+            self.clients = state["clients"]
+            self.tokens = {t: dict(i, scopes=set(i["scopes"])) for t, i in state["tokens"].items()}
+            self.endpoints = state["endpoints"]
+            self.fee_order = [tuple(x) for x in state["fee_order"]]
+            self.config = dict(DEFAULT_CONFIG, **state["config"])
+            self.last_ms = state["last_ms"]
+
+    def save(self, path):
+        """Writes the state to path atomically (a reader never sees half a file)."""
+        with self.lock:
+            data = json.dumps(self.snapshot(), separators=(",", ":"))
+            tmp = "%s.tmp.%d" % (path, os.getpid())
+            with open(tmp, "w", encoding="utf-8") as f:
+                f.write(data)
+            os.replace(tmp, path)
 
     def reset_stats(self):
         with self.lock:
@@ -799,9 +834,9 @@ class SimServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address, sim, quiet=False):
+    def __init__(self, address, sim, quiet=False, state_path=None):
         super().__init__(address, Handler)
-        self.sim, self.quiet = sim, quiet
+        self.sim, self.quiet, self.state_path = sim, quiet, state_path
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -819,7 +854,15 @@ class Handler(BaseHTTPRequestHandler):
         if not self.server.quiet:
             sys.stderr.write("officernd-sim: %s\n" % (fmt % args))
 
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = lambda self: self.dispatch()
+    def dispatch_and_keep(self):
+        try:
+            self.dispatch()
+        finally:
+            # --state: whatever a request other than GET may have changed is written at once.
+            if self.server.state_path and self.command != "GET":
+                self.server.sim.save(self.server.state_path)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = dispatch_and_keep
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -1155,17 +1198,24 @@ def main(argv):
     p.add_argument("--port-file")
     p.add_argument("--seed", help="seed JSON file (e.g. tests/sim/seed.json)")
     p.add_argument("--quiet", action="store_true", help="no request log on stderr")
+    p.add_argument("--state", help="keep the state in this JSON file between runs (loaded instead "
+                                   "of --seed when it exists)")
     args = p.parse_args(argv)
     if not is_loopback(args.host):
         p.error("--host must be a loopback address")
 
     sim = Simulator()
-    if args.seed:
+    if args.state and os.path.exists(args.state):
+        with open(args.state, encoding="utf-8") as f:
+            sim.restore(json.load(f))
+    elif args.seed:
         with open(args.seed, encoding="utf-8") as f:
             sim.reset(json.load(f))
+    if args.state:
+        sim.save(args.state)
     if ":" in args.host:
         SimServer.address_family = socket.AF_INET6
-    server = SimServer((args.host, args.port), sim, quiet=args.quiet)
+    server = SimServer((args.host, args.port), sim, quiet=args.quiet, state_path=args.state)
     port = server.server_address[1]
 
     def stop(signum, frame):
@@ -1182,6 +1232,8 @@ def main(argv):
         pass
     finally:
         server.server_close()
+        if args.state:
+            sim.save(args.state)
         if args.port_file:
             try:
                 os.unlink(args.port_file)

@@ -6,6 +6,8 @@
 #include "check_helpers.h"
 #include "crypto/crypto.h"
 #include "domain/membership_sync.h"
+#include "domain/provision.h"
+#include "domain/reconcile.h"
 #include "store/db.h"
 #include "store/operators.h"
 #include "store/webhook_events.h"
@@ -367,6 +369,159 @@ START_TEST(test_end_cancels_and_reactivation_reinvites)
 }
 END_TEST
 
+/* The operator presses Cancel on the mailbox of membership id. */
+static void operator_cancel(const char *id)
+{
+	int64_t mb = mailbox_find_by_membership(db, op, id);
+	ck_assert_int_gt(mb, 0);
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(provision_cancel(db, op, mb, "operator"), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+}
+
+static struct sync_outcome reopen(const char *id)
+{
+	struct sync_outcome out;
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(membership_sync_reopen(db, op, mailbox_find_by_membership(db, op, id), NOW_MS, &out), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+	return out;
+}
+
+static void assert_attention(const char *want)
+{
+	char *att = text("SELECT needs_attention FROM mailboxes WHERE officernd_membership_id = 'm1'");
+	ck_assert_str_eq(att, want);
+	free(att);
+}
+
+#define REOPEN_NOTE "OfficeRnD changed this membership after you cancelled its mailbox: reopen it if the " \
+		    "member should get mail again"
+
+START_TEST(test_operator_cancel_sticks_through_updates)
+{
+	struct ev_spec c = { .type = "membership.created", .id = "m1", .location = LOC_1, .version_ms = V(1) };
+	ck_assert_int_eq(run(&c).result, SYNC_APPLIED);
+	operator_cancel("m1");
+	/* A newer update on a linked plan would reactivate an OfficeRnD-cancelled mailbox: not this one. */
+	struct ev_spec up = { .type = "membership.updated", .id = "m1", .plan = PLAN_B, .location = LOC_1, .version_ms = V(2) };
+	struct sync_outcome o = run(&up);
+	ck_assert_int_eq(o.result, SYNC_APPLIED);
+	ck_assert_msg(strstr(o.message, "stays cancelled: you cancelled it"), "%s", o.message);
+	ck_assert_int_eq(count("SELECT count(*) FROM mailboxes WHERE status = 'cancelled' AND cancelled_by = 'operator' "
+			       "AND offering_id = (SELECT id FROM offerings WHERE name = 'Basic')"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM invitations WHERE state = 'pending'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1); /* no second invitation email */
+	ck_assert_int_eq(count("SELECT version_ms FROM memberships"), V(2)); /* the state is still recorded */
+	assert_attention(REOPEN_NOTE);
+	/* The membership ends: OfficeRnD now agrees with the cancel, so nothing needs attention. */
+	struct ev_spec end = { .type = "membership.updated", .id = "m1", .location = LOC_1, .end = "2026-11-01",
+			       .version_ms = V(3) };
+	o = run(&end);
+	ck_assert_msg(strstr(o.message, "stays cancelled (you cancelled it; the membership ended"), "%s", o.message);
+	assert_attention("");
+	/* An older event still changes nothing. */
+	ck_assert_int_eq(run(&up).result, SYNC_SKIPPED);
+	assert_attention("");
+}
+END_TEST
+
+START_TEST(test_operator_cancel_sticks_through_reconciliation)
+{
+	struct ev_spec c = { .type = "membership.created", .id = "m1", .location = LOC_1, .version_ms = V(1) };
+	ck_assert_int_eq(run(&c).result, SYNC_APPLIED);
+	operator_cancel("m1");
+	/* The event a check of OfficeRnD synthesizes for a newer version of the membership. */
+	char modified[32], *id;
+	reconcile_format_ms(V(2), modified, sizeof(modified));
+	struct orn_membership m = { .id = "m1", .member = "u1", .plan = PLAN_A, .location = LOC_1, .start_date = "",
+				    .name = "", .status = "approved", .calculated_status = "active",
+				    .created_at = modified, .modified_at = modified, .is_personal = 1 };
+	char *body = reconcile_event_body(&m, EVENT_UPDATED, NOW_MS, &id);
+	struct event e;
+	struct sync_prepared prep;
+	struct sync_outcome out;
+	memset(&prep, 0, sizeof(prep));
+	ck_assert_int_eq(event_parse(body, strlen(body), &e, NULL, 0), 0);
+	ck_assert_int_eq(membership_sync_prepare(db, op, &e, &fetch, NOW_MS, &prep, &out), 0);
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(membership_sync_apply(db, op, &e, &prep, NOW_MS, &out), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+	ck_assert_msg(strstr(out.message, "stays cancelled"), "%s", out.message);
+	ck_assert_int_eq(count("SELECT count(*) FROM mailboxes WHERE status = 'cancelled'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
+	assert_attention(REOPEN_NOTE);
+	sync_prepared_clear(&prep);
+	event_clear(&e);
+	free(body);
+	free(id);
+}
+END_TEST
+
+START_TEST(test_reopen_applies_the_latest_membership)
+{
+	struct ev_spec c = { .type = "membership.created", .id = "m1", .location = LOC_1, .version_ms = V(1) };
+	ck_assert_int_eq(run(&c).result, SYNC_APPLIED);
+	operator_cancel("m1");
+	struct ev_spec up = { .type = "membership.updated", .id = "m1", .plan = PLAN_B, .location = LOC_1, .version_ms = V(2) };
+	run(&up);
+	struct sync_outcome o = reopen("m1");
+	ck_assert_int_eq(o.result, SYNC_APPLIED);
+	ck_assert_msg(strstr(o.message, "reactivated with a new invitation; offering changed"), "%s", o.message);
+	ck_assert_int_eq(count("SELECT count(*) FROM mailboxes WHERE status = 'active' AND cancelled_by = '' "
+			       "AND cancelled_at IS NULL AND offering_id = (SELECT id FROM offerings WHERE name = 'Premium')"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM invitations WHERE state = 'pending'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE state = 'queued'"), 1);
+	assert_attention("");
+	/* Open again, it follows OfficeRnD as before: a later end cancels it (OfficeRnD's cancel). */
+	struct ev_spec end = { .type = "membership.updated", .id = "m1", .location = LOC_1, .end = "2026-11-01",
+			       .version_ms = V(3) };
+	run(&end);
+	ck_assert_int_eq(count("SELECT count(*) FROM mailboxes WHERE status = 'cancelled' AND cancelled_by = 'officernd'"), 1);
+	o = reopen("m1"); /* not the operator's cancel: nothing to reopen here */
+	ck_assert_int_eq(o.result, SYNC_SKIPPED);
+	ck_assert_int_eq(count("SELECT count(*) FROM mailboxes WHERE status = 'cancelled'"), 1);
+}
+END_TEST
+
+START_TEST(test_reopen_refused_when_officernd_says_no)
+{
+	struct ev_spec c = { .type = "membership.created", .id = "m1", .location = LOC_1, .version_ms = V(1) };
+	run(&c);
+	operator_cancel("m1");
+	struct ev_spec x = { .type = "membership.updated", .id = "m1", .plan = PLAN_X, .location = LOC_1, .version_ms = V(2) };
+	run(&x);
+	struct sync_outcome o = reopen("m1");
+	ck_assert_int_eq(o.result, SYNC_SKIPPED);
+	ck_assert_msg(strstr(o.message, "plan planX is not linked"), "%s", o.message);
+	ck_assert_int_eq(count("SELECT count(*) FROM mailboxes WHERE status = 'cancelled' AND cancelled_by = 'operator'"), 1);
+
+	/* Removed after the operator's cancel: just recorded; then it cannot be reopened. */
+	struct ev_spec r = { .type = "membership.removed", .id = "m1", .version_ms = V(3) };
+	o = run(&r);
+	ck_assert_int_eq(o.result, SYNC_APPLIED);
+	ck_assert_msg(strstr(o.message, "already cancelled (by you)"), "%s", o.message);
+	ck_assert_int_eq(count("SELECT removed FROM memberships"), 1);
+	o = reopen("m1");
+	ck_assert_int_eq(o.result, SYNC_SKIPPED);
+	ck_assert_msg(strstr(o.message, "removed in OfficeRnD"), "%s", o.message);
+	ck_assert_int_eq(count("SELECT count(*) FROM mailboxes WHERE status = 'cancelled'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
+}
+END_TEST
+
+START_TEST(test_removed_never_claims_an_accepted_invitation_was_revoked)
+{
+	struct ev_spec c = { .type = "membership.created", .id = "m1", .location = LOC_1, .version_ms = V(1) };
+	run(&c);
+	ck_assert_int_eq(db_exec(db, "UPDATE invitations SET state = 'accepted', accepted_at = 1"), 0);
+	struct ev_spec r = { .type = "membership.removed", .id = "m1", .version_ms = V(2) };
+	struct sync_outcome o = run(&r);
+	ck_assert_str_eq(o.message, "membership removed: mailbox 101 cancelled");
+	ck_assert_int_eq(count("SELECT count(*) FROM invitations WHERE state = 'accepted'"), 1);
+}
+END_TEST
+
 START_TEST(test_officernd_errors)
 {
 	struct ev_spec c = { .type = "membership.created", .id = "m1", .member = "gone", .location = LOC_1, .version_ms = V(1) };
@@ -525,6 +680,11 @@ static Suite *sync_suite(void)
 	tcase_add_test(rules, test_end_cancels_and_reactivation_reinvites);
 	tcase_add_test(rules, test_officernd_errors);
 	tcase_add_test(rules, test_ended);
+	tcase_add_test(rules, test_operator_cancel_sticks_through_updates);
+	tcase_add_test(rules, test_operator_cancel_sticks_through_reconciliation);
+	tcase_add_test(rules, test_reopen_applies_the_latest_membership);
+	tcase_add_test(rules, test_reopen_refused_when_officernd_says_no);
+	tcase_add_test(rules, test_removed_never_claims_an_accepted_invitation_was_revoked);
 	suite_add_tcase(s, rules);
 	TCase *inbox = tcase_create("inbox");
 	tcase_add_checked_fixture(inbox, setup, teardown);

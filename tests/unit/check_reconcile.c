@@ -204,6 +204,31 @@ START_TEST(need_follows_the_sync_rules)
 }
 END_TEST
 
+START_TEST(mass_cancel_needs_confirmation)
+{
+	/* More than RECONCILE_CONFIRM_MIN and more than RECONCILE_CONFIRM_PERCENT of the open ones. */
+	ck_assert_int_eq(reconcile_needs_confirm(0, 0), 0);
+	ck_assert_int_eq(reconcile_needs_confirm(3, 3), 0);   /* a small operator: three go without asking */
+	ck_assert_int_eq(reconcile_needs_confirm(4, 4), 1);   /* everything at once */
+	ck_assert_int_eq(reconcile_needs_confirm(4, 40), 0);  /* 10%: not more than it */
+	ck_assert_int_eq(reconcile_needs_confirm(5, 40), 1);
+	ck_assert_int_eq(reconcile_needs_confirm(90, 1000), 0);
+	ck_assert_int_eq(reconcile_needs_confirm(101, 1000), 1);
+
+	struct orn_membership m = sample();
+	char why[256];
+	ck_assert_int_eq(reconcile_would_cancel(&m, 1, NOW_MS, why, sizeof(why)), 0);
+	ck_assert_int_eq(reconcile_would_cancel(&m, 0, NOW_MS, why, sizeof(why)), 1);
+	ck_assert_msg(strstr(why, "is not linked to a mailbox offering"), "%s", why);
+	m.end_date = "2026-11-01";
+	ck_assert_int_eq(reconcile_would_cancel(&m, 1, NOW_MS, why, sizeof(why)), 1);
+	ck_assert_str_eq(why, "the membership ended (end date 2026-11-01)");
+	m.end_date = NULL;
+	m.status = "not_approved"; /* on hold, not cancelled */
+	ck_assert_int_eq(reconcile_would_cancel(&m, 1, NOW_MS, why, sizeof(why)), 0);
+}
+END_TEST
+
 START_TEST(inbox_scan_reads_versions)
 {
 	struct orn_membership m = sample();
@@ -469,6 +494,7 @@ static Suite *reconcile_suite(void)
 	tcase_add_test(rules, version_and_times);
 	tcase_add_test(rules, need_follows_the_sync_rules);
 	tcase_add_test(rules, inbox_scan_reads_versions);
+	tcase_add_test(rules, mass_cancel_needs_confirmation);
 	suite_add_tcase(s, rules);
 	TCase *store = tcase_create("store");
 	tcase_add_checked_fixture(store, setup, teardown);
