@@ -126,7 +126,7 @@ static enum charging_status action_allowed(sqlite3 *db, int64_t operator_id, con
 
 /* "Scan of letter M-000123 from ACME Bank (received 2026-11-20)" and forwarding details (free()). */
 static char *charge_description(const struct action_info *ai, const struct mail_item *it,
-				const struct forward_details *fwd, int64_t postage)
+				const struct forward_details *fwd, int64_t postage, int digits)
 {
 	struct strbuf sb = { 0 };
 	strbuf_addf(&sb, "%s of %s %s", ai->label, it->kind, it->reference);
@@ -140,7 +140,7 @@ static char *charge_description(const struct action_info *ai, const struct mail_
 			strbuf_addf(&sb, ", tracking %s", fwd->tracking);
 		if (postage > 0) {
 			char buf[32];
-			strbuf_addf(&sb, ", postage %s included", money_format(postage, buf, sizeof(buf)));
+			strbuf_addf(&sb, ", postage %s included", money_format(postage, digits, buf, sizeof(buf)));
 		}
 	}
 	return strbuf_detach(&sb, NULL);
@@ -217,7 +217,8 @@ static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, co
 		if (action_request_cancel_open(db, operator_id, it->id, note) < 0)
 			return say(out, CHARGING_ERROR, "The item could not be updated. Please try again.");
 	}
-	char *description = charge_description(ai, it, fwd, postage);
+	int digits = operator_money_digits(db, operator_id);
+	char *description = charge_description(ai, it, fwd, postage, digits);
 	st = charge_write(db, operator_id, it, ai, req->id, amount, today, description, now, out);
 	free(description);
 	if (st != CHARGING_OK)
@@ -226,7 +227,7 @@ static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, co
 	char buf[32];
 	say(out, CHARGING_OK, "%s of %s recorded: %s%s.", ai->label, it->reference,
 	    amount > 0 ? "charged " : "no charge",
-	    amount > 0 ? money_format(amount, buf, sizeof(buf)) : (out->free_allowance ? " (free allowance)" : ""));
+	    amount > 0 ? money_format(amount, digits, buf, sizeof(buf)) : (out->free_allowance ? " (free allowance)" : ""));
 	return CHARGING_OK;
 }
 

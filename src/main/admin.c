@@ -2,7 +2,7 @@
  * pilotomail-admin: migrations, operators and maintenance from the shell.
  *
  *   pilotomail-admin migrate
- *   pilotomail-admin operator add EMAIL [--name NAME]    (password on standard input)
+ *   pilotomail-admin operator add EMAIL [--name NAME] [--currency CODE]   (password on standard input)
  *   pilotomail-admin operator list
  *   pilotomail-admin operator show EMAIL
  *   pilotomail-admin first-run [EMAIL]   on an empty database, create an operator with a
@@ -12,6 +12,7 @@
 #include "crypto/crypto.h"
 #include "store/db.h"
 #include "store/operators.h"
+#include "util/currency.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -22,7 +23,8 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: pilotomail-admin migrate\n"
-			"       pilotomail-admin operator add EMAIL [--name NAME]   (password on stdin)\n"
+			"       pilotomail-admin operator add EMAIL [--name NAME] [--currency CODE]   (password on stdin;\n"
+			"                                     CODE: ISO 4217, USD when not given)\n"
 			"       pilotomail-admin operator list\n"
 			"       pilotomail-admin operator show EMAIL\n"
 			"       pilotomail-admin first-run [EMAIL]\n");
@@ -48,11 +50,19 @@ static int cmd_operator_add(struct app *app, int argc, char **argv)
 {
 	if (argc < 1 || !valid_email(argv[0]))
 		return usage();
-	const char *name = "";
-	if (argc == 3 && strcmp(argv[1], "--name") == 0)
-		name = argv[2];
-	else if (argc != 1)
-		return usage();
+	const char *name = "", *currency = "USD";
+	for (int i = 1; i < argc; i += 2) {
+		if (i + 1 < argc && strcmp(argv[i], "--name") == 0)
+			name = argv[i + 1];
+		else if (i + 1 < argc && strcmp(argv[i], "--currency") == 0)
+			currency = argv[i + 1];
+		else
+			return usage();
+	}
+	if (currency_minor_digits(currency) < 0) {
+		fprintf(stderr, "pilotomail-admin: %s is not an ISO 4217 currency code (like USD, EUR, JPY)\n", currency);
+		return 1;
+	}
 	char *password = read_password();
 	if (!password || strlen(password) < 8) {
 		fprintf(stderr, "pilotomail-admin: the password (on standard input) must have at least 8 characters\n");
@@ -62,6 +72,8 @@ static int cmd_operator_add(struct app *app, int argc, char **argv)
 	int taken = 0;
 	int64_t id = operator_create(app->db, argv[0], name, password, &taken);
 	free(password);
+	if (id >= 0 && operator_set_currency(app->db, id, currency) < 0)
+		id = -1;
 	if (id < 0) {
 		fprintf(stderr, "pilotomail-admin: %s\n", taken ? "an operator with that email exists" : "could not create the operator");
 		return 1;
@@ -96,8 +108,9 @@ static int cmd_operator_show(struct app *app, const char *email)
 					       "USING (operator_id) WHERE operator_id = ?");
 	sqlite3_bind_int64(st, 1, op.id);
 	char when[32];
-	printf("id:                 %lld\nemail:              %s\nname:               %s\ncreated:            %s\n",
-	       (long long)op.id, op.email, op.name, time_format_iso(op.created_at, when, sizeof(when)));
+	printf("id:                 %lld\nemail:              %s\nname:               %s\ncurrency:           %s\n"
+	       "created:            %s\n", (long long)op.id, op.email, op.name, op.currency,
+	       time_format_iso(op.created_at, when, sizeof(when)));
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		printf("webhook url:        %s/webhooks/officernd/%s\n", app->cfg->base_url, db_col_text(st, 0));
 		printf("officernd org:      %s\n", db_col_text(st, 1));

@@ -1,5 +1,6 @@
 /* operators.c: see operators.h. */
 #include "store/operators.h"
+#include "util/currency.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
 #include "util/log.h"
@@ -150,4 +151,25 @@ void login_throttle_clear(sqlite3 *db, const char *email)
 	sqlite3_stmt *st = db_prepare(db, "DELETE FROM login_failures WHERE email = ?");
 	db_bind_text(st, 1, email);
 	db_step_done(st);
+}
+
+int operator_money_digits(sqlite3 *db, int64_t operator_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT currency FROM operators WHERE id = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	int digits = -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		digits = currency_minor_digits(db_col_text(st, 0));
+	sqlite3_finalize(st);
+	return digits < 0 ? 2 : digits;
+}
+
+int operator_set_currency(sqlite3 *db, int64_t operator_id, const char *code)
+{
+	if (currency_minor_digits(code) < 0)
+		return -1;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE operators SET currency = ? WHERE id = ?");
+	db_bind_text(st, 1, code);
+	sqlite3_bind_int64(st, 2, operator_id);
+	return db_update_one(st);
 }

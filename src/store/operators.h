@@ -24,6 +24,11 @@ int64_t operator_create(sqlite3 *db, const char *email, const char *name, const 
 int operator_get(sqlite3 *db, int64_t id, struct operator *out);
 int operator_find_by_email(sqlite3 *db, const char *email, struct operator *out);
 int64_t operator_count(sqlite3 *db);
+/* Sets the operator's currency: an ISO 4217 code (util/currency.h), else -1 and nothing changes.
+ * Set when the operator is created, before any amount is recorded in it. 0 or -1. */
+int operator_set_currency(sqlite3 *db, int64_t operator_id, const char *code);
+/* The decimals of the operator's currency (util/currency.h); 2 when it cannot be read. */
+int operator_money_digits(sqlite3 *db, int64_t operator_id);
 void operator_clear(struct operator *op);
 
 /* Sign-in throttling: the delay, in seconds, a new attempt for email must wait (0 = go). */

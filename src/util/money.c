@@ -5,26 +5,35 @@
 #include <stdio.h>
 #include <string.h>
 
-int money_parse(const char *text, int64_t *minor)
+static int64_t pow10_of(int digits)
 {
-	if (!text)
+	int64_t p = 1;
+	while (digits-- > 0)
+		p *= 10;
+	return p;
+}
+
+int money_parse(const char *text, int digits, int64_t *minor)
+{
+	if (!text || digits < 0 || digits > MONEY_MAX_DIGITS)
 		return -1;
+	int64_t scale = pow10_of(digits);
 	while (isspace((unsigned char)*text))
 		text++;
-	int64_t units = 0, cents = 0;
-	int digits = 0, decimals = 0, round_up = 0;
+	int64_t units = 0, fraction = 0;
+	int n_int = 0, decimals = 0, round_up = 0;
 	const char *p = text;
-	for (; isdigit((unsigned char)*p); p++, digits++) {
-		if (units > MONEY_MAX_MINOR / 100)
+	for (; isdigit((unsigned char)*p); p++, n_int++) {
+		if (units > MONEY_MAX_MINOR / scale)
 			return -1;
 		units = units * 10 + (*p - '0');
 	}
 	if (*p == '.') {
 		p++;
 		for (; isdigit((unsigned char)*p); p++, decimals++) {
-			if (decimals < 2)
-				cents = cents * 10 + (*p - '0');
-			else if (decimals == 2)
+			if (decimals < digits)
+				fraction = fraction * 10 + (*p - '0');
+			else if (decimals == digits)
 				round_up = (*p >= '5');
 		}
 		if (decimals == 0)
@@ -32,22 +41,28 @@ int money_parse(const char *text, int64_t *minor)
 	}
 	while (isspace((unsigned char)*p))
 		p++;
-	if (*p || digits + decimals == 0)
+	if (*p || n_int + decimals == 0)
 		return -1;
-	if (decimals == 1)
-		cents *= 10;
-	int64_t total = units * 100 + cents + round_up;
+	for (int d = decimals; d < digits; d++)
+		fraction *= 10;
+	int64_t total = units * scale + fraction + round_up;
 	if (total > MONEY_MAX_MINOR)
 		return -1;
 	*minor = total;
 	return 0;
 }
 
-char *money_format(int64_t minor, char *buf, size_t size)
+char *money_format(int64_t minor, int digits, char *buf, size_t size)
 {
+	if (digits < 0 || digits > MONEY_MAX_DIGITS)
+		digits = 2;
 	const char *sign = minor < 0 ? "-" : "";
 	uint64_t abs = minor < 0 ? (uint64_t)0 - (uint64_t)minor : (uint64_t)minor;
-	snprintf(buf, size, "%s%llu.%02llu", sign, (unsigned long long)(abs / 100),
-		 (unsigned long long)(abs % 100));
+	uint64_t scale = (uint64_t)pow10_of(digits);
+	if (digits == 0)
+		snprintf(buf, size, "%s%llu", sign, (unsigned long long)abs);
+	else
+		snprintf(buf, size, "%s%llu.%0*llu", sign, (unsigned long long)(abs / scale), digits,
+			 (unsigned long long)(abs % scale));
 	return buf;
 }

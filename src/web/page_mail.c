@@ -429,7 +429,7 @@ static const char *mail_forward_fields(struct web_ctx *ctx, struct forward_detai
 	for (const char *p = tracking; *p; p++)
 		if ((unsigned char)*p < 0x20)
 			return "The tracking number contains characters that are not allowed.";
-	if (*postage && money_parse(postage, &fwd->postage) < 0)
+	if (*postage && money_parse(postage, web_money_digits(ctx), &fwd->postage) < 0)
 		return "Enter the postage as an amount like 4.20 (or leave it empty for none).";
 	return NULL;
 }

@@ -30,11 +30,11 @@ static void offerings_currency(struct web_ctx *ctx, char *buf, size_t size)
 	operator_clear(&op);
 }
 
-/* "12.50 USD" into buf; returns buf. */
-static char *offerings_amount(int64_t minor, const char *currency, char *buf, size_t size)
+/* "12.50 USD" (in the currency's own decimals) into buf; returns buf. */
+static char *offerings_amount(struct web_ctx *ctx, int64_t minor, const char *currency, char *buf, size_t size)
 {
 	char num[32];
-	snprintf(buf, size, "%s %s", money_format(minor, num, sizeof(num)), currency);
+	snprintf(buf, size, "%s %s", money_format(minor, web_money_digits(ctx), num, sizeof(num)), currency);
 	return buf;
 }
 
@@ -50,7 +50,7 @@ static void offerings_set_summary(struct web_ctx *ctx, const char *prefix, const
 		const struct offering_action *act = &o->actions[a];
 		if (!act->enabled)
 			continue;
-		offerings_amount(act->fee, currency, amount, sizeof(amount));
+		offerings_amount(ctx, act->fee, currency, amount, sizeof(amount));
 		if (act->fee == 0)
 			snprintf(line, sizeof(line), "%s: included", action_labels[a]);
 		else if (act->free_per_month == 0)
@@ -65,7 +65,7 @@ static void offerings_set_summary(struct web_ctx *ctx, const char *prefix, const
 		snprintf(key, sizeof(key), "%s.summary.0", prefix);
 		web_set(ctx, key, "No mail actions enabled");
 	}
-	offerings_amount(o->storage_fee_per_day, currency, amount, sizeof(amount));
+	offerings_amount(ctx, o->storage_fee_per_day, currency, amount, sizeof(amount));
 	if (o->storage_fee_per_day == 0)
 		snprintf(line, sizeof(line), "Storage: no charge");
 	else if (o->storage_free_days == 0)
@@ -86,7 +86,7 @@ static void offerings_set_item(struct web_ctx *ctx, size_t i, const struct offer
 	snprintf(key, sizeof(key), "%s.name", prefix);
 	web_set(ctx, key, o->name);
 	snprintf(key, sizeof(key), "%s.price", prefix);
-	web_set(ctx, key, offerings_amount(o->monthly_price, currency, amount, sizeof(amount)));
+	web_set(ctx, key, offerings_amount(ctx, o->monthly_price, currency, amount, sizeof(amount)));
 	snprintf(key, sizeof(key), "%s.mailboxes", prefix);
 	web_set_int(ctx, key, o->mailboxes);
 	if (o->plan_links > 0) {
@@ -148,8 +148,11 @@ static void form_set_field(struct web_ctx *ctx, int action, const char *name, co
 	}
 }
 
-/* Why text is not an acceptable amount (NULL when it is: *out set). Blank is 0 unless required. */
-static const char *money_problem(const char *text, int required, int64_t *out)
+/*
+ * Why text is not an acceptable amount in a currency of digits decimals (NULL when it is: *out
+ * set). Blank is 0 unless required. The message may be in too_large (its size: 96).
+ */
+static const char *money_problem(const char *text, int digits, int required, int64_t *out, char *too_large)
 {
 	*out = 0;
 	if (!*text)
@@ -169,9 +172,12 @@ static const char *money_problem(const char *text, int required, int64_t *out)
 	if (text[strlen(text) - 1] == '.')
 		return "Enter the cents after the decimal point, like 12.50.";
 	/* Well formed by now: money_parse only refuses it for its size. */
-	if (money_parse(text, out) < 0 || *out > OFFERING_AMOUNT_MAX) {
+	if (money_parse(text, digits, out) < 0 || *out > OFFERING_AMOUNT_MAX) {
+		char max[32];
 		*out = 0;
-		return "The amount is too large: at most 1000000.00.";
+		snprintf(too_large, 96, "The amount is too large: at most %s.",
+			 money_format(OFFERING_AMOUNT_MAX, digits, max, sizeof(max)));
+		return too_large;
 	}
 	return NULL;
 }
@@ -195,7 +201,8 @@ static int form_read_money(struct web_ctx *ctx, int action, const char *field, c
 			   int required, int64_t *out)
 {
 	char *text = str_trim(xstrdup(web_form(ctx, field)));
-	const char *problem = money_problem(text, required, out);
+	char too_large[96];
+	const char *problem = money_problem(text, web_money_digits(ctx), required, out, too_large);
 	form_set_field(ctx, action, name, text, problem);
 	free(text);
 	return problem == NULL;
@@ -263,16 +270,16 @@ static void form_fill(struct web_ctx *ctx, const struct offering *o)
 {
 	char buf[32];
 	form_set(ctx, -1, "name", o->name);
-	form_set(ctx, -1, "monthly_price", money_format(o->monthly_price, buf, sizeof(buf)));
+	form_set(ctx, -1, "monthly_price", money_format(o->monthly_price, web_money_digits(ctx), buf, sizeof(buf)));
 	for (int a = 0; a < ACTION_COUNT; a++) {
 		form_set(ctx, a, "enabled", o->actions[a].enabled ? "1" : "");
 		snprintf(buf, sizeof(buf), "%lld", (long long)o->actions[a].free_per_month);
 		form_set(ctx, a, "free", buf);
-		form_set(ctx, a, "fee", money_format(o->actions[a].fee, buf, sizeof(buf)));
+		form_set(ctx, a, "fee", money_format(o->actions[a].fee, web_money_digits(ctx), buf, sizeof(buf)));
 	}
 	snprintf(buf, sizeof(buf), "%lld", (long long)o->storage_free_days);
 	form_set(ctx, -1, "storage_free_days", buf);
-	form_set(ctx, -1, "storage_fee_per_day", money_format(o->storage_fee_per_day, buf, sizeof(buf)));
+	form_set(ctx, -1, "storage_fee_per_day", money_format(o->storage_fee_per_day, web_money_digits(ctx), buf, sizeof(buf)));
 }
 
 static void form_render(struct web_ctx *ctx, int64_t id, int status)

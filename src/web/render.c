@@ -1,5 +1,6 @@
 /* render.c: ClearSilver rendering with HTML escaping on by default, and the page helpers. */
 #include "web/web.h"
+#include "store/operators.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/money.h"
@@ -32,10 +33,19 @@ void web_set_int(struct web_ctx *ctx, const char *name, int64_t value)
 	web_setf(ctx, name, "%lld", (long long)value);
 }
 
+int web_money_digits(struct web_ctx *ctx)
+{
+	if (!ctx->money_digits_known) {
+		ctx->money_digits = operator_money_digits(ctx->db, ctx->operator_id);
+		ctx->money_digits_known = 1;
+	}
+	return ctx->money_digits;
+}
+
 void web_set_money(struct web_ctx *ctx, const char *name, int64_t minor)
 {
 	char buf[32];
-	web_set(ctx, name, money_format(minor, buf, sizeof(buf)));
+	web_set(ctx, name, money_format(minor, web_money_digits(ctx), buf, sizeof(buf)));
 }
 
 void web_set_time(struct web_ctx *ctx, const char *name, int64_t t)

@@ -36,6 +36,8 @@ struct web_ctx {
 	int64_t renter_id;       /* the signed-in renter, 0 otherwise */
 	char csrf_token[64];     /* the token forms must carry (session or pre-session cookie) */
 	const char *args[3];     /* the '*' segments of the matched route, owned by the request */
+	int money_digits;        /* the operator's currency decimals, once money_digits_known */
+	int money_digits_known;
 };
 
 typedef void (*web_handler)(struct web_ctx *ctx);
@@ -56,7 +58,10 @@ extern const struct web_route web_routes[];
 void web_set(struct web_ctx *ctx, const char *name, const char *value);
 void web_setf(struct web_ctx *ctx, const char *name, const char *fmt, ...) PRINTF_LIKE(3, 4);
 void web_set_int(struct web_ctx *ctx, const char *name, int64_t value);
+/* minor units of the operator's currency, written with its decimals ("12.50", JPY "1250"). */
 void web_set_money(struct web_ctx *ctx, const char *name, int64_t minor);
+/* The decimals of the signed-in operator's currency (read once per request). */
+int web_money_digits(struct web_ctx *ctx);
 void web_set_time(struct web_ctx *ctx, const char *name, int64_t unix_seconds);
 
 /* Renders templates/<name> with the page data, the session, the flash and the CSRF token. */

@@ -105,13 +105,13 @@ class Setup:
             con.close()
 
 
-def connect(app, sim):
+def connect(app, sim, currency=None, scan_fee="2.50"):
     """Space, offering (scan 2.50, storage 0.10 a day after 2 free days), card, billing on."""
-    op = app.new_operator()
+    op = app.new_operator(currency=currency)
     assert op.post("/spaces", {"name": "Downtown"}).status == 303
     space_id = app.query("SELECT id FROM spaces WHERE operator_id = ?", op.operator_id)[0]["id"]
     data = {"name": "Virtual Office", "monthly_price": "20.00", "storage_free_days": "2",
-            "storage_fee_per_day": "0.10", "scan_enabled": "1", "scan_free": "0", "scan_fee": "2.50"}
+            "storage_fee_per_day": "0.10", "scan_enabled": "1", "scan_free": "0", "scan_fee": scan_fee}
     for a in ("forward", "shred", "recycle", "pickup"):
         data.update({a + "_enabled": "1", a + "_free": "0", a + "_fee": "1.00"})
     assert op.post("/offerings", data).status == 303

@@ -260,11 +260,12 @@ class App:
     def client(self):
         return Client(self.url)
 
-    def new_operator(self, email=None, password="correct horse battery", name="Test Space"):
+    def new_operator(self, email=None, password="correct horse battery", name="Test Space", currency=None):
         """Creates an operator with pilotomail-admin and returns a Client signed in as it."""
         self._operators += 1
         email = email or "op%d@example.com" % self._operators
-        r = self.admin("operator", "add", email, "--name", name, input=password + "\n")
+        extra = ["--currency", currency] if currency else []
+        r = self.admin("operator", "add", email, "--name", name, *extra, input=password + "\n")
         assert r.returncode == 0, r.stderr
         c = self.client()
         c.login(email, password)

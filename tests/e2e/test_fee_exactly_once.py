@@ -7,6 +7,7 @@
   now (the membership may have moved to a company in between).
 - A lookup reads only _id and properties: one odd fee of the payer must not block it.
 - A charge has a bounded number of attempts, then shows as failed with its reason and Retry.
+- A fee's price is in its currency's own decimals (ISO 4217): 500 yen is not 5.00.
 
 Real programs behind lighttpd, the OfficeRnD simulator holding, dropping or refusing requests.
 """
@@ -146,3 +147,20 @@ def test_a_charge_that_keeps_failing_stops_as_failed_with_reason_and_retry(app, 
     assert row["billing_state"] == "sent"
     assert len(fees_by_reference(sim)[charge["reference"]]) == 1
     assert sim.stats()["requests"]["GET /fees"] == lookups + 1
+
+
+def test_yen_are_priced_and_billed_without_decimals(app, sim):
+    bad = app.admin("operator", "add", "xyz@example.com", "--currency", "XYZ", input="correct horse battery\n")
+    assert bad.returncode == 1 and "XYZ is not an ISO 4217 currency code" in bad.stderr
+    assert app.query("SELECT count(*) AS n FROM operators WHERE email = 'xyz@example.com'")[0]["n"] == 0
+
+    s = connect(app, sim, currency="JPY", scan_fee="500")
+    assert "500 JPY" in text(s.op.get("/offerings"))
+    assert app.query("SELECT fee FROM offering_actions WHERE offering_id = ? AND action = 'scan'",
+                     s.offering_id)[0]["fee"] == 500
+    charge = s.scan(s.mailbox(ADA, "Ada Lovelace"))
+    assert charge["amount"] == 500 and charge["currency"] == "JPY"
+    app.worker_once()
+    fee = fees_by_reference(sim)[charge["reference"]][0]
+    assert fee["price"] == 500
+    assert "500 JPY" in text(s.op.get("/charges"))

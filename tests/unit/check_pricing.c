@@ -203,23 +203,23 @@ START_TEST(decimal_input_to_minor_units)
 {
 	/* Fees and postage typed on forms go through money_parse before pricing. */
 	int64_t v;
-	ck_assert_int_eq(money_parse("4.2", &v), 0);
+	ck_assert_int_eq(money_parse("4.2", 2, &v), 0);
 	ck_assert_int_eq(v, 420);
-	ck_assert_int_eq(money_parse("0.125", &v), 0); /* half away from zero */
+	ck_assert_int_eq(money_parse("0.125", 2, &v), 0); /* half away from zero */
 	ck_assert_int_eq(v, 13);
-	ck_assert_int_eq(money_parse("0.124", &v), 0);
+	ck_assert_int_eq(money_parse("0.124", 2, &v), 0);
 	ck_assert_int_eq(v, 12);
-	ck_assert_int_eq(money_parse("2.999", &v), 0);
+	ck_assert_int_eq(money_parse("2.999", 2, &v), 0);
 	ck_assert_int_eq(v, 300);
-	ck_assert_int_eq(money_parse(" 12 ", &v), 0);
+	ck_assert_int_eq(money_parse(" 12 ", 2, &v), 0);
 	ck_assert_int_eq(v, 1200);
-	ck_assert_int_eq(money_parse("-1.00", &v), -1);
-	ck_assert_int_eq(money_parse("1,50", &v), -1);
-	ck_assert_int_eq(money_parse("", &v), -1);
+	ck_assert_int_eq(money_parse("-1.00", 2, &v), -1);
+	ck_assert_int_eq(money_parse("1,50", 2, &v), -1);
+	ck_assert_int_eq(money_parse("", 2, &v), -1);
 	/* A rounded fee plus a rounded postage: 2.505 + 4.195 = 2.51 + 4.20. */
 	int64_t fee, postage;
-	ck_assert_int_eq(money_parse("2.505", &fee), 0);
-	ck_assert_int_eq(money_parse("4.195", &postage), 0);
+	ck_assert_int_eq(money_parse("2.505", 2, &fee), 0);
+	ck_assert_int_eq(money_parse("4.195", 2, &postage), 0);
 	ck_assert_int_eq(pricing_forward_total(fee_for(0, fee, 0), postage), 671);
 }
 END_TEST
