@@ -146,7 +146,8 @@ install: all
 	    sed 's|@PREFIX@|$(PREFIX)|g' conf/$$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; done
 
 clean:
-	rm -rf build build-asan build-install build-fuzz cgi-bin bin
+	rm -rf build build-asan build-install build-fuzz bin
+	rm -f cgi-bin/*.fcgi
 
 # Objects of the programs are kept between builds (make would delete them as intermediates).
 .SECONDARY:
