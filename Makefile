@@ -121,7 +121,8 @@ valgrind: all $(UNIT_BIN)
 bench: all
 	$(PYTHON) tests/bench/run.py
 
-fuzz: deps-check
+fuzz:
+	@sh mk/deps.sh ensure fuzz
 	sh mk/fuzz.sh $(FUZZ_SRC)
 
 run: all

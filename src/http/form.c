@@ -65,7 +65,10 @@ char *url_decode(const char *s, size_t len)
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (c == '+') {
+		if (c == '\0') { /* a raw NUL (a body has a length) would cut the field short */
+			free(out);
+			return NULL;
+		} else if (c == '+') {
 			c = ' ';
 		} else if (c == '%') {
 			int hi = i + 2 < len ? hex_digit(s[i + 1]) : -1;

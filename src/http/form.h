@@ -31,14 +31,14 @@ void kvlist_free(struct kvlist *l);
 
 /*
  * Decodes %XX and '+' (as space). Returns a new string (free()), or NULL when a % escape is
- * malformed or decodes to a NUL byte (which no field of ours may contain).
+ * malformed or s holds or decodes to a NUL byte (which no field of ours may contain).
  */
 char *url_decode(const char *s, size_t len);
 /* Percent-encodes everything but unreserved characters (free()). */
 char *url_encode(const char *s);
 /*
  * Parses "a=1&b=2&a=3" (application/x-www-form-urlencoded or a query string) into out, keeping
- * repeated keys in order. Empty pairs are skipped. Returns 0, or -1 on a malformed escape or
+ * repeated keys in order. Empty pairs are skipped. Returns 0, or -1 on a malformed escape, a NUL or
  * more than FORM_MAX_FIELDS fields (out may then hold a prefix: free it).
  */
 int form_parse(const char *s, size_t len, struct kvlist *out);

@@ -73,6 +73,20 @@ START_TEST(test_malformed_escapes_are_refused)
 }
 END_TEST
 
+/* Found by tests/fuzz/fuzz_form.c: a raw NUL in a POST body cut the field short ("tw"). */
+START_TEST(test_raw_nul_in_a_body_is_refused)
+{
+	static const char body[] = "a=1&b=tw\0o&c=3";
+	static const char key[] = "a=1&k\0ey=2";
+	struct kvlist l = { 0 };
+	ck_assert_int_eq(form_parse(body, sizeof(body) - 1, &l), -1);
+	kvlist_free(&l);
+	ck_assert_int_eq(form_parse(key, sizeof(key) - 1, &l), -1);
+	kvlist_free(&l);
+	ck_assert_ptr_null(url_decode("a\0b", 3));
+}
+END_TEST
+
 START_TEST(test_field_count_is_limited)
 {
 	struct strbuf sb = { 0 };
@@ -130,6 +144,7 @@ static Suite *form_suite(void)
 	tcase_add_test(tc, test_repeated_fields_keep_order);
 	tcase_add_test(tc, test_empty_pairs_and_missing_values);
 	tcase_add_test(tc, test_malformed_escapes_are_refused);
+	tcase_add_test(tc, test_raw_nul_in_a_body_is_refused);
 	tcase_add_test(tc, test_field_count_is_limited);
 	tcase_add_test(tc, test_url_encode_round_trip);
 	tcase_add_test(tc, test_cookies);
