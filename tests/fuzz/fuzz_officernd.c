@@ -71,7 +71,7 @@ static void fuzz_check_price(const json_t *o, int rc, int64_t parsed)
 	snprintf(text, sizeof(text), "%.15g", fabs(x));
 	if (!json_is_real(v) || strchr(text, 'e') || strchr(text, 'n') || strchr(text, 'i'))
 		return; /* money_parse takes no exponent, inf or nan */
-	int mrc = money_parse(text, &money);
+	int mrc = money_parse(text, 2, &money);
 	fuzz_require(prc == mrc, "a price is refused as money_parse refuses it");
 	fuzz_require(prc != 0 || minor == (x < 0 ? -money : money), "a price rounds as money_parse does");
 }
