@@ -58,9 +58,17 @@ static int field_ref(const json_t *o, const char *obj, const char *key, enum fie
 			return field_error(err, obj, key, "expected string");
 		}
 		*out = xstrdup(json_string_value(id));
-		return 0;
+	} else if (field_string(o, obj, key, kind, out, err)) {
+		return -1;
 	}
-	return field_string(o, obj, key, kind, out, err);
+	/* A required reference must name something: "" would link to nothing (the webhook event
+	 * parser refuses it too). */
+	if (kind == F_REQUIRED && *out && !**out) {
+		free(*out);
+		*out = NULL;
+		return field_error(err, obj, key, "empty");
+	}
+	return 0;
 }
 
 static int field_id(const json_t *o, const char *obj, char **out, struct orn_error *err)

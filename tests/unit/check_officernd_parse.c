@@ -209,6 +209,16 @@ START_TEST(membership_errors)
 	ck_assert_int_eq(orn_parse_membership(o, &m, &err), -1);
 	ck_assert_str_eq(err.message, "membership.isPersonal: expected boolean");
 	json_decref(o);
+
+	/* A reference that must name something never names nothing (found by fuzz_officernd). */
+	o = load("{\"_id\":\"M1\",\"member\":\"\",\"plan\":\"P1\",\"startDate\":\"2026-01-01\"}");
+	ck_assert_int_eq(orn_parse_membership(o, &m, &err), -1);
+	ck_assert_str_eq(err.message, "membership.member: empty");
+	json_decref(o);
+	o = load("{\"_id\":\"M1\",\"member\":\"U1\",\"plan\":{\"_id\":\"\"},\"startDate\":\"2026-01-01\"}");
+	ck_assert_int_eq(orn_parse_membership(o, &m, &err), -1);
+	ck_assert_str_eq(err.message, "membership.plan: empty");
+	json_decref(o);
 }
 END_TEST
 
