@@ -38,9 +38,11 @@ static void set_day(struct web_ctx *ctx, const char *name, int64_t t)
 {
 	static const char *months[] = { "January", "February", "March", "April", "May", "June", "July",
 					"August", "September", "October", "November", "December" };
-	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	if (time_utc(t, &tm) < 0) {
+		web_set(ctx, name, "");
+		return;
+	}
 	web_setf(ctx, name, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
 }
 

@@ -1,5 +1,6 @@
 /* page_login.c: operator sign-in and sign-out. */
 #include "crypto/crypto.h"
+#include "http/local_path.h"
 #include "store/operators.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -10,9 +11,7 @@
 /* Only local paths are followed after sign-in: "next" must not send anyone off-site. */
 static const char *safe_next(const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
-		return "/mail";
-	return next;
+	return http_is_local_path(next) ? next : "/mail";
 }
 
 void page_login_form(struct web_ctx *ctx)
