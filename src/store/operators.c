@@ -163,3 +163,17 @@ int login_throttle_prune(sqlite3 *db, int64_t now, int limit)
 	sqlite3_bind_int(st, 2, limit);
 	return db_step_done(st) ? -1 : sqlite3_changes(db);
 }
+
+void operator_password_upgrade(sqlite3 *db, const struct operator *op, const char *password)
+{
+	char *hash = password_upgrade(password, op->password_hash);
+	if (!hash)
+		return;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE operators SET password_hash = ? WHERE id = ? AND password_hash = ?");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, op->id);
+	db_bind_text(st, 3, op->password_hash);
+	free(hash);
+	if (db_step_done(st) == 0 && sqlite3_changes(db) == 1)
+		log_info("auth", "password rehashed operator=%lld", (long long)op->id);
+}

@@ -25,6 +25,9 @@ int operator_get(sqlite3 *db, int64_t id, struct operator *out);
 int operator_find_by_email(sqlite3 *db, const char *email, struct operator *out);
 int64_t operator_count(sqlite3 *db);
 void operator_clear(struct operator *op);
+/* After a successful sign-in with password: stores a new hash when op's was made with weaker
+ * parameters than today's (hashed before any lock is taken; a hash changed meanwhile is kept). */
+void operator_password_upgrade(sqlite3 *db, const struct operator *op, const char *password);
 
 /*
  * Sign-in throttling: after 5 failures for an email, each attempt waits 1, 2, 4 ... up to

@@ -49,9 +49,7 @@ void page_login_submit(struct web_ctx *ctx)
 	struct operator op = { 0 };
 	int found = operator_find_by_email(ctx->db, email, &op) == 0;
 	/* Verify against a real hash even for unknown emails so timing does not reveal accounts. */
-	static const char *dummy = "scrypt$16384$8$1$00000000000000000000000000000000$"
-				   "0000000000000000000000000000000000000000000000000000000000000000";
-	int ok = password_verify(password, found ? op.password_hash : dummy) && found;
+	int ok = password_verify(password, found ? op.password_hash : password_dummy_hash()) && found;
 	if (!ok) {
 		login_throttle_fail(ctx->db, email, now);
 		log_warn("auth", "sign-in failed");
@@ -60,6 +58,7 @@ void page_login_submit(struct web_ctx *ctx)
 		return;
 	}
 	login_throttle_clear(ctx->db, email);
+	operator_password_upgrade(ctx->db, &op, password);
 	if (web_session_start(ctx, op.id, 0) < 0) {
 		operator_clear(&op);
 		web_error(ctx, 500, "Could not sign you in. Please try again.");
