@@ -114,6 +114,8 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s)
 
 int db_step_done(sqlite3_stmt *st)
 {
+	if (!st)
+		return -1; /* db_prepare logged why */
 	int rc = sqlite3_step(st);
 	int ok = (rc == SQLITE_DONE || rc == SQLITE_ROW);
 	if (!ok)
@@ -128,19 +130,22 @@ void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t 
 	size_t cap = 0;
 	int rc;
 	*n = 0;
-	*failed = 0;
+	*failed = 1;
+	if (!st)
+		return NULL; /* db_prepare logged why */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		items = array_grow(items, *n, &cap, elem_size);
 		memset(items + *n * elem_size, 0, elem_size);
 		read(st, items + (*n)++ * elem_size);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc == SQLITE_DONE) {
+		*failed = 0;
+	} else {
 		log_error("store", "list failed err=\"%s\" sql=\"%.60s\"", sqlite3_errmsg(sqlite3_db_handle(st)),
 			  sqlite3_sql(st));
 		free(items);
 		items = NULL;
 		*n = 0;
-		*failed = 1;
 	}
 	sqlite3_finalize(st);
 	return items;
