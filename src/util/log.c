@@ -135,7 +135,7 @@ static void format_scalar(struct strbuf *sb, const struct log_spec *sp, va_list 
 	} else if (sp->conv == 'p') {
 		snprintf(out, sizeof(out), spec, va_arg(*ap, void *));
 	} else {
-		snprintf(out, sizeof(out), "%%%c", sp->conv ? sp->conv : '?'); /* unknown, or %n */
+		snprintf(out, sizeof(out), "%%%c", sp->conv); /* unknown, or %n: no argument read */
 	}
 	strbuf_adds(sb, out);
 }
@@ -143,7 +143,9 @@ static void format_scalar(struct strbuf *sb, const struct log_spec *sp, va_list 
 
 static void format_one(struct strbuf *sb, const struct log_spec *sp, va_list *ap)
 {
-	if (sp->conv == '%') {
+	if (!sp->conv) {
+		strbuf_adds(sb, "%"); /* a lone '%' ends the format: no argument goes with it */
+	} else if (sp->conv == '%') {
 		strbuf_adds(sb, "%");
 	} else if (sp->conv == 's') {
 		const char *s = va_arg(*ap, const char *);
