@@ -24,10 +24,8 @@ int secretbox_seal(const void *plain, size_t len, unsigned char **blob, size_t *
  * A wrong key, a bad version or any altered byte returns -1 and never yields data. */
 int secretbox_open(const unsigned char *blob, size_t blob_len, char **plain, size_t *plain_len);
 
-/* "scrypt$N$r$p$salthex$hashhex" (free()); never NULL. */
-char *password_hash(const char *password);
-/* 1 when password matches stored (constant-time compare), else 0 (also for malformed stored). */
-int password_verify(const char *password, const char *stored);
+/* Password hashes: crypto/password.h. */
+#include "crypto/password.h"
 
 /* Fills buf from the OpenSSL CSPRNG; aborts if the CSPRNG fails (never returns weak bytes). */
 void random_bytes(void *buf, size_t len);

@@ -1,24 +1,20 @@
 /*
- * password.c: see crypto.h. scrypt password hashes, stored as "scrypt$N$r$p$salthex$hashhex".
- *
- * New hashes use the parameters below; verification reads the parameters back from the stored
- * string, so they can be raised later without invalidating existing passwords. Stored parameters
- * are bounded so that a corrupted or hostile row cannot make one sign-in take gigabytes.
+ * password.c: see password.h. Verification reads the parameters back from the stored string;
+ * they are bounded so that a corrupted or hostile row cannot make one sign-in take gigabytes.
  */
+#include "crypto/password.h"
 #include "crypto/crypto.h"
 #include "util/log.h"
 #include "util/util.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#define PASSWORD_N 16384
-#define PASSWORD_R 8
-#define PASSWORD_P 1
 #define PASSWORD_SALT_LEN 16
 #define PASSWORD_HASH_LEN 32
 
@@ -37,7 +33,8 @@ struct password_params {
 	size_t hash_len;
 };
 
-/* scrypt into out; maxmem is what these parameters need (OpenSSL's default cap is 32 MB). */
+/* scrypt into out; maxmem is what OpenSSL computes these parameters need, B (128*r*p) plus
+ * V (128*r*(N+2)), plus slack: its default cap of 32 MB would refuse N=2^17. */
 static int password_scrypt(const char *password, const struct password_params *pp,
 			   unsigned char *out, size_t out_len)
 {
@@ -49,20 +46,29 @@ static int password_scrypt(const char *password, const struct password_params *p
 /* A NULL password hashes as the empty one; callers refuse empty passwords before this. */
 char *password_hash(const char *password)
 {
-	struct password_params pp = { .n = PASSWORD_N, .r = PASSWORD_R, .p = PASSWORD_P,
+	struct password_params pp = { .n = PASSWORD_SCRYPT_N, .r = PASSWORD_SCRYPT_R, .p = PASSWORD_SCRYPT_P,
 				      .salt_len = PASSWORD_SALT_LEN, .hash_len = PASSWORD_HASH_LEN };
 	char salt_hex[2 * PASSWORD_SALT_LEN + 1], hash_hex[2 * PASSWORD_HASH_LEN + 1];
 	random_bytes(pp.salt, pp.salt_len);
 	if (password_scrypt(password ? password : "", &pp, pp.hash, pp.hash_len) != 0) {
-		/* Only a broken OpenSSL gets here; a weaker fallback would be worse than stopping. */
+		/* Only a broken OpenSSL (or no memory) gets here; a weaker fallback would be worse. */
 		log_error("crypto", "fatal scrypt failed");
 		abort();
 	}
 	hex_encode(pp.salt, pp.salt_len, salt_hex);
 	hex_encode(pp.hash, pp.hash_len, hash_hex);
 	OPENSSL_cleanse(&pp, sizeof(pp));
-	return xasprintf("scrypt$%d$%d$%d$%s$%s", PASSWORD_N, PASSWORD_R, PASSWORD_P, salt_hex,
-			 hash_hex);
+	return xasprintf("scrypt$%u$%u$%u$%s$%s", PASSWORD_SCRYPT_N, PASSWORD_SCRYPT_R, PASSWORD_SCRYPT_P,
+			 salt_hex, hash_hex);
+}
+
+const char *password_dummy_hash(void)
+{
+	static char dummy[160];
+	if (!dummy[0])
+		snprintf(dummy, sizeof(dummy), "scrypt$%u$%u$%u$%0*d$%0*d", PASSWORD_SCRYPT_N,
+			 PASSWORD_SCRYPT_R, PASSWORD_SCRYPT_P, 2 * PASSWORD_SALT_LEN, 0, 2 * PASSWORD_HASH_LEN, 0);
+	return dummy;
 }
 
 /* One decimal field, digits only (parse_int64 alone would take a sign). */
@@ -134,4 +140,15 @@ int password_verify(const char *password, const char *stored)
 	OPENSSL_cleanse(computed, sizeof(computed));
 	OPENSSL_cleanse(&pp, sizeof(pp));
 	return match;
+}
+
+char *password_upgrade(const char *password, const char *stored)
+{
+	struct password_params pp;
+	if (!password || !stored || password_parse(stored, &pp) != 0)
+		return NULL;
+	int weaker = pp.n < PASSWORD_SCRYPT_N || pp.r < PASSWORD_SCRYPT_R || pp.p < PASSWORD_SCRYPT_P ||
+		     pp.salt_len < PASSWORD_SALT_LEN || pp.hash_len < PASSWORD_HASH_LEN;
+	OPENSSL_cleanse(&pp, sizeof(pp));
+	return weaker ? password_hash(password) : NULL;
 }

@@ -107,9 +107,9 @@ void pricing_month_bounds(const char *day, char first[11], char next_first[11])
 	first[0] = next_first[0] = '\0';
 	if (day_parse(day, &t) < 0)
 		return;
-	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	if (time_utc(t, &tm) < 0)
+		return;
 	tm.tm_mday = 1;
 	time_t start = timegm(&tm);
 	tm.tm_mon += 1; /* timegm carries December into January of the next year */

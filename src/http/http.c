@@ -192,3 +192,13 @@ void http_response_free(struct http_response *resp)
 	strbuf_free(&resp->headers);
 	strbuf_free(&resp->body);
 }
+
+void http_response_fail(struct http_response *resp)
+{
+	http_response_free(resp);
+	http_response_init(resp);
+	resp->status = 500;
+	resp->content_type = "text/plain; charset=utf-8";
+	strbuf_adds(&resp->body, "500 Internal Server Error: the request could not be completed and "
+				 "nothing was saved. Please try again.\n");
+}

@@ -52,6 +52,9 @@ void http_response_cookie(struct http_response *resp, const char *name, const ch
 void http_response_redirect(struct http_response *resp, const char *location);
 void http_response_send(const struct http_response *resp, FCGX_Stream *out);
 void http_response_free(struct http_response *resp);
+/* Throws away what was prepared (headers, cookies, body) and answers 500 with a plain text
+ * saying nothing was saved: for a request whose writes were rolled back behind its handler. */
+void http_response_fail(struct http_response *resp);
 const char *http_status_text(int status);
 /*
  * The path as it may be logged: the secret last segment of token-bearing addresses

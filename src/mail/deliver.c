@@ -4,12 +4,14 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,6 +34,46 @@ static size_t upload_read(char *buf, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* host as libcurl's URL parser gives it: "localhost", "127.0.0.5", "[::1]". */
+static int host_is_loopback(const char *host)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	size_t len = strlen(host);
+	if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.") == 0)
+		return 1;
+	if (inet_pton(AF_INET, host, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+		char *inner = xstrdup(host + 1);
+		inner[len - 2] = '\0';
+		int ok = inet_pton(AF_INET6, inner, &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+		free(inner);
+		return ok;
+	}
+	return 0;
+}
+
+/* The URL is read with libcurl's own parser, so the host judged is the host connected to. */
+enum smtp_tls mail_smtp_tls(const char *url, int allow_plain)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	enum smtp_tls tls = SMTP_TLS_BAD_URL;
+	if (u && url && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && *host) {
+		if (strcasecmp(scheme, "smtps") == 0)
+			tls = SMTP_TLS_IMPLICIT;
+		else if (strcasecmp(scheme, "smtp") == 0)
+			tls = allow_plain || host_is_loopback(host) ? SMTP_TLS_OPTIONAL : SMTP_TLS_REQUIRED;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return tls;
+}
+
 /* Sorts a failed transfer into transient or permanent, with words for the operator. */
 static enum mail_delivery smtp_classify(CURLcode rc, long code, char *error, size_t size)
 {
@@ -48,6 +90,10 @@ static enum mail_delivery smtp_classify(CURLcode rc, long code, char *error, siz
 		return MAIL_TRANSIENT;
 	}
 	switch (rc) {
+	case CURLE_USE_SSL_FAILED:
+		snprintf(error, size, "the mail server does not offer TLS (STARTTLS), so nothing was sent "
+				      "(PILOTOMAIL_SMTP_ALLOW_PLAIN=1 allows unencrypted SMTP)");
+		break;
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
 		snprintf(error, size, "could not connect to the mail server");
@@ -64,9 +110,10 @@ static enum mail_delivery smtp_classify(CURLcode rc, long code, char *error, siz
 static void smtp_setup(CURL *curl, const struct config *cfg, const struct mail_envelope *env,
 		       struct curl_slist *rcpt, struct upload *u, char *from)
 {
+	enum smtp_tls tls = mail_smtp_tls(cfg->smtp_url, cfg->smtp_allow_plain);
 	curl_easy_setopt(curl, CURLOPT_URL, cfg->smtp_url);
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-	curl_easy_setopt(curl, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+	curl_easy_setopt(curl, CURLOPT_USE_SSL, tls == SMTP_TLS_OPTIONAL ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
 	curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);

@@ -32,6 +32,20 @@ struct mail_envelope {
 };
 
 /*
+ * How SMTP is protected. smtps:// is TLS from the first byte. smtp:// must upgrade with
+ * STARTTLS, or the message (invitation links) and the sign-in would cross the network readable
+ * by anyone who strips the STARTTLS offer; only a server on this machine (127.0.0.0/8, ::1,
+ * localhost) or an operator's explicit PILOTOMAIL_SMTP_ALLOW_PLAIN=1 lets it go without.
+ */
+enum smtp_tls {
+	SMTP_TLS_IMPLICIT,  /* smtps:// */
+	SMTP_TLS_REQUIRED,  /* smtp:// to another host: STARTTLS or no delivery */
+	SMTP_TLS_OPTIONAL,  /* smtp:// to loopback, or plain allowed: STARTTLS when offered */
+	SMTP_TLS_BAD_URL,   /* not an smtp:// or smtps:// URL with a host */
+};
+enum smtp_tls mail_smtp_tls(const char *url, int allow_plain);
+
+/*
  * Delivers env as cfg says. On failure, error (error_size bytes) gets a reason for the operator:
  * never the SMTP URL (it may hold a password) and never the message (it holds the link).
  */

@@ -1,6 +1,7 @@
 /* invitation_email.c: see invitation_email.h. */
 #include "mail/invitation_email.h"
 #include "util/util.h"
+#include "util/timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +40,11 @@ static void format_expiry(int64_t t, char *buf, size_t size)
 {
 	static const char *months[] = { "January", "February", "March", "April", "May", "June", "July",
 					"August", "September", "October", "November", "December" };
-	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	if (time_utc(t, &tm) < 0) {
+		snprintf(buf, size, "(no date)");
+		return;
+	}
 	snprintf(buf, size, "%d %s %d, %02d:%02d UTC", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
 		 tm.tm_hour, tm.tm_min);
 }

@@ -2,6 +2,7 @@
 #include "mail/message.h"
 #include "crypto/crypto.h"
 #include "util/util.h"
+#include "util/timeutil.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -78,9 +79,8 @@ static void format_date(int64_t t, char *buf, size_t size)
 	static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
 	static const char *months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 					"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
-	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	time_utc(t, &tm); /* out of range: the epoch's fields, still a valid Date header */
 	snprintf(buf, size, "%s, %02d %s %04d %02d:%02d:%02d +0000", days[tm.tm_wday], tm.tm_mday,
 		 months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }

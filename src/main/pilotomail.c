@@ -4,6 +4,7 @@
  */
 #include "core/app.h"
 #include "http/fcgi_loop.h"
+#include "store/db.h"
 #include "web/web.h"
 
 #include <string.h>
@@ -27,6 +28,8 @@ static void handle(void *data, struct http_request *req, struct http_response *r
 	}
 	web_dispatch(&ctx, web_routes);
 	hdf_destroy(&ctx.hdf);
+	if (db_rollback_leftover(app->db, "pilotomail.fcgi"))
+		http_response_fail(resp);
 }
 
 static void bad_request(void *data, int status, struct http_response *resp)

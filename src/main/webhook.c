@@ -5,6 +5,7 @@
 #include "core/app.h"
 #include "http/fcgi_loop.h"
 #include "officernd/webhook_receiver.h"
+#include "store/db.h"
 
 #include <string.h>
 
@@ -12,6 +13,9 @@ static void handle(void *data, struct http_request *req, struct http_response *r
 {
 	struct app *app = data;
 	webhook_receive(app->db, app->cfg, req, resp);
+	/* An event is acknowledged only once committed: OfficeRnD must send it again. */
+	if (db_rollback_leftover(app->db, "webhook.fcgi"))
+		webhook_reply_error(resp, 500, "the event could not be stored; send it again");
 }
 
 static void bad_request(void *data, int status, struct http_response *resp)

@@ -6,6 +6,7 @@
  *   pilotomail-worker --once    run every job until all are idle, then exit (tests, cron)
  */
 #include "core/app.h"
+#include "store/db.h"
 #include "util/log.h"
 #include "worker/claims.h"
 #include "worker/worker.h"
@@ -40,6 +41,8 @@ static int run_pass(struct worker *w)
 	int handled = 0;
 	for (const struct worker_job *job = worker_jobs; job->name && !stopping; job++) {
 		int n = job->run_once(w);
+		if (db_rollback_leftover(w->db, job->name))
+			n = -1;
 		if (n < 0)
 			log_warn("worker", "job failed job=%s", job->name);
 		else

@@ -83,11 +83,25 @@ int db_end_own(sqlite3 *db, int own, int ok)
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("store", "prepare failed err=\"%s\" sql=\"%.80s\"", sqlite3_errmsg(db), sql);
-		abort();
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		/* SQLITE_ERROR may be a typo in our SQL or a database at another schema: no way to
+		 * tell them apart here, and neither is worth killing a process that serves others. */
+		log_error("store", "prepare failed code=%d err=\"%s\" sql=\"%.80s\"", rc,
+			  sqlite3_errmsg(db), sql);
+		sqlite3_finalize(st);
+		return NULL;
 	}
 	return st;
+}
+
+int db_rollback_leftover(sqlite3 *db, const char *where)
+{
+	if (!db || sqlite3_get_autocommit(db))
+		return 0;
+	log_error("store", "transaction left open, rolled back where=%s", where ? where : "-");
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return 1;
 }
 
 void db_bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -100,6 +114,8 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s)
 
 int db_step_done(sqlite3_stmt *st)
 {
+	if (!st)
+		return -1; /* db_prepare logged why */
 	int rc = sqlite3_step(st);
 	int ok = (rc == SQLITE_DONE || rc == SQLITE_ROW);
 	if (!ok)
@@ -114,19 +130,22 @@ void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t 
 	size_t cap = 0;
 	int rc;
 	*n = 0;
-	*failed = 0;
+	*failed = 1;
+	if (!st)
+		return NULL; /* db_prepare logged why */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		items = array_grow(items, *n, &cap, elem_size);
 		memset(items + *n * elem_size, 0, elem_size);
 		read(st, items + (*n)++ * elem_size);
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc == SQLITE_DONE) {
+		*failed = 0;
+	} else {
 		log_error("store", "list failed err=\"%s\" sql=\"%.60s\"", sqlite3_errmsg(sqlite3_db_handle(st)),
 			  sqlite3_sql(st));
 		free(items);
 		items = NULL;
 		*n = 0;
-		*failed = 1;
 	}
 	sqlite3_finalize(st);
 	return items;
@@ -149,7 +168,7 @@ int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n)
 int db_update_one(sqlite3_stmt *st)
 {
 	sqlite3 *db = sqlite3_db_handle(st);
-	if (db_step_done(st) < 0)
+	if (!db || db_step_done(st) < 0)
 		return -1;
 	return sqlite3_changes(db) == 1 ? 0 : -1;
 }

@@ -36,10 +36,20 @@ int db_begin_unless_open(sqlite3 *db, int *own);
 int db_end_own(sqlite3 *db, int own, int ok);
 
 /*
- * Prepares sql; a failure is a programming error (bad SQL), logged and aborted on.
- * Bind with the sqlite3_bind_* calls; finalize with sqlite3_finalize().
+ * Prepares sql, or logs (with SQLite's error code) and returns NULL: the database may be busy
+ * past the timeout, out of memory, failing I/O, or not the schema this code expects. Nothing
+ * aborts: the request in hand fails and the process serves the next one.
+ * A NULL statement is safe to pass on: sqlite3_bind_* and sqlite3_step return SQLITE_MISUSE,
+ * sqlite3_column_* read as NULL, sqlite3_finalize does nothing, and every db_* function below
+ * reports its failure value. Bind with the sqlite3_bind_* calls; finalize with sqlite3_finalize().
  */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+
+/*
+ * After a request: a transaction its handler left open is rolled back (its writes were never
+ * committed, so they must not leak into the next request) and logged. 1 when it did, else 0.
+ */
+int db_rollback_leftover(sqlite3 *db, const char *where);
 /* Runs sql with no parameters and no rows (DDL, PRAGMA). 0 or -1 (logged). */
 int db_exec(sqlite3 *db, const char *sql);
 /* Runs an UPDATE expected to change exactly one row; finalizes it. 0, or -1 when it changed

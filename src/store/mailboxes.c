@@ -82,26 +82,45 @@ int64_t renter_upsert(sqlite3 *db, int64_t operator_id, const struct renter_fiel
 	return renter_insert(db, operator_id, fields);
 }
 
+/* A renter whose hash was made with weaker parameters gets today's (see password.h). The
+ * UPDATE only replaces the hash just verified, so a password changed meanwhile is kept. */
+static void renter_password_upgrade(sqlite3 *db, int64_t id, const char *stored, const char *password)
+{
+	char *hash = password_upgrade(password, stored);
+	if (!hash)
+		return;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE renters SET password_hash = ? WHERE id = ? AND password_hash = ?");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, id);
+	db_bind_text(st, 3, stored);
+	free(hash);
+	if (db_step_done(st) == 0 && sqlite3_changes(db) == 1)
+		log_info("auth", "password rehashed renter=%lld", (long long)id);
+}
+
 int64_t renter_authenticate(sqlite3 *db, const char *email, const char *password)
 {
-	/* A well-formed hash of nothing anyone knows: verified when no renter matches. */
-	static const char *dummy = "scrypt$16384$8$1$00000000000000000000000000000000$"
-				   "0000000000000000000000000000000000000000000000000000000000000000";
 	if (!email || !*email || !password)
 		return 0;
 	sqlite3_stmt *st = db_prepare(db, "SELECT id, password_hash FROM renters WHERE email = ? "
 					  "AND password_hash IS NOT NULL AND password_hash <> '' ORDER BY id");
 	db_bind_text(st, 1, email);
 	int64_t found = 0;
+	char *stored = NULL;
 	int tried = 0;
 	while (!found && sqlite3_step(st) == SQLITE_ROW) {
 		tried = 1;
-		if (password_verify(password, db_col_text(st, 1)))
+		if (password_verify(password, db_col_text(st, 1))) {
 			found = sqlite3_column_int64(st, 0);
+			stored = xstrdup(db_col_text(st, 1));
+		}
 	}
 	sqlite3_finalize(st);
 	if (!tried)
-		password_verify(password, dummy);
+		password_verify(password, password_dummy_hash());
+	if (found)
+		renter_password_upgrade(db, found, stored, password);
+	free(stored);
 	return found;
 }
 
@@ -483,7 +502,7 @@ int invitation_find_by_token(sqlite3 *db, const char *token, int64_t now, struct
 	return rc;
 }
 
-int invitation_accept(sqlite3 *db, int64_t invitation_id, int64_t renter_id, const char *password, int64_t now)
+int invitation_accept(sqlite3 *db, int64_t invitation_id, int64_t renter_id, const char *hash, int64_t now)
 {
 	/* Only a pending, unexpired invitation of this renter's mailbox can be accepted, once. */
 	sqlite3_stmt *st = db_prepare(db, "UPDATE invitations SET state = 'accepted', accepted_at = ?1 "
@@ -494,11 +513,9 @@ int invitation_accept(sqlite3 *db, int64_t invitation_id, int64_t renter_id, con
 	sqlite3_bind_int64(st, 3, renter_id);
 	if (db_step_done(st) || sqlite3_changes(db) != 1)
 		return -1;
-	char *hash = password_hash(password);
 	st = db_prepare(db, "UPDATE renters SET password_hash = ? WHERE id = ?");
 	db_bind_text(st, 1, hash);
 	sqlite3_bind_int64(st, 2, renter_id);
-	free(hash);
 	if (db_step_done(st) || sqlite3_changes(db) != 1)
 		return -1;
 	return 0;

@@ -128,8 +128,9 @@ int invitation_latest(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int6
 		      struct invitation_status *out);
 /* Looks an invitation up by its link token (any operator: the token is the key). 0 or -1. */
 int invitation_find_by_token(sqlite3 *db, const char *token, int64_t now, struct invitation_view *out);
-/* Marks it accepted and sets the renter's password. 0 or -1. */
-int invitation_accept(sqlite3 *db, int64_t invitation_id, int64_t renter_id, const char *password, int64_t now);
+/* Marks it accepted and sets the renter's password hash (password_hash(), computed before the
+ * caller's transaction began: scrypt must never run under the write lock). 0 or -1. */
+int invitation_accept(sqlite3 *db, int64_t invitation_id, int64_t renter_id, const char *hash, int64_t now);
 
 struct outbox_message {
 	const char *kind;      /* "invitation" */

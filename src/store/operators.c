@@ -128,8 +128,8 @@ int64_t login_throttle_wait(sqlite3 *db, const char *email, int64_t now)
 		if (failures >= 5) {
 			int64_t shift = failures - 5 > 10 ? 10 : failures - 5;
 			int64_t delay = (int64_t)1 << shift;
-			if (delay > 900)
-				delay = 900;
+			if (delay > LOGIN_THROTTLE_MAX_S)
+				delay = LOGIN_THROTTLE_MAX_S;
 			wait = last + delay - now;
 		}
 	}
@@ -139,10 +139,13 @@ int64_t login_throttle_wait(sqlite3 *db, const char *email, int64_t now)
 
 void login_throttle_fail(sqlite3 *db, const char *email, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO login_failures(email, failures, last_failed) VALUES (?, 1, ?) "
-					  "ON CONFLICT(email) DO UPDATE SET failures = failures + 1, last_failed = excluded.last_failed");
+	/* A forgotten failure counts as none, whether or not the worker has deleted it yet. */
+	sqlite3_stmt *st = db_prepare(db, "INSERT INTO login_failures(email, failures, last_failed) VALUES (?1, 1, ?2) "
+					  "ON CONFLICT(email) DO UPDATE SET last_failed = excluded.last_failed, "
+					  "failures = CASE WHEN last_failed <= ?2 - ?3 THEN 1 ELSE failures + 1 END");
 	db_bind_text(st, 1, email);
 	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, LOGIN_FAILURE_MEMORY_S);
 	db_step_done(st);
 }
 
@@ -172,4 +175,27 @@ int operator_set_currency(sqlite3 *db, int64_t operator_id, const char *code)
 	db_bind_text(st, 1, code);
 	sqlite3_bind_int64(st, 2, operator_id);
 	return db_update_one(st);
+}
+
+int login_throttle_prune(sqlite3 *db, int64_t now, int limit)
+{
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM "
+					  "login_failures WHERE last_failed <= ? LIMIT ?)");
+	sqlite3_bind_int64(st, 1, now - LOGIN_FAILURE_MEMORY_S);
+	sqlite3_bind_int(st, 2, limit);
+	return db_step_done(st) ? -1 : sqlite3_changes(db);
+}
+
+void operator_password_upgrade(sqlite3 *db, const struct operator *op, const char *password)
+{
+	char *hash = password_upgrade(password, op->password_hash);
+	if (!hash)
+		return;
+	sqlite3_stmt *st = db_prepare(db, "UPDATE operators SET password_hash = ? WHERE id = ? AND password_hash = ?");
+	db_bind_text(st, 1, hash);
+	sqlite3_bind_int64(st, 2, op->id);
+	db_bind_text(st, 3, op->password_hash);
+	free(hash);
+	if (db_step_done(st) == 0 && sqlite3_changes(db) == 1)
+		log_info("auth", "password rehashed operator=%lld", (long long)op->id);
 }

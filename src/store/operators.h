@@ -30,10 +30,25 @@ int operator_set_currency(sqlite3 *db, int64_t operator_id, const char *code);
 /* The decimals of the operator's currency (util/currency.h); 2 when it cannot be read. */
 int operator_money_digits(sqlite3 *db, int64_t operator_id);
 void operator_clear(struct operator *op);
+/* After a successful sign-in with password: stores a new hash when op's was made with weaker
+ * parameters than today's (hashed before any lock is taken; a hash changed meanwhile is kept). */
+void operator_password_upgrade(sqlite3 *db, const struct operator *op, const char *password);
 
-/* Sign-in throttling: the delay, in seconds, a new attempt for email must wait (0 = go). */
+/*
+ * Sign-in throttling: after 5 failures for an email, each attempt waits 1, 2, 4 ... up to
+ * LOGIN_THROTTLE_MAX_S seconds after the last failure. Failures are forgotten
+ * LOGIN_FAILURE_MEMORY_S after the last one (far longer than the longest wait: forgetting at
+ * the end of a wait would give whoever waits it out five fresh attempts each time).
+ */
+#define LOGIN_THROTTLE_MAX_S 900
+#define LOGIN_FAILURE_MEMORY_S (24 * 3600)
+
+/* The delay, in seconds, a new attempt for email must wait (0 = go). */
 int64_t login_throttle_wait(sqlite3 *db, const char *email, int64_t now);
 void login_throttle_fail(sqlite3 *db, const char *email, int64_t now);
 void login_throttle_clear(sqlite3 *db, const char *email);
+/* Deletes up to limit rows whose last failure is LOGIN_FAILURE_MEMORY_S or more before now
+ * (one short write). How many, or -1. */
+int login_throttle_prune(sqlite3 *db, int64_t now, int limit);
 
 #endif

@@ -67,11 +67,13 @@ void session_delete(sqlite3 *db, const char *id_hash)
 	db_step_done(st);
 }
 
-void session_delete_expired(sqlite3 *db, int64_t now)
+int session_delete_expired(sqlite3 *db, int64_t now, int limit)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE expires_at <= ?");
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE rowid IN "
+					  "(SELECT rowid FROM sessions WHERE expires_at <= ? LIMIT ?)");
 	sqlite3_bind_int64(st, 1, now);
-	db_step_done(st);
+	sqlite3_bind_int(st, 2, limit);
+	return db_step_done(st) ? -1 : sqlite3_changes(db);
 }
 
 void session_flash_set(sqlite3 *db, const char *id_hash, const char *kind, const char *message)

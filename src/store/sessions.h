@@ -24,7 +24,8 @@ int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **c
 /* Finds an unexpired session by cookie value. 0 or -1. */
 int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct session *out);
 void session_delete(sqlite3 *db, const char *id_hash);
-void session_delete_expired(sqlite3 *db, int64_t now);
+/* Deletes up to limit sessions expired at now (one short write). How many, or -1. */
+int session_delete_expired(sqlite3 *db, int64_t now, int limit);
 /* Stores a message shown once on the next page. */
 void session_flash_set(sqlite3 *db, const char *id_hash, const char *kind, const char *message);
 /* Takes the message (free() both) or leaves them NULL. */

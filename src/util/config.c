@@ -62,6 +62,7 @@ void config_reload(void)
 	current.officernd_api_url = owned[2] = without_trailing_slash(
 		env_or("PILOTOMAIL_OFFICERND_API_URL", "https://app.officernd.com/api/v2"));
 	current.smtp_url = env_or("PILOTOMAIL_SMTP_URL", NULL);
+	current.smtp_allow_plain = str_eq(env_or("PILOTOMAIL_SMTP_ALLOW_PLAIN", ""), "1");
 	current.mail_dir = env_or("PILOTOMAIL_MAIL_DIR", "var/mail");
 	current.mail_from = env_or("PILOTOMAIL_MAIL_FROM", "pilotomail@localhost");
 	current.webhook_tolerance_s = env_int("PILOTOMAIL_WEBHOOK_TOLERANCE_S", 300, 1, 86400);

@@ -15,6 +15,7 @@ struct config {
 	const char *officernd_identity_url; /* PILOTOMAIL_OFFICERND_IDENTITY_URL */
 	const char *officernd_api_url;    /* PILOTOMAIL_OFFICERND_API_URL */
 	const char *smtp_url;             /* PILOTOMAIL_SMTP_URL, NULL = write .eml files */
+	int smtp_allow_plain;             /* PILOTOMAIL_SMTP_ALLOW_PLAIN=1: no TLS needed off-host */
 	const char *mail_dir;             /* PILOTOMAIL_MAIL_DIR */
 	const char *mail_from;            /* PILOTOMAIL_MAIL_FROM */
 	int64_t webhook_tolerance_s;      /* PILOTOMAIL_WEBHOOK_TOLERANCE_S */

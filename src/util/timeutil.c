@@ -24,21 +24,31 @@ int64_t time_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-char *time_format_iso(int64_t t, char *buf, size_t size)
+int time_utc(int64_t t, struct tm *tm)
 {
 	time_t tt = (time_t)t;
+	if ((int64_t)tt == t && gmtime_r(&tt, tm))
+		return 0;
+	memset(tm, 0, sizeof(*tm));
+	tm->tm_mday = 1;
+	tm->tm_year = 70;
+	tm->tm_wday = 4; /* 1 January 1970 was a Thursday */
+	return -1;
+}
+
+char *time_format_iso(int64_t t, char *buf, size_t size)
+{
 	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (size && (time_utc(t, &tm) < 0 || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm)))
+		buf[0] = '\0';
 	return buf;
 }
 
 char *time_format_day(int64_t t, char *buf, size_t size)
 {
-	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
-	strftime(buf, size, "%Y-%m-%d", &tm);
+	if (size && (time_utc(t, &tm) < 0 || !strftime(buf, size, "%Y-%m-%d", &tm)))
+		buf[0] = '\0';
 	return buf;
 }
 
@@ -78,7 +88,8 @@ static int parse_date(const char **p, struct tm *tm)
 	struct tm check = *tm;
 	time_t t = timegm(&check);
 	struct tm back;
-	gmtime_r(&t, &back);
+	if (t == (time_t)-1 || !gmtime_r(&t, &back))
+		return -1;
 	return back.tm_mday == d && back.tm_mon == m - 1 ? 0 : -1;
 }
 

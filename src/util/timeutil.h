@@ -7,14 +7,18 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Now, in Unix seconds. PILOTOMAIL_FAKE_NOW (Unix seconds) overrides it for tests. */
 int64_t time_now(void);
 /* Now in milliseconds, monotonic: for measuring durations and backoff only. */
 int64_t time_mono_ms(void);
-/* "2026-11-26T16:49:02Z" into buf (at least 21 bytes); returns buf. */
+/* t as UTC calendar fields. -1 when t is beyond what struct tm can hold (gmtime_r fails):
+ * *tm is then 1970-01-01 00:00:00, so a caller indexing month names still stays in bounds. */
+int time_utc(int64_t t, struct tm *tm);
+/* "2026-11-26T16:49:02Z" into buf (at least 21 bytes); returns buf ("" when t has no date). */
 char *time_format_iso(int64_t t, char *buf, size_t size);
-/* "2026-11-26" into buf (at least 11 bytes); returns buf. */
+/* "2026-11-26" into buf (at least 11 bytes); returns buf ("" when t has no date). */
 char *time_format_day(int64_t t, char *buf, size_t size);
 /*
  * Parses ISO-8601 "YYYY-MM-DD", "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM|-HH:MM)" into Unix

@@ -15,6 +15,7 @@
 #include "web/pages.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -38,9 +39,11 @@ static void set_day(struct web_ctx *ctx, const char *name, int64_t t)
 {
 	static const char *months[] = { "January", "February", "March", "April", "May", "June", "July",
 					"August", "September", "October", "November", "December" };
-	time_t tt = (time_t)t;
 	struct tm tm;
-	gmtime_r(&tt, &tm);
+	if (time_utc(t, &tm) < 0) {
+		web_set(ctx, name, "");
+		return;
+	}
 	web_setf(ctx, name, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
 }
 
@@ -118,16 +121,22 @@ static const char *password_problem(const char *password, const char *confirm)
 	return NULL;
 }
 
-/* Accepts in one transaction; the UPDATE re-checks pending and unexpired. 0 or -1. */
+/* Accepts in one transaction; the UPDATE re-checks pending and unexpired. The password is
+ * hashed first: half a second of scrypt under the write lock would stall every writer. 0 or -1. */
 static int invite_accept(struct web_ctx *ctx, const struct invitation_view *inv, const char *password)
 {
+	char *hash = password_hash(password);
+	int rc = -1;
 	if (db_begin(ctx->db) < 0)
-		return -1;
-	if (invitation_accept(ctx->db, inv->id, inv->renter_id, password, time_now()) < 0 || db_commit(ctx->db) < 0) {
+		goto out;
+	if (invitation_accept(ctx->db, inv->id, inv->renter_id, hash, time_now()) < 0 || db_commit(ctx->db) < 0) {
 		db_rollback(ctx->db);
-		return -1;
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	free(hash);
+	return rc;
 }
 
 void page_invite_accept(struct web_ctx *ctx)

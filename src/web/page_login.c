@@ -1,5 +1,6 @@
 /* page_login.c: operator sign-in and sign-out. */
 #include "crypto/crypto.h"
+#include "http/local_path.h"
 #include "store/operators.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -10,9 +11,7 @@
 /* Only local paths are followed after sign-in: "next" must not send anyone off-site. */
 static const char *safe_next(const char *next)
 {
-	if (!next || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strpbrk(next, "\r\n"))
-		return "/mail";
-	return next;
+	return http_is_local_path(next) ? next : "/mail";
 }
 
 void page_login_form(struct web_ctx *ctx)
@@ -50,9 +49,7 @@ void page_login_submit(struct web_ctx *ctx)
 	struct operator op = { 0 };
 	int found = operator_find_by_email(ctx->db, email, &op) == 0;
 	/* Verify against a real hash even for unknown emails so timing does not reveal accounts. */
-	static const char *dummy = "scrypt$16384$8$1$00000000000000000000000000000000$"
-				   "0000000000000000000000000000000000000000000000000000000000000000";
-	int ok = password_verify(password, found ? op.password_hash : dummy) && found;
+	int ok = password_verify(password, found ? op.password_hash : password_dummy_hash()) && found;
 	if (!ok) {
 		login_throttle_fail(ctx->db, email, now);
 		log_warn("auth", "sign-in failed");
@@ -61,6 +58,7 @@ void page_login_submit(struct web_ctx *ctx)
 		return;
 	}
 	login_throttle_clear(ctx->db, email);
+	operator_password_upgrade(ctx->db, &op, password);
 	if (web_session_start(ctx, op.id, 0) < 0) {
 		operator_clear(&op);
 		web_error(ctx, 500, "Could not sign you in. Please try again.");

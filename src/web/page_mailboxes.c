@@ -81,10 +81,9 @@ static void set_when(struct web_ctx *ctx, const char *name, int64_t t)
 {
 	char buf[32] = "";
 	if (t > 0) {
-		time_t tt = (time_t)t;
 		struct tm tm;
-		gmtime_r(&tt, &tm);
-		strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm);
+		if (time_utc(t, &tm) < 0 || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm))
+			buf[0] = '\0';
 	}
 	web_set(ctx, name, buf);
 }

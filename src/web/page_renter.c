@@ -6,6 +6,7 @@
  * status_label, status_class}, My.count. Other renter sections (mail items, requests) add
  * their own data and a block in renter_home.cs.
  */
+#include "http/local_path.h"
 #include "store/mailboxes.h"
 #include "store/operators.h"
 #include "util/log.h"
@@ -19,7 +20,7 @@
 /* Only the renter's own pages are followed after sign-in. */
 static const char *renter_next(const char *next)
 {
-	if (!next || strpbrk(next, "\r\n\\") || (strcmp(next, "/my") != 0 && !str_starts_with(next, "/my/")) ||
+	if (!http_is_local_path(next) || (strcmp(next, "/my") != 0 && !str_starts_with(next, "/my/")) ||
 	    str_starts_with(next, "/my/login"))
 		return "/my";
 	return next;

@@ -11,5 +11,6 @@ const struct worker_job worker_jobs[] = {
 	{ "storage", job_storage_run },
 	{ "fees", job_fees_run },
 	{ "reconcile", job_reconcile_run },
+	{ "prune", job_prune_run },
 	{ NULL, NULL },
 };

@@ -285,8 +285,8 @@ END_TEST
 START_TEST(test_password_good_and_bad)
 {
 	char *h = password_hash("correct horse battery");
-	ck_assert(str_starts_with(h, "scrypt$16384$8$1$"));
-	ck_assert_uint_eq(strlen(h), strlen("scrypt$16384$8$1$") + 32 + 1 + 64);
+	ck_assert(str_starts_with(h, "scrypt$131072$8$1$"));
+	ck_assert_uint_eq(strlen(h), strlen("scrypt$131072$8$1$") + 32 + 1 + 64);
 	ck_assert_int_eq(password_verify("correct horse battery", h), 1);
 	ck_assert_int_eq(password_verify("correct horse batterz", h), 0);
 	ck_assert_int_eq(password_verify("correct horse battery ", h), 0);
