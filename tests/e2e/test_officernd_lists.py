@@ -1,13 +1,17 @@
 """The OfficeRnD card's plan and location lists come from the store, loaded by the worker: the
 card never waits on OfficeRnD (issue 9). Through the real web server and worker, against the
 OfficeRnD simulator, whose request counts show who asked OfficeRnD."""
+import threading
+import time
+
 import pytest
 
 from harness import App
 from simctl import DEMO_ORG, SEED_PATH, Sim
 from test_integrations import (CLIENT_ID, CLIENT_SECRET, FORM, LOC_DOWNTOWN, PLAN_MAIL, PLAN_MBX, PLAN_VO,
-                               REFRESH, add_offering, add_space, configure, configure_and_load, form_part,
-                               load_lists, option_values, save, selected_values, text, links)
+                               REFRESH, TEST, add_offering, add_space, configure, configure_and_load, form_part,
+                               links, load_lists, option_values, save, selected_values, text)
+from test_integrations import form as test_form
 
 OTHER_ORG = "other-spaces"
 OTHER_ID = "pilotomail-other-org"
@@ -179,3 +183,30 @@ def test_a_saved_id_the_lists_do_not_hold_still_shows_and_saves(app, sim):
     # Saving the card as shown keeps the row.
     configure(op, client_secret="", signing_secret="", plans=[(PLAN_GONE, basic), (PLAN_MBX, basic)])
     assert [(l["plan_id"], l["plan_name"]) for l in links(app, op)] == [(PLAN_GONE, ""), (PLAN_MBX, "Mailbox")]
+
+
+def test_behind_apache_a_slow_request_does_not_hold_up_other_pages(sim):
+    """spawn-fcgi -F: while one operator's Test connection waits on a slow OfficeRnD, another
+    page is served (with one process it would wait its turn)."""
+    app = App(server="apache", env={"PILOTOMAIL_OFFICERND_IDENTITY_URL": sim.identity_url,
+                                    "PILOTOMAIL_OFFICERND_API_URL": sim.api_url,
+                                    "PILOTOMAIL_HTTP_TIMEOUT_MS": "8000"}).start()
+    try:
+        slow = app.new_operator()
+        other = app.new_operator()
+        sim.fault(path="/oauth/token", kind="delay", delay_ms=6000)
+        sim.reset_stats()
+        result = {}
+        worker = threading.Thread(target=lambda: result.update(r=slow.post(TEST, test_form())))
+        worker.start()
+        while sim.stats()["token_requests"] == 0 and worker.is_alive():
+            time.sleep(0.02)
+        assert worker.is_alive(), "the Test connection did not wait on OfficeRnD"
+        r = other.get("/spaces")
+        assert r.status == 200
+        # Served while the slow request was still waiting on OfficeRnD.
+        assert worker.is_alive()
+        worker.join()
+        assert "Connected to OfficeRnD organization" in text(result["r"])
+    finally:
+        app.stop()
