@@ -11,7 +11,7 @@ from simctl import DEMO_ORG, SEED_PATH, Sim
 from test_integrations import (CLIENT_ID, CLIENT_SECRET, FORM, LOC_DOWNTOWN, PLAN_MAIL, PLAN_MBX, PLAN_VO,
                                REFRESH, TEST, add_offering, add_space, configure, configure_and_load, form_part,
                                links, load_lists, option_values, save, selected_values, text)
-from test_integrations import form as test_form
+from test_integrations import form as card_form
 
 OTHER_ORG = "other-spaces"
 OTHER_ID = "pilotomail-other-org"
@@ -197,7 +197,7 @@ def test_behind_apache_a_slow_request_does_not_hold_up_other_pages(sim):
         sim.fault(path="/oauth/token", kind="delay", delay_ms=6000)
         sim.reset_stats()
         result = {}
-        worker = threading.Thread(target=lambda: result.update(r=slow.post(TEST, test_form())))
+        worker = threading.Thread(target=lambda: result.update(r=slow.post(TEST, card_form())))
         worker.start()
         while sim.stats()["token_requests"] == 0 and worker.is_alive():
             time.sleep(0.02)
