@@ -113,8 +113,8 @@
       <div id="plan-rows">
         <?cs each:row = PlanRows ?>
         <div class="mapping-row">
-          <select name="plan_id" aria-label="OfficeRnD plan"><option value="">Choose an OfficeRnD plan&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
-          <select name="offering_id" aria-label="Mailbox offering"><option value="">Choose an offering&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="plan_id" aria-label="OfficeRnD plan" data-fill="#plan-row-template"><option value="">Choose an OfficeRnD plan&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="offering_id" aria-label="Mailbox offering" data-fill="#plan-row-template"><option value="">Choose an offering&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
           <button type="button" data-remove-row aria-label="Remove this row">✕</button>
         </div>
         <?cs /each ?>
@@ -128,8 +128,8 @@
       <div id="location-rows">
         <?cs each:row = LocationRows ?>
         <div class="mapping-row">
-          <select name="location_id" aria-label="OfficeRnD location"><option value="">Choose an OfficeRnD location&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
-          <select name="space_id" aria-label="Space"><option value="">Choose a space&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="location_id" aria-label="OfficeRnD location" data-fill="#location-row-template"><option value="">Choose an OfficeRnD location&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="space_id" aria-label="Space" data-fill="#location-row-template"><option value="">Choose a space&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
           <button type="button" data-remove-row aria-label="Remove this row">✕</button>
         </div>
         <?cs /each ?>

@@ -266,19 +266,29 @@ static void set_choice(struct web_ctx *ctx, const char *prefix, size_t j, const 
 		set_named(ctx, "1", "%s.%zu.selected", prefix, j);
 }
 
-/* The rows of one mapping section, each with its own options (so the selected one is marked). */
+/*
+ * The rows of one mapping section, each with only its chosen options: the full lists are in the
+ * row template once, and app.js copies them into a row's select when it is first used. So the
+ * page grows with rows plus choices, not rows times choices.
+ */
 static void set_rows(struct web_ctx *ctx, const char *name, const struct form_row *rows, size_t n,
 		     const struct option *opts, size_t n_opts, const struct integration_choice *choices,
 		     size_t n_choices, int loaded)
 {
-	char prefix[64];
+	char prefix[64], id[24];
 	for (size_t i = 0; i < n; i++) {
+		const struct option *o = option_find(opts, n_opts, rows[i].orn_id);
 		snprintf(prefix, sizeof(prefix), "%s.%zu.orn", name, i);
-		for (size_t j = 0; j < n_opts; j++)
-			set_option(ctx, prefix, j, &opts[j], strcmp(opts[j].id, rows[i].orn_id) == 0, loaded);
+		if (o)
+			set_option(ctx, prefix, 0, o, 1, loaded);
 		snprintf(prefix, sizeof(prefix), "%s.%zu.local", name, i);
-		for (size_t j = 0; j < n_choices; j++)
-			set_choice(ctx, prefix, j, &choices[j], rows[i].local_id);
+		for (size_t j = 0; j < n_choices; j++) {
+			snprintf(id, sizeof(id), "%lld", (long long)choices[j].id);
+			if (strcmp(id, rows[i].local_id) == 0) {
+				set_choice(ctx, prefix, 0, &choices[j], rows[i].local_id);
+				break;
+			}
+		}
 	}
 	set_named(ctx, n ? "1" : "", "%sAny", name);
 }

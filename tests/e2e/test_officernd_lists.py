@@ -210,3 +210,29 @@ def test_behind_apache_a_slow_request_does_not_hold_up_other_pages(sim):
         assert "Connected to OfficeRnD organization" in text(result["r"])
     finally:
         app.stop()
+
+
+def test_the_card_grows_with_rows_plus_choices_not_rows_times_choices(app, sim):
+    """Each saved row carries only its chosen plan and offering (app.js fills in the rest from
+    the row template when the select is used): 60 plans and 40 rows stay a small page."""
+    op = app.new_operator()
+    offerings = [add_offering(app, op, "Offering %d" % i) for i in range(20)]
+    for i in range(60):
+        sim.add("plans", DEMO_ORG, name="Bulk plan %02d" % i)
+    configure_and_load(app, op)
+    bulk = [p["_id"] for p in sim.list("plans", DEMO_ORG) if p["name"].startswith("Bulk plan")]
+    assert len(bulk) == 60
+    configure(op, client_secret="", signing_secret="",
+              plans=[(bulk[i], offerings[i % 20]) for i in range(40)])
+    page = op.get(FORM).text
+    form = form_part(page)
+    assert selected_values(form, "plan_id") == bulk[:40]
+    assert selected_values(form, "offering_id") == [str(offerings[i % 20]) for i in range(40)]
+    # A plan's name is on the page at most three times: its row, the row template and the Mail
+    # charges plan select (each row repeating all 60 would make it 40 more).
+    assert max(page.count(">Bulk plan %02d<" % i) for i in range(60)) <= 3
+    # Every row's select can get the full lists: the template has them, once.
+    assert 'data-fill="#plan-row-template"' in form
+    template = page.split('<template id="plan-row-template">', 1)[1]
+    assert set(bulk) <= set(option_values(template, "plan_id"))
+    assert len(option_values(template, "offering_id")) == 21

@@ -16,7 +16,7 @@ CREATE TABLE officernd_lists (
   error         TEXT NOT NULL DEFAULT '',
   error_at      INTEGER NOT NULL DEFAULT 0
 );
--- position keeps OfficeRnD's order.
+-- position keeps OfficeRnD's order (indexed: the card reads them in that order).
 CREATE TABLE officernd_plans (
   operator_id     INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
   plan_id         TEXT NOT NULL,
@@ -34,3 +34,5 @@ CREATE TABLE officernd_locations (
   position    INTEGER NOT NULL,
   PRIMARY KEY (operator_id, location_id)
 );
+CREATE INDEX officernd_plans_position ON officernd_plans(operator_id, position);
+CREATE INDEX officernd_locations_position ON officernd_locations(operator_id, position);
