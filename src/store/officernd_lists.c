@@ -269,6 +269,26 @@ static int locations_put(sqlite3 *db, int64_t operator_id, const struct officern
 	return 0;
 }
 
+/* The saved mapping and charges plan take the names just loaded (a plan renamed in OfficeRnD,
+ * or saved before the lists were first loaded). 0 or -1. */
+static int link_names_update(sqlite3 *db, int64_t operator_id)
+{
+	return exec_op(db, "UPDATE plan_links SET plan_name = (SELECT p.name FROM officernd_plans AS p "
+			   "WHERE p.operator_id = plan_links.operator_id AND p.plan_id = plan_links.plan_id) "
+			   "WHERE operator_id = ?1 AND plan_id IN (SELECT plan_id FROM officernd_plans WHERE operator_id = ?1)",
+			   operator_id) ||
+	       exec_op(db, "UPDATE location_links SET location_name = (SELECT l.name FROM officernd_locations AS l "
+			   "WHERE l.operator_id = location_links.operator_id AND l.location_id = location_links.location_id) "
+			   "WHERE operator_id = ?1 AND location_id IN "
+			   "(SELECT location_id FROM officernd_locations WHERE operator_id = ?1)", operator_id) ||
+	       exec_op(db, "UPDATE officernd_settings SET charge_plan_name = (SELECT p.name FROM officernd_plans AS p "
+			   "WHERE p.operator_id = officernd_settings.operator_id AND p.plan_id = officernd_settings.charge_plan_id) "
+			   "WHERE operator_id = ?1 AND charge_plan_id IN (SELECT plan_id FROM officernd_plans WHERE operator_id = ?1)",
+			   operator_id)
+		       ? -1
+		       : 0;
+}
+
 /* Releases the claim with the outcome: error NULL for a good refresh at now. */
 static int state_settle(sqlite3 *db, int64_t operator_id, const char *error, int64_t now, int64_t requested)
 {
@@ -298,7 +318,8 @@ int officernd_lists_store(sqlite3 *db, int64_t operator_id, const char *worker,
 		return held < 0 ? -1 : 1;
 	}
 	if (plans_put(db, operator_id, plans, n_plans) < 0 || locations_put(db, operator_id, locations, n_locations) < 0 ||
-	    state_settle(db, operator_id, NULL, now, requested) < 0 || db_commit(db) < 0) {
+	    link_names_update(db, operator_id) < 0 || state_settle(db, operator_id, NULL, now, requested) < 0 ||
+	    db_commit(db) < 0) {
 		db_rollback(db);
 		return -1;
 	}

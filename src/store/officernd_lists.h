@@ -81,8 +81,8 @@ int officernd_lists_claim(sqlite3 *db, int64_t operator_id, const char *worker, 
 			  int64_t lease_s, int64_t *requested);
 
 /*
- * A good refresh by the claim's holder: the lists are replaced by these, fetched_at = now, the
- * error cleared, the claim released and the served asks subtracted (an ask during the refresh
+ * A good refresh by the claim's holder: the lists are replaced by these, the saved mapping's and
+ * charges plan's names updated from them, fetched_at = now, the error cleared, the claim released and the served asks subtracted (an ask during the refresh
  * asks for another). One transaction. 0 done, 1 the claim was no longer this worker's (nothing
  * written), -1 on a store error (nothing written).
  */

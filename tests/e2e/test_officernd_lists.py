@@ -170,16 +170,20 @@ def test_saving_credentials_queues_a_refresh_and_another_org_drops_the_old_lists
 def test_a_saved_id_the_lists_do_not_hold_still_shows_and_saves(app, sim):
     op = app.new_operator()
     basic = add_offering(app, op, "Basic")
-    # Saved before the worker ever loaded the lists: any well-formed id is taken.
-    configure(op, plans=[(PLAN_GONE, basic)])
+    premium = add_offering(app, op, "Premium")
+    # Saved before the worker ever loaded the lists: any well-formed id is taken, without a name.
+    configure(op, plans=[(PLAN_GONE, basic), (PLAN_VO, premium)])
+    assert [l["plan_name"] for l in links(app, op)] == ["", ""]
     t = text(op.get(FORM))
     assert PLAN_GONE + " — lists not loaded from OfficeRnD yet" in t
     load_lists(app)
+    # The loaded lists name the saved rows they know.
+    assert [(l["plan_id"], l["plan_name"]) for l in links(app, op)] == [(PLAN_GONE, ""), (PLAN_VO, "Virtual Office")]
     r = op.get(FORM)
     page = form_part(r.text)
-    assert selected_values(page, "plan_id") == [PLAN_GONE]
+    assert selected_values(page, "plan_id") == [PLAN_GONE, PLAN_VO]
     assert PLAN_GONE + " — not in the lists loaded from OfficeRnD" in text(r)
-    assert ">Mailbox</option>" in page
+    assert ">Virtual Office</option>" in page
     # Saving the card as shown keeps the row.
     configure(op, client_secret="", signing_secret="", plans=[(PLAN_GONE, basic), (PLAN_MBX, basic)])
     assert [(l["plan_id"], l["plan_name"]) for l in links(app, op)] == [(PLAN_GONE, ""), (PLAN_MBX, "Mailbox")]
