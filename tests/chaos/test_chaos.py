@@ -26,6 +26,7 @@ No timed assertions: the drain has a generous deadline only so that a stuck run 
 import collections
 import email
 import email.policy
+import html
 import http.client
 import json
 import os
@@ -66,6 +67,7 @@ FEE_FAULTS = [
     dict(kind="lost_answer", probability=0.04),
     dict(kind="delay", delay_ms=TIMEOUT_MS + 1500, probability=0.03),  # created after the client gave up
     dict(kind="delay", delay_ms=600, probability=0.04),                # slow, still in time
+    dict(kind="status", status=422, probability=0.01),  # refused: the charge fails, with the reason
 ]
 # The seed members whose mailboxes the scans are charged to: (member, company).
 PAYERS = [(ADA, None), (GRACE, None), (FRANK, None), (HANK, GLOBEX)]
@@ -499,9 +501,15 @@ def check_fees(app, op, sim, payer_of):
             assert c["reference"] not in fees or c["fee_uncertain"], (c, fees[c["reference"]])
             failed.append(c)
     if failed:
-        page = op.get("/charges?state=failed").text
-        for c in failed[:200]:
-            assert c["reference"] in page, c
+        page = html.unescape(op.get("/charges?state=failed").text)
+        rows = {}
+        for row in re.findall(r"<tr.*?</tr>", page, re.S):
+            m = re.search(r"pm-\d+-\d+", row)
+            if m:
+                rows[m.group(0)] = re.sub(r"\s+", " ", row)
+        for c in failed[:200]:  # the page's first 200
+            row = rows.get(c["reference"], "")
+            assert "Failed" in row and re.sub(r"\s+", " ", c["last_error"]) in row, (c, row)
     return len(charges), len(failed)
 
 
