@@ -62,6 +62,10 @@ SCALES = {
 SENDERS = 8
 DESKS = 2               # operator sessions recording scans at the same time
 TIMEOUT_MS = 2000       # the worker's OfficeRnD timeout (PILOTOMAIL_HTTP_TIMEOUT_MS)
+# How long a fee request pilotomail gave up on may still take to land (PILOTOMAIL_FEE_SETTLE_S):
+# the slowest fault below lands 1.5 s after the client gave up; 6 s leaves room for a loaded
+# machine. The claim on a charge, derived from both, then lasts 30 + 2 + 6 + 5 = 43 s.
+SETTLE_S = 6
 # About one POST /fees in five meets a fault (each fault draws with its own seeded chance).
 FEE_FAULTS = [
     dict(kind="status", status=500, probability=0.06),
@@ -102,6 +106,7 @@ def world(request):
                    "PILOTOMAIL_OFFICERND_API_URL": sim.api_url,
                    "PILOTOMAIL_SMTP_URL": "smtp://127.0.0.1:%d" % smtp_port,
                    "PILOTOMAIL_HTTP_TIMEOUT_MS": str(TIMEOUT_MS),
+                   "PILOTOMAIL_FEE_SETTLE_S": str(SETTLE_S),
                    "PILOTOMAIL_FEE_CONCURRENCY": "4"},
               server="lighttpd").start()  # the killer finds webhook.fcgi among lighttpd's children
     app.chaos_workers = []
