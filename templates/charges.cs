@@ -58,12 +58,14 @@
   <?cs /each ?>
   </tbody>
 </table>
-<?cs if:Charges.newer_page || Charges.older_page ?>
+<?cs if:Charges.newest || Charges.older ?>
 <nav class="charges-pages" aria-label="Pages">
-  <?cs if:Charges.newer_page ?><a class="button" href="/charges?page=<?cs var:Charges.newer_page ?><?cs if:Charges.state ?>&amp;state=<?cs var:Charges.state ?><?cs /if ?>">← Newer</a><?cs /if ?>
-  <?cs if:Charges.older_page ?><a class="button" href="/charges?page=<?cs var:Charges.older_page ?><?cs if:Charges.state ?>&amp;state=<?cs var:Charges.state ?><?cs /if ?>">Older →</a><?cs /if ?>
+  <?cs if:Charges.newest ?><a class="button" href="<?cs var:Charges.newest ?>">← Newest</a><?cs /if ?>
+  <?cs if:Charges.older ?><a class="button" href="<?cs var:Charges.older ?>">Older →</a><?cs /if ?>
 </nav>
 <?cs /if ?>
+<?cs elif:Charges.newest ?>
+<div class="card empty">No older charges. <a href="<?cs var:Charges.newest ?>">Back to the newest</a>.</div>
 <?cs else ?>
 <div class="card empty"><?cs if:Charges.state ?>No charges in this state.<?cs else ?>No charges yet. A charge is made when a mail action is recorded as done.<?cs /if ?></div>
 <?cs /if ?>

@@ -1,6 +1,7 @@
 /* mail.c: see mail.h. */
 #include "store/mail.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -121,38 +122,55 @@ static char *like_pattern(const char *q)
 	return strbuf_detach(&sb, NULL);
 }
 
-int mail_item_list(sqlite3 *db, int64_t operator_id, enum mail_tab tab, const char *q, size_t limit,
-		   struct mail_item **items, size_t *n)
+/* Newest received first, from the cursor (received_on, id) down: ?1 operator, ?2 the LIKE
+ * pattern or NULL, ?3 ?4 the cursor, ?5 the limit. One statement per tab, each with its index. */
+#define MAIL_LIST(where)                                                                           \
+	"SELECT " ITEM_COLUMNS "WHERE i.operator_id = ?1 " where                                   \
+	"AND (?2 IS NULL OR m.pmb LIKE ?2 ESCAPE '\\' OR r.name LIKE ?2 ESCAPE '\\' "               \
+	"     OR r.email LIKE ?2 ESCAPE '\\' OR i.reference LIKE ?2 ESCAPE '\\' "                   \
+	"     OR i.sender LIKE ?2 ESCAPE '\\') "                                                     \
+	"AND (i.received_on, i.id) < (?3, ?4) ORDER BY i.received_on DESC, i.id DESC LIMIT ?5"
+const char mail_sql_list[] = MAIL_LIST("");
+const char mail_sql_list_assigned[] = MAIL_LIST("AND i.mailbox_id IS NOT NULL ");
+const char mail_sql_list_unassigned[] = MAIL_LIST("AND i.mailbox_id IS NULL ");
+
+int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
+		   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(
-		db, "SELECT " ITEM_COLUMNS "WHERE i.operator_id = ?1 "
-		    "AND (?2 = 2 OR (?2 = 0 AND i.mailbox_id IS NULL) OR (?2 = 1 AND i.mailbox_id IS NOT NULL)) "
-		    "AND (?3 IS NULL OR m.pmb LIKE ?3 ESCAPE '\\' OR r.name LIKE ?3 ESCAPE '\\' "
-		    "     OR r.email LIKE ?3 ESCAPE '\\' OR i.reference LIKE ?3 ESCAPE '\\' "
-		    "     OR i.sender LIKE ?3 ESCAPE '\\') "
-		    "ORDER BY i.received_on DESC, i.id DESC LIMIT ?4");
+	sqlite3_stmt *st = db_prepare(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
+					  : f->tab == MAIL_TAB_ASSIGNED ? mail_sql_list_assigned
+									: mail_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int(st, 2, tab == MAIL_TAB_UNASSIGNED ? 0 : tab == MAIL_TAB_ASSIGNED ? 1 : 2);
-	char *pattern = q && *q ? like_pattern(q) : NULL;
-	db_bind_text(st, 3, pattern);
-	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : 500);
+	char *pattern = f->q && *f->q ? like_pattern(f->q) : NULL;
+	db_bind_text(st, 2, pattern);
 	free(pattern);
+	/* No cursor: above every day and id. */
+	db_bind_text(st, 3, f->before_id ? f->before_day : "9999-12-31");
+	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : 500);
 	return item_collect(st, items, n);
 }
+
+/* Found through the renter's mailboxes (a few), then sorted; the unary + keeps the planner from
+ * walking all the operator's mail in list order instead. */
+const char mail_sql_list_for_renter[] = "SELECT " ITEM_COLUMNS "WHERE +i.operator_id = ?1 AND i.mailbox_id IN "
+					"(SELECT id FROM mailboxes WHERE renter_id = ?2 AND +operator_id = ?1) "
+					"ORDER BY i.received_on DESC, i.id DESC LIMIT 500";
 
 int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
 			      size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " ITEM_COLUMNS "WHERE i.operator_id = ? AND m.renter_id = ? "
-					  "ORDER BY i.received_on DESC, i.id DESC LIMIT 500");
+	sqlite3_stmt *st = db_prepare(db, mail_sql_list_for_renter);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, renter_id);
 	return item_collect(st, items, n);
 }
 
+const char mail_sql_count_unassigned[] = "SELECT COUNT(*) FROM mail_items WHERE operator_id = ? AND mailbox_id IS NULL";
+
 int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM mail_items WHERE operator_id = ? AND mailbox_id IS NULL");
+	sqlite3_stmt *st = db_prepare(db, mail_sql_count_unassigned);
 	sqlite3_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }

@@ -82,8 +82,15 @@ struct mailbox_view {
 
 /* One mailbox with its renter, space, offering and invitation state. 0 or -1. */
 int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out);
-/* All mailboxes, newest first; status filter NULL or "" for all. *items free(). 0 or -1. */
-int mailbox_list(sqlite3 *db, int64_t operator_id, const char *status, struct mailbox_view **items, size_t *n);
+struct mailbox_filter {
+	const char *status;  /* NULL or "" for all */
+	int64_t renter_id;   /* 0 for all; else the renter's (status is then ignored) */
+	size_t limit;        /* at most this many (0 = all) */
+	int64_t before_id;   /* keyset paging: only ids below it; 0 starts from the newest */
+};
+/* Mailboxes, newest first. *items free(). 0 or -1. */
+int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *f, struct mailbox_view **items,
+		 size_t *n);
 /* The mailboxes of one renter of the operator (the renter's own page), newest first. *items
  * free(). 0 or -1. */
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,

@@ -15,12 +15,13 @@
 #include "util/money.h"
 #include "util/timeutil.h"
 #include "web/pages.h"
+#include "web/paging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAIL_LIST_MAX 500 /* items a list shows; a search narrows it down */
+#define MAIL_PER_PAGE 100
 
 /* The words and badge class for an item status. */
 static void mail_status_badge(const char *status, const char **label, const char **cls)
@@ -74,7 +75,8 @@ static int mail_set_mailbox_choices(struct web_ctx *ctx, int64_t selected)
 {
 	struct mailbox_view *boxes = NULL;
 	size_t n = 0, shown = 0;
-	if (mailbox_list(ctx->db, ctx->operator_id, NULL, &boxes, &n) < 0)
+	struct mailbox_filter f = { 0 };
+	if (mailbox_list(ctx->db, ctx->operator_id, &f, &boxes, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct mailbox_view *m = &boxes[i];
@@ -105,31 +107,56 @@ static enum mail_tab mail_tab_parse(const char *tab)
 	return MAIL_TAB_ALL;
 }
 
+/* The Older link after the page's last item, and the link back to the newest. */
+static void mail_set_pages(struct web_ctx *ctx, const char *tab, const char *q, const struct mail_item *last,
+			   int paged)
+{
+	if (last) {
+		char key[40];
+		snprintf(key, sizeof(key), "%s:%lld", last->received_on, (long long)last->id);
+		char *href = paging_href("/mail", "tab", tab, "q", q, "before", key, NULL);
+		web_set(ctx, "Mail.older", href);
+		free(href);
+	}
+	if (paged) {
+		char *href = paging_href("/mail", "tab", tab, "q", q, NULL);
+		web_set(ctx, "Mail.newest", href);
+		free(href);
+	}
+}
+
 void page_mail_list(struct web_ctx *ctx)
 {
-	const char *tab_name = kvlist_get(&ctx->req->query, "tab");
 	const char *q_raw = kvlist_get(&ctx->req->query, "q");
 	char q[200] = "";
 	if (q_raw)
 		str_copy(q, sizeof(q), q_raw);
 	str_trim(q);
-	enum mail_tab tab = mail_tab_parse(tab_name);
+	/* One more than a page is read to know whether an older page exists. */
+	struct mail_filter f = { .tab = mail_tab_parse(kvlist_get(&ctx->req->query, "tab")), .q = q,
+				 .limit = MAIL_PER_PAGE + 1 };
+	int paged = paging_before_day_id(ctx, f.before_day, &f.before_id);
+	if (paged < 0)
+		return;
 	struct mail_item *items = NULL;
 	size_t n = 0;
-	if (mail_item_list(ctx->db, ctx->operator_id, tab, q, MAIL_LIST_MAX, &items, &n) < 0) {
+	if (mail_item_list(ctx->db, ctx->operator_id, &f, &items, &n) < 0) {
 		web_error(ctx, 500, "The mail could not be loaded. Please try again.");
 		return;
 	}
+	int more = n > MAIL_PER_PAGE;
+	if (more)
+		n = MAIL_PER_PAGE;
 	for (size_t i = 0; i < n; i++) {
 		char prefix[48];
 		snprintf(prefix, sizeof(prefix), "Mail.items.%zu", i);
 		mail_set_item(ctx, prefix, &items[i]);
 	}
+	const char *tab = f.tab == MAIL_TAB_UNASSIGNED ? "unassigned" : f.tab == MAIL_TAB_ASSIGNED ? "assigned" : "all";
+	mail_set_pages(ctx, tab, q, more ? &items[n - 1] : NULL, paged);
 	free(items);
 	web_set_int(ctx, "Mail.count", (int64_t)n);
-	if (n == MAIL_LIST_MAX)
-		web_set_int(ctx, "Mail.truncated", MAIL_LIST_MAX);
-	web_set(ctx, "Mail.tab", tab == MAIL_TAB_UNASSIGNED ? "unassigned" : tab == MAIL_TAB_ASSIGNED ? "assigned" : "all");
+	web_set(ctx, "Mail.tab", tab);
 	web_set(ctx, "Mail.q", q);
 	web_set_int(ctx, "Mail.unassigned", mail_item_count_unassigned(ctx->db, ctx->operator_id));
 	web_set(ctx, "Nav.section", "mail");

@@ -415,15 +415,22 @@ def test_charges_are_paged(app):
                     (op.operator_id, mbx, "Old pickup %d" % i, "pm-old-%d" % i))
     con.commit()
     con.close()
+    # 100 a page, newest first; "Older" carries the last row's (date, id).
     first = op.get("/charges").text
-    assert first.count('class="muted charges-ref"') == 200
-    assert 'href="/charges?page=2"' in first and "Newer" not in first
-    second = op.get("/charges?page=2").text
-    assert second.count('class="muted charges-ref"') == 5
-    assert 'href="/charges?page=1"' in second and "Older" not in second
-    # The newest (the scan of today) is on the first page, the oldest on the second.
-    assert "Scan of letter M-000001" in first and "Scan of letter M-000001" not in second
-    assert op.get("/charges?page=abc").status == 200
+    assert first.count('class="muted charges-ref"') == 100
+    assert "Newest" not in first
+    older = html.unescape(re.search(r'href="([^"]+)">Older', first).group(1))
+    assert re.fullmatch(r"/charges\?before=2026-01-01%3A\d+", older), older
+    second = op.get(older).text
+    assert second.count('class="muted charges-ref"') == 100
+    third = op.get(html.unescape(re.search(r'href="([^"]+)">Older', second).group(1))).text
+    assert third.count('class="muted charges-ref"') == 5
+    assert 'href="/charges">' in third and ">Older" not in third
+    # The newest (the scan of today) is on the first page, the oldest on the last.
+    assert "Scan of letter M-000001" in first and "Scan of letter M-000001" not in second + third
+    assert "Old pickup 0<" in third
+    assert op.get("/charges?page=abc").status == 200  # an unknown parameter is ignored
+    assert op.get("/charges?before=abc").status == 400
 
 
 def test_sent_charge_shows_the_officernd_fee(app):
