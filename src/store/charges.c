@@ -160,6 +160,9 @@ const char charge_sql_list_item[] = "SELECT " CHARGE_COLUMNS "WHERE c.mail_item_
 
 int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n)
 {
+	static const struct charge_filter every = { 0 };
+	if (!f)
+		f = &every;
 	const char *sql = f->mail_item_id ? charge_sql_list_item : f->state && *f->state ? charge_sql_list_state
 											: charge_sql_list;
 	sqlite3_stmt *st = db_prepare(db, sql);
@@ -224,13 +227,16 @@ int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id)
 	"            WHERE m.id = c.mailbox_id AND m.operator_id = ?1 "                            \
 	"            AND coalesce(r.officernd_member_id, '') <> '')"
 
-const char charge_sql_earlier[] = "SELECT COUNT(*), coalesce(sum(c.amount), 0) FROM charges c WHERE " EARLIER_WHERE;
+/* Reads at most ?2 of them (-1: all): a page shows "more than N" rather than walking them all. */
+const char charge_sql_earlier[] = "SELECT COUNT(*), coalesce(sum(amount), 0) FROM "
+				  "(SELECT c.amount FROM charges c WHERE " EARLIER_WHERE " LIMIT ?2)";
 
-int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, int64_t *total)
+int charge_earlier_unbilled_upto(sqlite3 *db, int64_t operator_id, int64_t limit, int64_t *count, int64_t *total)
 {
 	*count = *total = 0;
 	sqlite3_stmt *st = db_prepare(db, charge_sql_earlier);
 	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, limit);
 	int rc = -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*count = sqlite3_column_int64(st, 0);
@@ -239,6 +245,11 @@ int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, in
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, int64_t *total)
+{
+	return charge_earlier_unbilled_upto(db, operator_id, -1, count, total);
 }
 
 int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued)

@@ -385,6 +385,30 @@ int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *
 	return mailbox_collect(st, items, n);
 }
 
+/* Only what a choice shows: none of the list's per-row invitation and email lookups. */
+const char mailbox_sql_choices[] = "SELECT m.id, m.pmb, r.name, r.email, r.company_name FROM mailboxes m "
+				   "JOIN renters r ON r.id = m.renter_id AND r.operator_id = ?1 "
+				   "WHERE m.operator_id = ?1 AND m.status <> 'cancelled' ORDER BY m.id DESC";
+
+static void choice_read(sqlite3_stmt *st, void *elem)
+{
+	struct mailbox_choice *c = elem;
+	c->id = sqlite3_column_int64(st, 0);
+	str_copy(c->pmb, sizeof(c->pmb), db_col_text(st, 1));
+	str_copy(c->renter_name, sizeof(c->renter_name), db_col_text(st, 2));
+	str_copy(c->renter_email, sizeof(c->renter_email), db_col_text(st, 3));
+	str_copy(c->company_name, sizeof(c->company_name), db_col_text(st, 4));
+}
+
+int mailbox_choices(sqlite3 *db, int64_t operator_id, struct mailbox_choice **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, mailbox_sql_choices);
+	sqlite3_bind_int64(st, 1, operator_id);
+	int failed;
+	*items = db_collect(st, sizeof(**items), choice_read, n, &failed);
+	return failed ? -1 : 0;
+}
+
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,
 			    struct mailbox_view **items, size_t *n)
 {

@@ -91,6 +91,16 @@ struct mailbox_filter {
 /* Mailboxes, newest first. *items free(). 0 or -1. */
 int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *f, struct mailbox_view **items,
 		 size_t *n);
+/* What a mailbox picker shows of each open (not cancelled) mailbox, newest first. */
+struct mailbox_choice {
+	int64_t id;
+	char pmb[16];
+	char renter_name[404];
+	char renter_email[256];
+	char company_name[404];
+};
+/* *items free(). 0 or -1. */
+int mailbox_choices(sqlite3 *db, int64_t operator_id, struct mailbox_choice **items, size_t *n);
 /* The mailboxes of one renter of the operator (the renter's own page), newest first. *items
  * free(). 0 or -1. */
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,

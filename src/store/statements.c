@@ -21,6 +21,7 @@ const struct store_statement store_statements[] = {
 	S(mailbox_sql_list_status),
 	S(mailbox_sql_list_renter),
 	S(mailbox_sql_get),
+	S(mailbox_sql_choices),
 	S(invitation_sql_latest),
 	S(outbox_sql_due),
 	/* catalog */

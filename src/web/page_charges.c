@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define CHARGES_PER_PAGE 100
+#define EARLIER_SHOWN_MAX 100
 
 static const char *const charge_states[] = { "queued", "sending", "sent", "failed", "not_billed" };
 
@@ -95,13 +96,20 @@ void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct
 #undef SETKEY
 }
 
-/* The "N earlier charges were not billed" box, shown only while OfficeRnD billing is on. */
+/* The "N earlier charges were not billed" box, shown only while OfficeRnD billing is on. Past
+ * EARLIER_SHOWN_MAX it says "more than" without a total: counting them all on every load would
+ * walk every one (years of charges, for an operator who turned billing on late). */
 static void charges_set_earlier(struct web_ctx *ctx)
 {
 	int64_t count = 0, total = 0;
 	if (!charge_officernd_billing_on(ctx->db, ctx->operator_id) ||
-	    charge_earlier_unbilled(ctx->db, ctx->operator_id, &count, &total) < 0 || count == 0)
+	    charge_earlier_unbilled_upto(ctx->db, ctx->operator_id, EARLIER_SHOWN_MAX + 1, &count, &total) < 0 ||
+	    count == 0)
 		return;
+	if (count > EARLIER_SHOWN_MAX) {
+		web_set_int(ctx, "Charges.earlier.more_than", EARLIER_SHOWN_MAX);
+		count = EARLIER_SHOWN_MAX;
+	}
 	web_set_int(ctx, "Charges.earlier.count", count);
 	web_set_money(ctx, "Charges.earlier.total", total);
 	struct operator op = { 0 };

@@ -73,26 +73,22 @@ static void mail_set_item(struct web_ctx *ctx, const char *prefix, const struct 
 /* The mailboxes an item can be assigned to (not cancelled) as Mailboxes.N.{id, label}. 0 or -1. */
 static int mail_set_mailbox_choices(struct web_ctx *ctx, int64_t selected)
 {
-	struct mailbox_view *boxes = NULL;
-	size_t n = 0, shown = 0;
-	struct mailbox_filter f = { 0 };
-	if (mailbox_list(ctx->db, ctx->operator_id, &f, &boxes, &n) < 0)
+	struct mailbox_choice *boxes = NULL;
+	size_t n = 0;
+	if (mailbox_choices(ctx->db, ctx->operator_id, &boxes, &n) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		const struct mailbox_view *m = &boxes[i];
-		if (strcmp(m->status, "cancelled") == 0)
-			continue;
+		const struct mailbox_choice *m = &boxes[i];
 		char key[64];
-		snprintf(key, sizeof(key), "Mailboxes.%zu.id", shown);
+		snprintf(key, sizeof(key), "Mailboxes.%zu.id", i);
 		web_set_int(ctx, key, m->id);
-		snprintf(key, sizeof(key), "Mailboxes.%zu.label", shown);
+		snprintf(key, sizeof(key), "Mailboxes.%zu.label", i);
 		web_setf(ctx, key, "PMB %s \xe2\x80\x94 %s%s%s%s", m->pmb, m->renter_name[0] ? m->renter_name : m->renter_email,
 			 m->company_name[0] ? " (" : "", m->company_name, m->company_name[0] ? ")" : "");
 		if (m->id == selected) {
-			snprintf(key, sizeof(key), "Mailboxes.%zu.selected", shown);
+			snprintf(key, sizeof(key), "Mailboxes.%zu.selected", i);
 			web_set(ctx, key, "1");
 		}
-		shown++;
 	}
 	free(boxes);
 	return 0;

@@ -49,12 +49,13 @@ BIG_EMAIL, BIG_PASSWORD = "bench@grow.example", "bench password"
 SIGNING_SECRET = "whsec-e2e-fees"   # what feekit's card types
 INGEST_CLIENTS, INGEST_EACH = 2, 300
 PAGE_TIMEOUT = 900  # seconds: the slowest pages before the indexes took minutes
-# (label, path); {mailbox} is the big operator's newest mailbox.
+# (label, path); {mailbox} and {item} are the big operator's newest mailbox and mail item.
 PAGES = [("Mail", "/mail"), ("Mail, unassigned tab", "/mail?tab=unassigned"), ("Mailboxes", "/mailboxes"),
          ("Mailbox page", "/mailboxes/{mailbox}"), ("Charges", "/charges"),
          ("Charges, failed only", "/charges?state=failed"), ("Activity", "/activity"),
          ("Spaces", "/spaces"), ("Offerings", "/offerings"),
-         ("OfficeRnD card", "/settings/integrations/officernd")]
+         ("OfficeRnD card", "/settings/integrations/officernd"), ("Mail item page", "/mail/{item}"),
+         ("Record mail form", "/mail/new")]
 
 
 def grow(path, *args, scale=None):
@@ -177,9 +178,10 @@ def measure(db, sim, label):
         op.operator_id = 1
         feekit.Setup(app, op, 1, 1).card()
         mailbox = app.query("SELECT max(id) AS id FROM mailboxes WHERE operator_id = 1")[0]["id"]
+        item = app.query("SELECT max(id) AS id FROM mail_items WHERE operator_id = 1")[0]["id"]
         cookie = "; ".join("%s=%s" % kv for kv in op.cookies.items())
         for name, path in PAGES:
-            path = path.format(mailbox=mailbox)
+            path = path.format(mailbox=mailbox, item=item)
             begun = time.monotonic()
             r = op.request("GET", path, timeout=PAGE_TIMEOUT)
             first_ms = (time.monotonic() - begun) * 1000.0
