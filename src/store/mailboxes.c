@@ -187,6 +187,16 @@ int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fi
 	return id;
 }
 
+int64_t mailbox_find_by_pmb(sqlite3 *db, int64_t operator_id, const char *pmb)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM mailboxes WHERE operator_id = ? AND pmb = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, pmb);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return id;
+}
+
 int64_t mailbox_find_by_membership(sqlite3 *db, int64_t operator_id, const char *membership_id)
 {
 	if (!membership_id || !*membership_id)
@@ -388,7 +398,7 @@ int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *
 /* Only what a choice shows: none of the list's per-row invitation and email lookups. */
 const char mailbox_sql_choices[] = "SELECT m.id, m.pmb, r.name, r.email, r.company_name FROM mailboxes m "
 				   "JOIN renters r ON r.id = m.renter_id AND r.operator_id = ?1 "
-				   "WHERE m.operator_id = ?1 AND m.status <> 'cancelled' ORDER BY m.id DESC";
+				   "WHERE m.operator_id = ?1 AND m.status <> 'cancelled' ORDER BY m.id DESC LIMIT ?2";
 
 static void choice_read(sqlite3_stmt *st, void *elem)
 {
@@ -400,10 +410,11 @@ static void choice_read(sqlite3_stmt *st, void *elem)
 	str_copy(c->company_name, sizeof(c->company_name), db_col_text(st, 4));
 }
 
-int mailbox_choices(sqlite3 *db, int64_t operator_id, struct mailbox_choice **items, size_t *n)
+int mailbox_choices(sqlite3 *db, int64_t operator_id, size_t limit, struct mailbox_choice **items, size_t *n)
 {
 	sqlite3_stmt *st = db_prepare(db, mailbox_sql_choices);
 	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 	int failed;
 	*items = db_collect(st, sizeof(**items), choice_read, n, &failed);
 	return failed ? -1 : 0;

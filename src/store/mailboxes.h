@@ -37,6 +37,8 @@ struct mailbox_fields {
 /* Creates an active mailbox with the next free PMB number of the operator. Returns its id,
  * or -1 (a second mailbox for the same membership is refused by the schema: *exists set). */
 int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fields *f, int *exists);
+/* The operator's mailbox with that PMB, or 0 when there is none. */
+int64_t mailbox_find_by_pmb(sqlite3 *db, int64_t operator_id, const char *pmb);
 /* The mailbox of an OfficeRnD membership, or 0 when there is none. */
 int64_t mailbox_find_by_membership(sqlite3 *db, int64_t operator_id, const char *membership_id);
 /* Changes: status is "active", "on_hold" or "cancelled" (leaving cancelled clears cancelled_by).
@@ -99,8 +101,8 @@ struct mailbox_choice {
 	char renter_email[256];
 	char company_name[404];
 };
-/* *items free(). 0 or -1. */
-int mailbox_choices(sqlite3 *db, int64_t operator_id, struct mailbox_choice **items, size_t *n);
+/* At most limit of them. *items free(). 0 or -1. */
+int mailbox_choices(sqlite3 *db, int64_t operator_id, size_t limit, struct mailbox_choice **items, size_t *n);
 /* The mailboxes of one renter of the operator (the renter's own page), newest first. *items
  * free(). 0 or -1. */
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #define MAIL_PER_PAGE 100
+#define MAIL_CHOICES_MAX 200 /* mailboxes a picker lists; more are chosen by PMB */
 
 /* The words and badge class for an item status. */
 static void mail_status_badge(const char *status, const char **label, const char **cls)
@@ -70,13 +71,24 @@ static void mail_set_item(struct web_ctx *ctx, const char *prefix, const struct 
 #undef SETKEY
 }
 
-/* The mailboxes an item can be assigned to (not cancelled) as Mailboxes.N.{id, label}. 0 or -1. */
+/*
+ * The mailboxes an item can be assigned to (not cancelled) as Mailboxes.N.{id, label}; past
+ * MAIL_CHOICES_MAX of them the forms ask for the PMB instead (Mail.by_pmb, with the selected
+ * mailbox's PMB in Mail.pmb), so that a page never lists thousands of mailboxes. 0 or -1.
+ */
 static int mail_set_mailbox_choices(struct web_ctx *ctx, int64_t selected)
 {
 	struct mailbox_choice *boxes = NULL;
 	size_t n = 0;
-	if (mailbox_choices(ctx->db, ctx->operator_id, &boxes, &n) < 0)
+	if (mailbox_choices(ctx->db, ctx->operator_id, MAIL_CHOICES_MAX + 1, &boxes, &n) < 0)
 		return -1;
+	if (n > MAIL_CHOICES_MAX) {
+		struct mailbox_view m;
+		web_set(ctx, "Mail.by_pmb", "1");
+		if (selected && mailbox_get(ctx->db, ctx->operator_id, selected, &m) == 0)
+			web_set(ctx, "Mail.pmb", m.pmb);
+		n = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct mailbox_choice *m = &boxes[i];
 		char key[64];
@@ -189,15 +201,25 @@ void page_mail_new(struct web_ctx *ctx)
 	mail_render_form(ctx, mailbox_id, "letter", "", "", NULL, 200);
 }
 
-/* The mailbox field: "" or "0" is none; else one of the operator's mailboxes that is not
- * cancelled. Returns NULL when fine (with *id set), else a message. */
-static const char *mail_mailbox_check(struct web_ctx *ctx, const char *text, int64_t *id)
+/* The mailbox fields: mailbox_id (the list) or else pmb (typed, when the list would be too long);
+ * none ("" or "0") is no mailbox; else one of the operator's mailboxes that is not cancelled.
+ * Returns NULL when fine (with *id set), else a message. */
+static const char *mail_mailbox_check(struct web_ctx *ctx, int64_t *id)
 {
+	const char *text = web_form(ctx, "mailbox_id");
+	char pmb[16];
 	struct mailbox_view m;
 	*id = 0;
-	if (!*text || strcmp(text, "0") == 0)
+	if (!*text && *web_form(ctx, "pmb")) {
+		str_copy(pmb, sizeof(pmb), web_form(ctx, "pmb"));
+		str_trim(pmb);
+		if (strlen(web_form(ctx, "pmb")) >= sizeof(pmb) || !(*id = mailbox_find_by_pmb(ctx->db, ctx->operator_id, pmb)))
+			return "No mailbox has that PMB: check the number, or leave the item unassigned.";
+		text = "";
+	}
+	if (*id == 0 && (!*text || strcmp(text, "0") == 0))
 		return NULL;
-	if (parse_int64(text, 1, INT64_MAX, id) < 0 || mailbox_get(ctx->db, ctx->operator_id, *id, &m) < 0)
+	if ((*id == 0 && parse_int64(text, 1, INT64_MAX, id) < 0) || mailbox_get(ctx->db, ctx->operator_id, *id, &m) < 0)
 		return "Choose a mailbox from the list, or leave the item unassigned.";
 	if (strcmp(m.status, "cancelled") == 0)
 		return "That mailbox is cancelled: choose another one, or leave the item unassigned.";
@@ -225,7 +247,7 @@ void page_mail_create(struct web_ctx *ctx)
 	str_trim(day);
 	str_trim(sender);
 	int64_t mailbox_id = 0;
-	const char *problem = mail_mailbox_check(ctx, web_form(ctx, "mailbox_id"), &mailbox_id);
+	const char *problem = mail_mailbox_check(ctx, &mailbox_id);
 	if (!problem && strcmp(kind, "letter") != 0 && strcmp(kind, "package") != 0)
 		problem = "Choose whether the item is a letter or a package.";
 	if (!problem && *sender && catalog_name_check(sender))
@@ -396,7 +418,7 @@ void page_mail_assign(struct web_ctx *ctx)
 		return;
 	}
 	int64_t mailbox_id = 0;
-	const char *problem = mail_mailbox_check(ctx, web_form(ctx, "mailbox_id"), &mailbox_id);
+	const char *problem = mail_mailbox_check(ctx, &mailbox_id);
 	if (!problem && mailbox_id == 0)
 		problem = "Choose the mailbox this item belongs to.";
 	if (problem) {

@@ -163,3 +163,44 @@ def test_a_malformed_cursor_is_a_400(two, path):
     # A well-formed cursor past the oldest row is an empty page, not an error.
     r = a.get("%s%sbefore=%s" % (path, "&" if "?" in path else "?", "1970-01-01:1" if day_keyed else "1"))
     assert r.status == 200
+
+
+def test_past_200_open_mailboxes_the_mail_forms_ask_for_the_pmb(two):
+    """The record and assign forms list up to 200 open mailboxes; past that they take a PMB, so
+    that no page lists thousands of mailboxes."""
+    app, a, b = two
+    small = b.get("/mail/new").text
+    assert '<select name="mailbox_id">' in small and 'name="pmb"' not in small
+    form = a.get("/mail/new").text  # 173 open mailboxes: still a list
+    assert '<select name="mailbox_id">' in form
+    execute_many(app, "INSERT INTO renters(operator_id, name, email, created_at) VALUES (?, ?, ?, 0)",
+                 [(a.operator_id, "Later %d" % i, "l%d@example.com" % i) for i in range(40)])
+    execute_many(app, "INSERT INTO mailboxes(operator_id, renter_id, offering_id, pmb, status, created_at, "
+                 "updated_at) SELECT operator_id, id, ?, 100 + id, 'active', 0, 0 FROM renters "
+                 "WHERE operator_id = ? AND name LIKE 'Later %'", [(a.offering_id, a.operator_id)])
+    form = a.get("/mail/new").text
+    assert 'name="pmb"' in form and '<select name="mailbox_id">' not in form and "<option" not in form
+    target = app.query("SELECT id, pmb FROM mailboxes WHERE operator_id = ? AND status = 'active' "
+                       "ORDER BY id LIMIT 1", a.operator_id)[0]
+    cancelled = app.query("SELECT pmb FROM mailboxes WHERE operator_id = ? AND status = 'cancelled' LIMIT 1",
+                          a.operator_id)[0]["pmb"]
+    base = {"kind": "letter", "sender": "Bank", "received_on": "2026-11-20", "mailbox_id": ""}
+    count = lambda: app.query("SELECT count(*) AS n FROM mail_items WHERE operator_id = ?", a.operator_id)[0]["n"]
+    of_b = app.query("SELECT pmb FROM mailboxes WHERE operator_id = ? LIMIT 1", b.operator_id)[0]["pmb"]
+    for pmb, message in (("99999", "No mailbox has that PMB"), (cancelled, "That mailbox is cancelled"),
+                         (of_b, "No mailbox has that PMB"), ("1" * 40, "No mailbox has that PMB")):
+        r = a.post("/mail", dict(base, pmb=pmb))
+        assert r.status == 422 and message in html.unescape(r.text), (pmb, r.status)
+    assert count() == 0
+    r = a.post("/mail", dict(base, pmb=" %s " % target["pmb"]))
+    assert r.status == 303
+    item_id = int(r.location.rsplit("/", 1)[1])
+    assert app.query("SELECT mailbox_id FROM mail_items WHERE id = ?", item_id)[0]["mailbox_id"] == target["id"]
+    page = a.get("/mail/%d" % item_id).text
+    assert 'name="pmb" value="%s"' % target["pmb"] in page and len(page) < 200 * 1024
+    loose = a.post("/mail", base)
+    loose_id = int(loose.location.rsplit("/", 1)[1])
+    other = app.query("SELECT id, pmb FROM mailboxes WHERE operator_id = ? AND status = 'active' "
+                      "ORDER BY id DESC LIMIT 1", a.operator_id)[0]
+    assert a.post("/mail/%d/assign" % loose_id, {"pmb": other["pmb"]}).status == 303
+    assert app.query("SELECT mailbox_id FROM mail_items WHERE id = ?", loose_id)[0]["mailbox_id"] == other["id"]
