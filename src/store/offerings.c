@@ -28,8 +28,7 @@ int mail_action_parse(const char *name)
 
 #define OFFERING_COLUMNS                                                                           \
 	"o.id, o.name, o.monthly_price, o.storage_free_days, o.storage_fee_per_day, "              \
-	"(SELECT COUNT(*) FROM mailboxes m WHERE m.operator_id = o.operator_id "                   \
-	" AND m.offering_id = o.id), "                                                             \
+	"o.mailbox_count, " /* kept by triggers: see migrations/010 */                              \
 	"(SELECT COUNT(*) FROM plan_links p WHERE p.operator_id = o.operator_id "                  \
 	" AND p.offering_id = o.id)"
 

@@ -31,3 +31,51 @@ CREATE INDEX webhook_events_newest ON webhook_events(operator_id);
 -- every event by state and operator, which gave no id order across operators).
 DROP INDEX webhook_events_pending;
 CREATE INDEX webhook_events_pending ON webhook_events(id) WHERE state = 'pending';
+
+-- Counts shown on pages, kept by triggers in the same write as what changes them, so that a page
+-- reads a few numbers instead of counting thousands of rows: open mailboxes per space, mailboxes
+-- per offering (Spaces, Offerings) and webhook events per state (the Activity tabs).
+ALTER TABLE spaces ADD COLUMN open_mailboxes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE offerings ADD COLUMN mailbox_count INTEGER NOT NULL DEFAULT 0;
+UPDATE spaces SET open_mailboxes = (SELECT count(*) FROM mailboxes m WHERE m.operator_id = spaces.operator_id
+                                    AND m.space_id = spaces.id AND m.status <> 'cancelled');
+UPDATE offerings SET mailbox_count = (SELECT count(*) FROM mailboxes m WHERE m.operator_id = offerings.operator_id
+                                      AND m.offering_id = offerings.id);
+
+CREATE TRIGGER mailboxes_counts_insert AFTER INSERT ON mailboxes BEGIN
+  UPDATE spaces SET open_mailboxes = open_mailboxes + 1 WHERE id = NEW.space_id AND NEW.status <> 'cancelled';
+  UPDATE offerings SET mailbox_count = mailbox_count + 1 WHERE id = NEW.offering_id;
+END;
+CREATE TRIGGER mailboxes_counts_delete AFTER DELETE ON mailboxes BEGIN
+  UPDATE spaces SET open_mailboxes = open_mailboxes - 1 WHERE id = OLD.space_id AND OLD.status <> 'cancelled';
+  UPDATE offerings SET mailbox_count = mailbox_count - 1 WHERE id = OLD.offering_id;
+END;
+CREATE TRIGGER mailboxes_counts_update AFTER UPDATE OF space_id, status, offering_id ON mailboxes BEGIN
+  UPDATE spaces SET open_mailboxes = open_mailboxes - 1 WHERE id = OLD.space_id AND OLD.status <> 'cancelled';
+  UPDATE spaces SET open_mailboxes = open_mailboxes + 1 WHERE id = NEW.space_id AND NEW.status <> 'cancelled';
+  UPDATE offerings SET mailbox_count = mailbox_count - 1 WHERE id = OLD.offering_id;
+  UPDATE offerings SET mailbox_count = mailbox_count + 1 WHERE id = NEW.offering_id;
+END;
+
+CREATE TABLE webhook_event_counts (
+  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+  state       TEXT NOT NULL,
+  n           INTEGER NOT NULL,
+  PRIMARY KEY (operator_id, state)
+) WITHOUT ROWID;
+INSERT INTO webhook_event_counts(operator_id, state, n)
+  SELECT operator_id, state, count(*) FROM webhook_events GROUP BY operator_id, state;
+
+CREATE TRIGGER webhook_events_counts_insert AFTER INSERT ON webhook_events BEGIN
+  INSERT INTO webhook_event_counts(operator_id, state, n) VALUES (NEW.operator_id, NEW.state, 1)
+    ON CONFLICT(operator_id, state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER webhook_events_counts_update AFTER UPDATE OF state ON webhook_events
+WHEN OLD.state <> NEW.state BEGIN
+  UPDATE webhook_event_counts SET n = n - 1 WHERE operator_id = OLD.operator_id AND state = OLD.state;
+  INSERT INTO webhook_event_counts(operator_id, state, n) VALUES (NEW.operator_id, NEW.state, 1)
+    ON CONFLICT(operator_id, state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER webhook_events_counts_delete AFTER DELETE ON webhook_events BEGIN
+  UPDATE webhook_event_counts SET n = n - 1 WHERE operator_id = OLD.operator_id AND state = OLD.state;
+END;
