@@ -7,8 +7,10 @@
 -- Charges, newest first; and with a billing state filter.
 CREATE INDEX charges_list ON charges(operator_id, charge_date, id);
 CREATE INDEX charges_state_list ON charges(operator_id, billing_state, charge_date, id);
--- "Earlier charges not billed": only the unbilled ones with an amount, by id (the cut-off).
-CREATE INDEX charges_unbilled ON charges(operator_id, id) WHERE billing_state = 'not_billed' AND amount > 0;
+-- "Earlier charges not billed": only the unbilled ones with an amount, by id (the cut-off), with
+-- the columns the count reads (no charge row is read).
+CREATE INDEX charges_unbilled ON charges(operator_id, id, mailbox_id, amount, billing_state)
+  WHERE billing_state = 'not_billed' AND amount > 0;
 
 -- Mail, newest received first; the unassigned tab and its count read only unassigned items.
 CREATE INDEX mail_items_list ON mail_items(operator_id, received_on, id);
@@ -20,8 +22,10 @@ CREATE INDEX mailboxes_newest ON mailboxes(operator_id);
 CREATE INDEX mailboxes_space ON mailboxes(operator_id, space_id, status);
 CREATE INDEX mailboxes_offering ON mailboxes(operator_id, offering_id);
 
--- An invitation's emails (the mailbox list and page show the latest one's state).
+-- An invitation's emails, and a mailbox's latest invitation with what the list shows of it (the
+-- mailbox list and page show their states without reading the invitation rows).
 CREATE INDEX outbox_invitation ON outbox(invitation_id);
+CREATE INDEX invitations_latest ON invitations(mailbox_id, id, operator_id, state, expires_at);
 
 -- Activity, newest first, all or by state (and the per-state counts of its tabs).
 CREATE INDEX webhook_events_operator ON webhook_events(operator_id, state);
