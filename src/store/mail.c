@@ -126,10 +126,15 @@ static char *like_pattern(const char *q)
  * pattern or NULL, ?3 ?4 the cursor, ?5 the limit. One statement per tab, each with its index. */
 #define MAIL_LIST(where)                                                                           \
 	"SELECT " ITEM_COLUMNS "WHERE i.operator_id = ?1 " where                                   \
-	"AND (?2 IS NULL OR m.pmb LIKE ?2 ESCAPE '\\' OR r.name LIKE ?2 ESCAPE '\\' "               \
-	"     OR r.email LIKE ?2 ESCAPE '\\' OR i.reference LIKE ?2 ESCAPE '\\' "                   \
-	"     OR i.sender LIKE ?2 ESCAPE '\\') "                                                     \
+	"AND (?2 IS NULL OR i.reference LIKE ?2 ESCAPE '\\' OR i.sender LIKE ?2 ESCAPE '\\' "       \
+	"     OR i.mailbox_id IN " MAIL_SEARCH_MAILBOXES ") "                                        \
 	"AND (i.received_on, i.id) < (?3, ?4) ORDER BY i.received_on DESC, i.id DESC LIMIT ?5"
+/* The operator's mailboxes whose PMB or renter matches ?2: found once per search, so that each
+ * item is tested on its index entry (reference, sender, mailbox) without joining its row. */
+#define MAIL_SEARCH_MAILBOXES                                                                      \
+	"(SELECT ms.id FROM mailboxes ms JOIN renters rs ON rs.id = ms.renter_id "                 \
+	" WHERE ms.operator_id = ?1 AND (ms.pmb LIKE ?2 ESCAPE '\\' OR rs.name LIKE ?2 ESCAPE '\\' " \
+	" OR rs.email LIKE ?2 ESCAPE '\\'))"
 const char mail_sql_list[] = MAIL_LIST("");
 const char mail_sql_list_assigned[] = MAIL_LIST("AND i.mailbox_id IS NOT NULL ");
 const char mail_sql_list_unassigned[] = MAIL_LIST("AND i.mailbox_id IS NULL ");

@@ -82,6 +82,20 @@ def test_mail_pages_visit_every_item_once_with_tab_and_search_kept(two):
     assert all("tab=unassigned" in p and "q=harbour" in p for p in paths)
     ids, paths = walk(a, "/mail?tab=assigned", item_re)
     assert ids == expected("AND mailbox_id IS NOT NULL") and len(paths) == 3
+    # A search by renter (through the item's mailbox) or by PMB pages the same way.
+    by_renter = [r["id"] for r in app.query(
+        "SELECT i.id FROM mail_items i JOIN mailboxes m ON m.id = i.mailbox_id JOIN renters r ON r.id = m.renter_id "
+        "WHERE i.operator_id = ? AND (r.name LIKE '%renter 1%' OR m.pmb LIKE '%renter 1%' "
+        "OR r.email LIKE '%renter 1%') ORDER BY i.received_on DESC, i.id DESC", a.operator_id)]
+    ids, paths = walk(a, "/mail?tab=all&q=Renter%201", item_re)
+    assert ids == by_renter and len(ids) > PAGE
+    pmb = app.query("SELECT pmb FROM mailboxes WHERE id = ?", a.mailboxes[7])[0]["pmb"]
+    ids, _ = walk(a, "/mail?tab=assigned&q=" + pmb, item_re)
+    like = "%" + pmb + "%"
+    assert ids == [r["id"] for r in app.query(
+        "SELECT i.id FROM mail_items i JOIN mailboxes m ON m.id = i.mailbox_id JOIN renters r ON r.id = m.renter_id "
+        "WHERE i.operator_id = ? AND (m.pmb LIKE ? OR r.name LIKE ? OR r.email LIKE ? OR i.reference LIKE ? "
+        "OR i.sender LIKE ?) ORDER BY i.received_on DESC, i.id DESC", a.operator_id, like, like, like, like, like)]
     # The first page of the unassigned tab still counts every unassigned item.
     assert '<span class="badge warn">52</span>' in a.get("/mail?tab=all").text
 
