@@ -9,14 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ITEM_COLUMNS                                                                               \
+#define ITEM_COLUMNS ITEM_COLUMNS_FROM("mail_items i")
+#define ITEM_COLUMNS_FROM(items)                                                                   \
 	"i.id, coalesce(i.mailbox_id, 0), i.reference, i.kind, i.sender, i.received_on, i.status, " \
 	"coalesce(i.left_on, ''), coalesce(i.storage_charged_through, ''), i.created_at, "         \
 	"coalesce(m.pmb, ''), coalesce(m.status, ''), coalesce(r.id, 0), coalesce(r.name, ''), "   \
 	"coalesce(r.email, ''), coalesce(m.offering_id, 0), "                                      \
 	"(SELECT COUNT(*) FROM action_requests a WHERE a.mail_item_id = i.id "                     \
 	" AND a.state = 'requested') "                                                             \
-	"FROM mail_items i LEFT JOIN mailboxes m ON m.id = i.mailbox_id "                          \
+	"FROM " items " LEFT JOIN mailboxes m ON m.id = i.mailbox_id "                             \
 	"LEFT JOIN renters r ON r.id = m.renter_id "
 
 int mail_status_left_storage(const char *status)
@@ -124,8 +125,9 @@ static char *like_pattern(const char *q)
 
 /* Newest received first, from the cursor (received_on, id) down: ?1 operator, ?2 the LIKE
  * pattern or NULL, ?3 ?4 the cursor, ?5 the limit. One statement per tab, each with its index. */
-#define MAIL_LIST(where)                                                                           \
-	"SELECT " ITEM_COLUMNS "WHERE i.operator_id = ?1 " where                                   \
+#define MAIL_LIST(where) MAIL_LIST_FROM(ITEM_COLUMNS, where)
+#define MAIL_LIST_FROM(columns, where)                                                             \
+	"SELECT " columns "WHERE i.operator_id = ?1 " where                                        \
 	"AND (?2 IS NULL OR i.reference LIKE ?2 ESCAPE '\\' OR i.sender LIKE ?2 ESCAPE '\\' "       \
 	"     OR i.mailbox_id IN " MAIL_SEARCH_MAILBOXES ") "                                        \
 	"AND (i.received_on, i.id) < (?3, ?4) ORDER BY i.received_on DESC, i.id DESC LIMIT ?5"
@@ -137,7 +139,10 @@ static char *like_pattern(const char *q)
 	" OR rs.email LIKE ?2 ESCAPE '\\'))"
 const char mail_sql_list[] = MAIL_LIST("");
 const char mail_sql_list_assigned[] = MAIL_LIST("AND i.mailbox_id IS NOT NULL ");
-const char mail_sql_list_unassigned[] = MAIL_LIST("AND i.mailbox_id IS NULL ");
+/* INDEXED BY: mail_items_list holds mailbox_id too, and without statistics the planner would
+ * walk all of the operator's items in it rather than the unassigned ones only. */
+const char mail_sql_list_unassigned[] =
+	MAIL_LIST_FROM(ITEM_COLUMNS_FROM("mail_items i INDEXED BY mail_items_unassigned"), "AND i.mailbox_id IS NULL ");
 
 int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
 		   size_t *n)
@@ -171,7 +176,8 @@ int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_i
 	return item_collect(st, items, n);
 }
 
-const char mail_sql_count_unassigned[] = "SELECT COUNT(*) FROM mail_items WHERE operator_id = ? AND mailbox_id IS NULL";
+const char mail_sql_count_unassigned[] = "SELECT COUNT(*) FROM mail_items INDEXED BY mail_items_unassigned "
+					 "WHERE operator_id = ? AND mailbox_id IS NULL";
 
 int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
 {

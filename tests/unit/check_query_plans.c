@@ -237,6 +237,60 @@ START_TEST(test_every_statement_reads_a_bounded_part)
 }
 END_TEST
 
+/* The index each page's statement must read: a statement can avoid every scan and sort and
+ * still read too much (all of an operator's items to count the unassigned ones, say), so the
+ * intended index of each is written down here. */
+static const char *const expected_index[][2] = {
+	{ "charge_sql_list", "charges_list" },
+	{ "charge_sql_list_state", "charges_state_list" },
+	{ "charge_sql_earlier", "charges_unbilled" },
+	{ "mail_sql_list", "mail_items_list" },
+	{ "mail_sql_list_assigned", "mail_items_list" },
+	{ "mail_sql_list_unassigned", "mail_items_unassigned" },
+	{ "mail_sql_count_unassigned", "mail_items_unassigned" },
+	{ "mail_sql_list_for_renter", "mailboxes_renter" },
+	{ "mailbox_sql_list", "mailboxes_newest" },
+	{ "mailbox_sql_list_status", "mailboxes_operator" },
+	{ "mailbox_sql_get", "invitations_latest" },
+	{ "invitation_sql_latest", "outbox_invitation" },
+	{ "webhook_event_sql_list", "webhook_events_newest" },
+	{ "webhook_event_sql_list_state", "webhook_events_operator" },
+	{ "webhook_event_sql_claim", "webhook_events_pending" },
+};
+
+static const char *statement_sql(const char *name)
+{
+	for (size_t i = 0; i < store_statements_count; i++)
+		if (strcmp(store_statements[i].name, name) == 0)
+			return store_statements[i].sql;
+	return NULL;
+}
+
+START_TEST(test_each_page_reads_its_index)
+{
+	struct strbuf report = { 0 };
+	for (size_t i = 0; i < ARRAY_SIZE(expected_index); i++) {
+		const char *sql = statement_sql(expected_index[i][0]);
+		ck_assert_msg(sql != NULL, "no statement %s", expected_index[i][0]);
+		char *explain = xasprintf("EXPLAIN QUERY PLAN %s", sql), *want = xasprintf("INDEX %s ", expected_index[i][1]);
+		sqlite3_stmt *st = db_prepare(db, explain);
+		int found = 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char detail[300];
+			snprintf(detail, sizeof(detail), "%s ", db_col_text(st, 3));
+			found |= strstr(detail, want) != NULL;
+		}
+		sqlite3_finalize(st);
+		if (!found)
+			strbuf_addf(&report, "%s does not read %s\n", expected_index[i][0], expected_index[i][1]);
+		free(explain);
+		free(want);
+	}
+	ck_assert_msg(report.len == 0, "%s", report.buf ? report.buf : "");
+	free(report.buf);
+}
+END_TEST
+
 /* The check itself: statements known to read everything are caught, an indexed one is not. */
 START_TEST(test_checker_catches_scans_and_sorts)
 {
@@ -258,6 +312,7 @@ static Suite *plans_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_every_statement_reads_a_bounded_part);
+	tcase_add_test(tc, test_each_page_reads_its_index);
 	tcase_add_test(tc, test_checker_catches_scans_and_sorts);
 	suite_add_tcase(s, tc);
 	return s;
