@@ -10,10 +10,12 @@ speed: the table says how each figure compares, and the README quotes it.
      run unless GROW_KEEP=1.
   2. On each: pilotomail-admin migrate (timed), the big operator signs in and saves its OfficeRnD
      card against the simulator (billing on, so Charges also counts the earlier unbilled charges).
-  3. Each page, signed in: wrk, 1 connection, GROWTH_SECONDS (default 5) seconds: median and p99
-     latency, and the page's HTML size.
+  3. Both stores are served at once (two lighttpds); each page, signed in, is measured on one
+     store then the other with wrk (1 connection, GROWTH_SECONDS, default 5, seconds), in
+     GROWTH_ROUNDS (default 3) rounds: the lowest median of the rounds, its p99, the HTML size.
+     A busy moment of the shared machine so falls on both stores alike.
   4. Webhook ingest: signed, distinct membership events POSTed by 2 clients (each stored durably
-     before the answer): events per second.
+     before the answer), the stores in turn, best of the rounds: events per second.
   5. Peak resident memory (VmHWM) of the FastCGI programs after all that.
 
 The table is printed and written to tests/bench/growth-results.txt (GROWTH_RESULTS=path to write
@@ -48,6 +50,7 @@ SECONDS = int(os.environ.get("GROWTH_SECONDS", "5"))
 BIG_EMAIL, BIG_PASSWORD = "bench@grow.example", "bench password"
 SIGNING_SECRET = "whsec-e2e-fees"   # what feekit's card types
 INGEST_CLIENTS, INGEST_EACH = 2, 300
+ROUNDS = int(os.environ.get("GROWTH_ROUNDS", "3"))
 PAGE_TIMEOUT = 900  # seconds: the slowest pages before the indexes took minutes
 # (label, path); {mailbox} and {item} are the big operator's newest mailbox and mail item.
 PAGES = [("Mail", "/mail"), ("Mail, unassigned tab", "/mail?tab=unassigned"), ("Mailboxes", "/mailboxes"),
@@ -165,49 +168,80 @@ def fcgi_memory(app):
     return out
 
 
-def measure(db, sim, label):
-    app = StoreApp(db, {"PILOTOMAIL_OFFICERND_IDENTITY_URL": sim.identity_url,
-                        "PILOTOMAIL_OFFICERND_API_URL": sim.api_url})
-    result = {"label": label, "pages": {}}
-    try:
+class Store:
+    """One store served by its own lighttpd and programs, the big operator signed in."""
+
+    def __init__(self, db, sim, label):
+        self.label = label
+        self.app = StoreApp(db, {"PILOTOMAIL_OFFICERND_IDENTITY_URL": sim.identity_url,
+                                 "PILOTOMAIL_OFFICERND_API_URL": sim.api_url})
+        self.result = {"label": label, "pages": {}, "ingest": (0.0, 0)}
+
+    def start(self):
+        app = self.app
         begun = time.monotonic()
         app.start()
-        result["migrate_s"] = time.monotonic() - begun
-        op = app.client()
+        self.result["migrate_s"] = time.monotonic() - begun
+        self.op = op = app.client()
         op.login(BIG_EMAIL, BIG_PASSWORD)
         op.operator_id = 1
         feekit.Setup(app, op, 1, 1).card()
-        mailbox = app.query("SELECT max(id) AS id FROM mailboxes WHERE operator_id = 1")[0]["id"]
-        item = app.query("SELECT max(id) AS id FROM mail_items WHERE operator_id = 1")[0]["id"]
-        cookie = "; ".join("%s=%s" % kv for kv in op.cookies.items())
-        for name, path in PAGES:
-            path = path.format(mailbox=mailbox, item=item)
-            begun = time.monotonic()
-            r = op.request("GET", path, timeout=PAGE_TIMEOUT)
-            first_ms = (time.monotonic() - begun) * 1000.0
-            if r.status != 200:
-                raise RuntimeError("%s %s answered %d: %s" % (label, path, r.status, r.text[:300]))
-            if first_ms > 2000:  # too slow for a wrk run: that one request is the figure
-                p50, p99, n = first_ms, first_ms, 1
-            else:
-                p50, p99, n = wrk(app.url + path, cookie)
-                if n < 3:
-                    p50, p99, n = timed_gets(op, path)
-            result["pages"][name] = (p50, p99, n, len(r.body))
-            print("  %-8s %-24s p50 %9.2f ms  p99 %9.2f ms  %6d req  %8d bytes" % (label, name, p50, p99, n,
-                                                                                      len(r.body)), flush=True)
-        hook = app.webhook_url(1).split(app.url, 1)[1]
-        ingest(app, hook, 0)  # warm: both webhook.fcgi processes started, files cached
-        rate, refused = ingest(app, hook, 1)
-        result["ingest"] = (rate, refused)
-        print("  %-8s webhook ingest %.1f events/s (%d refused)" % (label, rate, refused), flush=True)
-        result["memory"] = fcgi_memory(app)
-    finally:
-        if app.procs:
-            app.stop()
+        self.ids = {"mailbox": app.query("SELECT max(id) AS id FROM mailboxes WHERE operator_id = 1")[0]["id"],
+                    "item": app.query("SELECT max(id) AS id FROM mail_items WHERE operator_id = 1")[0]["id"]}
+        self.cookie = "; ".join("%s=%s" % kv for kv in op.cookies.items())
+        self.hook = app.webhook_url(1).split(app.url, 1)[1]
+        ingest(app, self.hook, 0)  # warm: both webhook.fcgi processes started, files cached
+
+    def page(self, name, path):
+        """Measures one page; keeps the lowest median of the rounds (the least disturbed by
+        whatever else runs on the machine)."""
+        path = path.format(**self.ids)
+        begun = time.monotonic()
+        r = self.op.request("GET", path, timeout=PAGE_TIMEOUT)
+        first_ms = (time.monotonic() - begun) * 1000.0
+        if r.status != 200:
+            raise RuntimeError("%s %s answered %d: %s" % (self.label, path, r.status, r.text[:300]))
+        if first_ms > 2000:  # too slow for a wrk run: that one request is the figure
+            p50, p99, n = first_ms, first_ms, 1
         else:
-            app.tmp.cleanup()
-    return result
+            p50, p99, n = wrk(self.app.url + path, self.cookie)
+            if n < 3:
+                p50, p99, n = timed_gets(self.op, path)
+        old = self.result["pages"].get(name)
+        if not old or p50 < old[0]:
+            self.result["pages"][name] = (p50, p99, n, len(r.body))
+        print("  %-6s %-24s p50 %9.2f ms  p99 %9.2f ms  %6d req  %8d bytes" % (self.label, name, p50, p99, n,
+                                                                                len(r.body)), flush=True)
+        return first_ms
+
+    def ingest(self, round_no):
+        rate, refused = ingest(self.app, self.hook, round_no)
+        if rate > self.result["ingest"][0]:
+            self.result["ingest"] = (rate, refused)
+        print("  %-6s webhook ingest %.1f events/s (%d refused)" % (self.label, rate, refused), flush=True)
+
+    def stop(self):
+        self.result["memory"] = fcgi_memory(self.app)
+        if self.app.procs:
+            self.app.stop()
+        else:
+            self.app.tmp.cleanup()
+
+
+def measure(stores):
+    """Each page on each store in turn, ROUNDS times (a page slower than 2 s once), so that a
+    busy moment of the machine falls on both stores alike; then ingest, alternately."""
+    slow = set()
+    for _ in range(ROUNDS):
+        for name, path in PAGES:
+            if name in slow:
+                continue
+            for store in stores:
+                if store.page(name, path) > 2000:
+                    slow.add(name)
+    for round_no in range(1, ROUNDS + 1):
+        for store in stores:
+            store.ingest(round_no)
 
 
 def report(empty, grown, grown_desc):
@@ -217,7 +251,8 @@ def report(empty, grown, grown_desc):
              "empty store: the big operator alone, 150 mailboxes, mail items, charges and webhook events, and older "
              "150 unassigned items and 50 failed charges (so that every page and tab shows as many rows as on "
              "the grown store)",
-             "latency: wrk, 1 connection, %d s per page, signed in as the big operator" % SECONDS,
+             "latency: wrk, 1 connection, %d s per page, signed in as the big operator; both stores served at once, "
+             "each page measured on one then the other, %d rounds: the lowest median of the rounds" % (SECONDS, ROUNDS),
              "%-24s %10s %10s %7s %10s %10s %10s" % ("page", "empty p50", "grown p50", "ratio", "grown p99",
                                                      "empty KB", "grown KB")]
     for name, _ in PAGES:
@@ -225,8 +260,8 @@ def report(empty, grown, grown_desc):
         lines.append("%-24s %7.2f ms %7.2f ms %6.2fx %7.2f ms %10.1f %10.1f" % (
             name, e[0], g[0], g[0] / e[0], g[1], e[3] / 1024.0, g[3] / 1024.0))
     er, gr = empty["ingest"][0], grown["ingest"][0]
-    lines.append("%-24s %7.1f /s  %7.1f /s  %6.2fx  (events/s, %d clients; ratio is empty/grown)" % (
-        "webhook ingest", er, gr, er / gr, INGEST_CLIENTS))
+    lines.append("%-24s %7.1f /s  %7.1f /s  %6.2fx  (events/s, %d clients, best of %d; ratio is empty/grown)" % (
+        "webhook ingest", er, gr, er / gr, INGEST_CLIENTS, ROUNDS))
     for prog in sorted(set(empty["memory"]) | set(grown["memory"])):
         e = empty["memory"].get(prog, (0, 0))
         g = grown["memory"].get(prog, (0, 0))
@@ -255,10 +290,16 @@ def main():
                                    "|| (SELECT count(*) FROM webhook_events) || ' webhook events'"],
                                   capture_output=True, text=True, check=True).stdout.strip()
         desc = "%s, %.1f GB" % (con_rows, os.path.getsize(grown_db) / 1e9)
-        print("programs: %s\nempty store" % BIN_ROOT, flush=True)
-        empty = measure(empty_db, sim, "empty")
-        print("grown store: %s" % desc, flush=True)
-        grown = measure(grown_db, sim, "grown")
+        print("programs: %s\ngrown store: %s" % (BIN_ROOT, desc), flush=True)
+        stores = [Store(empty_db, sim, "empty"), Store(grown_db, sim, "grown")]
+        try:
+            for store in stores:
+                store.start()
+            measure(stores)
+        finally:
+            for store in stores:
+                store.stop()
+        empty, grown = stores[0].result, stores[1].result
     finally:
         sim.cleanup()
         if generated and os.environ.get("GROW_KEEP") == "1":
