@@ -53,7 +53,8 @@ OUT      ?=
 PROGRAMS := $(OUT)cgi-bin/pilotomail.fcgi $(OUT)cgi-bin/webhook.fcgi $(OUT)bin/pilotomail-worker \
             $(OUT)bin/pilotomail-admin
 
-.PHONY: all deps deps-check run demo check unit e2e e2e-apache chaos asan valgrind bench fuzz install clean
+.PHONY: all deps deps-check run demo check unit e2e e2e-apache chaos asan valgrind bench bench-growth fuzz \
+        install clean
 all: deps-check $(PROGRAMS)
 
 # Installs the Debian packages the build, the run and the tests need (as root), when missing.
@@ -125,6 +126,11 @@ valgrind: all $(UNIT_BIN)
 
 bench: all
 	$(PYTHON) tests/bench/run.py
+
+# The big operator's pages on a grown store (tests/bench/grow; GROW_SCALE=0.01 for a quick run,
+# GROWN_DB=path to reuse one) against an empty store: tests/bench/growth-results.txt.
+bench-growth: all
+	$(PYTHON) tests/bench/growth.py
 
 fuzz:
 	@sh mk/deps.sh ensure fuzz

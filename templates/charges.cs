@@ -19,10 +19,14 @@
 <section class="card charges-earlier">
   <div class="card-head">
     <div>
+      <?cs if:Charges.earlier.more_than ?>
+      <strong>More than <?cs var:Charges.earlier.more_than ?> earlier charges were not billed through OfficeRnD.</strong>
+      <?cs else ?>
       <strong><?cs var:Charges.earlier.count ?> earlier <?cs if:Charges.earlier.count == 1 ?>charge<?cs else ?>charges<?cs /if ?> (total <?cs var:Charges.earlier.total ?> <?cs var:Charges.earlier.currency ?>) <?cs if:Charges.earlier.count == 1 ?>was<?cs else ?>were<?cs /if ?> not billed through OfficeRnD.</strong>
+      <?cs /if ?>
       <div class="muted">Made before OfficeRnD billing was turned on: nothing is billed unless you ask.</div>
     </div>
-    <form method="post" action="/charges/bill-earlier" data-confirm="Book <?cs if:Charges.earlier.count == 1 ?>this earlier charge<?cs else ?>these <?cs var:Charges.earlier.count ?> earlier charges<?cs /if ?> (total <?cs var:Charges.earlier.total ?> <?cs var:Charges.earlier.currency ?>) as OfficeRnD fees on the members' next invoices?">
+    <form method="post" action="/charges/bill-earlier" data-confirm="Book <?cs if:Charges.earlier.more_than ?>all the earlier charges (more than <?cs var:Charges.earlier.more_than ?>)<?cs elif:Charges.earlier.count == 1 ?>this earlier charge (total <?cs var:Charges.earlier.total ?> <?cs var:Charges.earlier.currency ?>)<?cs else ?>these <?cs var:Charges.earlier.count ?> earlier charges (total <?cs var:Charges.earlier.total ?> <?cs var:Charges.earlier.currency ?>)<?cs /if ?> as OfficeRnD fees on the members' next invoices?">
       <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
       <button type="submit" class="primary">Bill them now</button>
     </form>
@@ -58,12 +62,14 @@
   <?cs /each ?>
   </tbody>
 </table>
-<?cs if:Charges.newer_page || Charges.older_page ?>
+<?cs if:Charges.newest || Charges.older ?>
 <nav class="charges-pages" aria-label="Pages">
-  <?cs if:Charges.newer_page ?><a class="button" href="/charges?page=<?cs var:Charges.newer_page ?><?cs if:Charges.state ?>&amp;state=<?cs var:Charges.state ?><?cs /if ?>">← Newer</a><?cs /if ?>
-  <?cs if:Charges.older_page ?><a class="button" href="/charges?page=<?cs var:Charges.older_page ?><?cs if:Charges.state ?>&amp;state=<?cs var:Charges.state ?><?cs /if ?>">Older →</a><?cs /if ?>
+  <?cs if:Charges.newest ?><a class="button" href="<?cs var:Charges.newest ?>">← Newest</a><?cs /if ?>
+  <?cs if:Charges.older ?><a class="button" href="<?cs var:Charges.older ?>">Older →</a><?cs /if ?>
 </nav>
 <?cs /if ?>
+<?cs elif:Charges.newest ?>
+<div class="card empty">No older charges. <a href="<?cs var:Charges.newest ?>">Back to the newest</a>.</div>
 <?cs else ?>
 <div class="card empty"><?cs if:Charges.state ?>No charges in this state.<?cs else ?>No charges yet. A charge is made when a mail action is recorded as done.<?cs /if ?></div>
 <?cs /if ?>

@@ -33,7 +33,14 @@
   <?cs /each ?>
   </tbody>
 </table>
-<?cs if:Mail.truncated ?><p class="muted">Showing the newest <?cs var:Mail.truncated ?> items: search by PMB, renter or reference to find older ones.</p><?cs /if ?>
+<?cs if:Mail.newest || Mail.older ?>
+<nav class="mail-pages" aria-label="Pages">
+  <?cs if:Mail.newest ?><a class="button" href="<?cs var:Mail.newest ?>">← Newest</a><?cs /if ?>
+  <?cs if:Mail.older ?><a class="button" href="<?cs var:Mail.older ?>">Older →</a><?cs /if ?>
+</nav>
+<?cs /if ?>
+<?cs elif:Mail.newest ?>
+<div class="card empty">No older items. <a href="<?cs var:Mail.newest ?>">Back to the newest</a>.</div>
 <?cs else ?>
 <div class="card empty"><?cs if:Mail.q ?>Nothing matches “<?cs var:Mail.q ?>”.<?cs elif:Mail.tab == "unassigned" ?>No unassigned mail: every item has its mailbox.<?cs else ?>No mail yet. <a href="/mail/new">Record the first item</a> when it arrives.<?cs /if ?></div>
 <?cs /if ?>

@@ -6,10 +6,14 @@
   <form method="post" action="/mail" class="form">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
     <label>Mailbox
+      <?cs if:Mail.by_pmb ?>
+      <input type="text" name="pmb" value="<?cs var:Mail.pmb ?>" maxlength="15" placeholder="PMB, e.g. 1234">
+      <?cs else ?>
       <select name="mailbox_id">
         <option value="">Not assigned yet</option>
         <?cs each:b = Mailboxes ?><option value="<?cs var:b.id ?>"<?cs if:b.selected ?> selected<?cs /if ?>><?cs var:b.label ?></option><?cs /each ?>
       </select>
+      <?cs /if ?>
       <span class="hint">Leave it unassigned when you do not know yet whose it is; assign it later from the Unassigned tab.</span>
     </label>
     <fieldset class="mail-kind">

@@ -22,10 +22,14 @@
   <h2><?cs if:Item.mailbox_id ?>Move to another mailbox<?cs else ?>Assign to a mailbox<?cs /if ?></h2>
   <form method="post" action="/mail/<?cs var:Item.id ?>/assign" class="row">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <?cs if:Mail.by_pmb ?>
+    <input type="text" name="pmb" value="<?cs var:Mail.pmb ?>" maxlength="15" placeholder="PMB, e.g. 1234" aria-label="Mailbox PMB" required>
+    <?cs else ?>
     <select name="mailbox_id" aria-label="Mailbox" required>
       <option value="">Choose a mailbox…</option>
       <?cs each:b = Mailboxes ?><option value="<?cs var:b.id ?>"<?cs if:b.selected ?> selected<?cs /if ?>><?cs var:b.label ?></option><?cs /each ?>
     </select>
+    <?cs /if ?>
     <button type="submit" class="primary">Assign</button>
   </form>
 </section>

@@ -37,6 +37,14 @@
   <?cs /each ?>
   </tbody>
 </table>
+<?cs if:Mailboxes.newest || Mailboxes.older ?>
+<nav class="mailboxes-pages" aria-label="Pages">
+  <?cs if:Mailboxes.newest ?><a class="button" href="<?cs var:Mailboxes.newest ?>">← Newest</a><?cs /if ?>
+  <?cs if:Mailboxes.older ?><a class="button" href="<?cs var:Mailboxes.older ?>">Older →</a><?cs /if ?>
+</nav>
+<?cs /if ?>
+<?cs elif:Mailboxes.newest ?>
+<div class="card empty">No older mailboxes. <a href="<?cs var:Mailboxes.newest ?>">Back to the newest</a>.</div>
 <?cs elif:Mailboxes.filter ?>
 <div class="card empty">No <?cs var:Mailboxes.filter_label ?> mailboxes. <a href="/mailboxes">Show all mailboxes</a>.</div>
 <?cs else ?>

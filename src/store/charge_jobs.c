@@ -1,6 +1,7 @@
 /* charge_jobs.c: see charge_jobs.h. */
 #include "store/charge_jobs.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -100,17 +101,20 @@ static void storage_item_read(sqlite3_stmt *st, void *elem)
  * day (receipt + free days, the receipt day being day 1); it is due while on or before the last
  * day (last_day, or left_on when earlier). Malformed days make date() NULL: never due.
  */
+const char storage_sql_due[] =
+	STORAGE_COLUMNS
+	"   AND mi.id > ?1 "
+	"   AND max(coalesce(date(nullif(mi.storage_charged_through, ''), '+1 day'), ''), "
+	"           date(mi.received_on, '+' || o.storage_free_days || ' days')) "
+	"       <= min(?2, coalesce(nullif(mi.left_on, ''), ?2)) "
+	" ORDER BY mi.id LIMIT ?3";
+
 int storage_items_due(sqlite3 *db, const char *last_day, int64_t after_id, size_t limit,
 		      struct storage_item **items, size_t *n)
 {
 	*items = NULL;
 	*n = 0;
-	sqlite3_stmt *st = db_prepare(db, STORAGE_COLUMNS
-		"   AND mi.id > ?1 "
-		"   AND max(coalesce(date(nullif(mi.storage_charged_through, ''), '+1 day'), ''), "
-		"           date(mi.received_on, '+' || o.storage_free_days || ' days')) "
-		"       <= min(?2, coalesce(nullif(mi.left_on, ''), ?2)) "
-		" ORDER BY mi.id LIMIT ?3");
+	sqlite3_stmt *st = db_prepare(db, storage_sql_due);
 	sqlite3_bind_int64(st, 1, after_id);
 	db_bind_text(st, 2, last_day);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);

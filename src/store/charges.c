@@ -1,6 +1,7 @@
 /* charges.c: see charges.h. */
 #include "store/charges.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -145,20 +146,35 @@ const char *charge_initial_state(sqlite3 *db, int64_t operator_id, int64_t mailb
 	return "not_billed";
 }
 
+/* Newest first, from the cursor (charge_date, id) down: ?1 operator, ?2 the filter's value,
+ * ?3 ?4 the cursor, ?5 the limit. Each filter has its own statement, so that its index is used. */
+#define CHARGE_LIST(where)                                                                         \
+	"SELECT " CHARGE_COLUMNS "WHERE c.operator_id = ?1 " where                                 \
+	"AND (c.charge_date, c.id) < (?3, ?4) ORDER BY c.charge_date DESC, c.id DESC LIMIT ?5"
+const char charge_sql_list[] = CHARGE_LIST("");
+const char charge_sql_list_state[] = CHARGE_LIST("AND c.billing_state = ?2 ");
+/* An item's few charges: found by the item (UNIQUE (mail_item_id, ...)), then sorted (the
+ * unary + keeps the planner from walking the operator's charges in list order instead). */
+const char charge_sql_list_item[] = "SELECT " CHARGE_COLUMNS "WHERE c.mail_item_id = ?2 AND +c.operator_id = ?1 "
+				    "AND (c.charge_date, c.id) < (?3, ?4) ORDER BY c.charge_date DESC, c.id DESC LIMIT ?5";
+
 int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " CHARGE_COLUMNS
-					  "WHERE c.operator_id = ?1 AND (?2 = '' OR c.billing_state = ?2) "
-					  "AND (?3 = 0 OR c.mailbox_id = ?3) AND (?4 = 0 OR c.mail_item_id = ?4) "
-					  "AND (?5 = 0 OR m.renter_id = ?5) "
-					  "ORDER BY c.charge_date DESC, c.id DESC LIMIT ?6 OFFSET ?7");
+	static const struct charge_filter every = { 0 };
+	if (!f)
+		f = &every;
+	const char *sql = f->mail_item_id ? charge_sql_list_item : f->state && *f->state ? charge_sql_list_state
+											: charge_sql_list;
+	sqlite3_stmt *st = db_prepare(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
-	db_bind_text(st, 2, f && f->state ? f->state : "");
-	sqlite3_bind_int64(st, 3, f ? f->mailbox_id : 0);
-	sqlite3_bind_int64(st, 4, f ? f->mail_item_id : 0);
-	sqlite3_bind_int64(st, 5, f ? f->renter_id : 0);
-	sqlite3_bind_int64(st, 6, f && f->limit ? (int64_t)f->limit : 1000);
-	sqlite3_bind_int64(st, 7, f ? (int64_t)f->offset : 0);
+	if (f->mail_item_id)
+		sqlite3_bind_int64(st, 2, f->mail_item_id);
+	else
+		db_bind_text(st, 2, f->state);
+	/* No cursor: above every date and id. */
+	db_bind_text(st, 3, f->before_id ? f->before_date : "9999-12-31");
+	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : 1000);
 	return charge_collect(st, items, n);
 }
 
@@ -211,12 +227,16 @@ int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id)
 	"            WHERE m.id = c.mailbox_id AND m.operator_id = ?1 "                            \
 	"            AND coalesce(r.officernd_member_id, '') <> '')"
 
-int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, int64_t *total)
+/* Reads at most ?2 of them (-1: all): a page shows "more than N" rather than walking them all. */
+const char charge_sql_earlier[] = "SELECT COUNT(*), coalesce(sum(amount), 0) FROM "
+				  "(SELECT c.amount FROM charges c WHERE " EARLIER_WHERE " LIMIT ?2)";
+
+int charge_earlier_unbilled_upto(sqlite3 *db, int64_t operator_id, int64_t limit, int64_t *count, int64_t *total)
 {
 	*count = *total = 0;
-	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*), coalesce(sum(c.amount), 0) FROM charges c WHERE "
-					  EARLIER_WHERE);
+	sqlite3_stmt *st = db_prepare(db, charge_sql_earlier);
 	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, limit);
 	int rc = -1;
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*count = sqlite3_column_int64(st, 0);
@@ -225,6 +245,11 @@ int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, in
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, int64_t *total)
+{
+	return charge_earlier_unbilled_upto(db, operator_id, -1, count, total);
 }
 
 int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued)
@@ -247,6 +272,15 @@ int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued)
 	return db_commit(db);
 }
 
+/* The due ids come from charges_billing in (next_attempt_at, id) order, queued and sending
+ * merged; only those (at most ?2) are then sorted with their columns. */
+const char charge_sql_claim_due[] =
+	"SELECT " CHARGE_COLUMNS "WHERE c.id IN (SELECT id FROM ("
+	" SELECT id, next_attempt_at AS due FROM charges WHERE billing_state = 'queued' AND next_attempt_at <= ?1"
+	" UNION ALL SELECT id, next_attempt_at FROM charges WHERE billing_state = 'sending' AND claimed_until <= ?1"
+	" ORDER BY due, id LIMIT ?2)) "
+	"ORDER BY c.next_attempt_at, c.id";
+
 int charge_claim_due(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,
 		     struct charge **items, size_t *n)
 {
@@ -256,10 +290,7 @@ int charge_claim_due(sqlite3 *db, const char *worker_id, int64_t now, int64_t le
 		return 0;
 	if (db_begin(db) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "SELECT " CHARGE_COLUMNS
-					  "WHERE (c.billing_state = 'queued' AND c.next_attempt_at <= ?1) "
-					  "OR (c.billing_state = 'sending' AND c.claimed_until <= ?1) "
-					  "ORDER BY c.next_attempt_at, c.id LIMIT ?2");
+	sqlite3_stmt *st = db_prepare(db, charge_sql_claim_due);
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
 	if (charge_collect(st, items, n) < 0) {

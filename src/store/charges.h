@@ -83,14 +83,16 @@ int charge_officernd_billing_on(sqlite3 *db, int64_t operator_id);
 
 struct charge_filter {
 	const char *state;         /* NULL or "" for all billing states */
-	int64_t mailbox_id;        /* 0 for all */
-	int64_t mail_item_id;      /* 0 for all */
-	int64_t renter_id;         /* 0 for all */
+	int64_t mail_item_id;      /* 0 for all; else the item's charges (state is then ignored) */
 	size_t limit;              /* at most this many (0 = 1000) */
-	size_t offset;             /* skipping the newest offset ones (paging) */
+	/* Keyset paging: only charges older than (before_date, before_id) in the list's order;
+	 * before_id 0 starts from the newest. */
+	char before_date[11];
+	int64_t before_id;
 };
 
-/* Charges, newest first (by charge date, then id). *items is free()d by the caller. 0 or -1. */
+/* Charges, newest first (by charge date, then id); f NULL for all. *items is free()d by the caller.
+ * 0 or -1. */
 int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n);
 /* 0, or -1 when not found (or another operator's). */
 int charge_get(sqlite3 *db, int64_t operator_id, int64_t id, struct charge *out);
@@ -111,6 +113,9 @@ int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id);
  * charge_earlier_unbilled: their count and total (minor units). 0 or -1.
  */
 int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, int64_t *total);
+/* The same over at most limit of them (the first by id), so that a page's cost stays bounded:
+ * *count == limit means "limit or more". */
+int charge_earlier_unbilled_upto(sqlite3 *db, int64_t operator_id, int64_t limit, int64_t *count, int64_t *total);
 /* Queues exactly the earlier charges (only while OfficeRnD billing is on), in its own
  * transaction. *queued gets how many. 0, or -1 (nothing changed). */
 int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued);

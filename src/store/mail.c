@@ -1,6 +1,7 @@
 /* mail.c: see mail.h. */
 #include "store/mail.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -8,14 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ITEM_COLUMNS                                                                               \
+#define ITEM_COLUMNS ITEM_COLUMNS_FROM("mail_items i")
+#define ITEM_COLUMNS_FROM(items)                                                                   \
 	"i.id, coalesce(i.mailbox_id, 0), i.reference, i.kind, i.sender, i.received_on, i.status, " \
 	"coalesce(i.left_on, ''), coalesce(i.storage_charged_through, ''), i.created_at, "         \
 	"coalesce(m.pmb, ''), coalesce(m.status, ''), coalesce(r.id, 0), coalesce(r.name, ''), "   \
 	"coalesce(r.email, ''), coalesce(m.offering_id, 0), "                                      \
 	"(SELECT COUNT(*) FROM action_requests a WHERE a.mail_item_id = i.id "                     \
 	" AND a.state = 'requested') "                                                             \
-	"FROM mail_items i LEFT JOIN mailboxes m ON m.id = i.mailbox_id "                          \
+	"FROM " items " LEFT JOIN mailboxes m ON m.id = i.mailbox_id "                             \
 	"LEFT JOIN renters r ON r.id = m.renter_id "
 
 int mail_status_left_storage(const char *status)
@@ -121,38 +123,65 @@ static char *like_pattern(const char *q)
 	return strbuf_detach(&sb, NULL);
 }
 
-int mail_item_list(sqlite3 *db, int64_t operator_id, enum mail_tab tab, const char *q, size_t limit,
-		   struct mail_item **items, size_t *n)
+/* Newest received first, from the cursor (received_on, id) down: ?1 operator, ?2 the LIKE
+ * pattern or NULL, ?3 ?4 the cursor, ?5 the limit. One statement per tab, each with its index. */
+#define MAIL_LIST(where) MAIL_LIST_FROM(ITEM_COLUMNS, where)
+#define MAIL_LIST_FROM(columns, where)                                                             \
+	"SELECT " columns "WHERE i.operator_id = ?1 " where                                        \
+	"AND (?2 IS NULL OR i.reference LIKE ?2 ESCAPE '\\' OR i.sender LIKE ?2 ESCAPE '\\' "       \
+	"     OR i.mailbox_id IN " MAIL_SEARCH_MAILBOXES ") "                                        \
+	"AND (i.received_on, i.id) < (?3, ?4) ORDER BY i.received_on DESC, i.id DESC LIMIT ?5"
+/* The operator's mailboxes whose PMB or renter matches ?2: found once per search, so that each
+ * item is tested on its index entry (reference, sender, mailbox) without joining its row. */
+#define MAIL_SEARCH_MAILBOXES                                                                      \
+	"(SELECT ms.id FROM mailboxes ms JOIN renters rs ON rs.id = ms.renter_id "                 \
+	" WHERE ms.operator_id = ?1 AND (ms.pmb LIKE ?2 ESCAPE '\\' OR rs.name LIKE ?2 ESCAPE '\\' " \
+	" OR rs.email LIKE ?2 ESCAPE '\\'))"
+const char mail_sql_list[] = MAIL_LIST("");
+const char mail_sql_list_assigned[] = MAIL_LIST("AND i.mailbox_id IS NOT NULL ");
+/* INDEXED BY: mail_items_list holds mailbox_id too, and without statistics the planner would
+ * walk all of the operator's items in it rather than the unassigned ones only. */
+const char mail_sql_list_unassigned[] =
+	MAIL_LIST_FROM(ITEM_COLUMNS_FROM("mail_items i INDEXED BY mail_items_unassigned"), "AND i.mailbox_id IS NULL ");
+
+int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
+		   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(
-		db, "SELECT " ITEM_COLUMNS "WHERE i.operator_id = ?1 "
-		    "AND (?2 = 2 OR (?2 = 0 AND i.mailbox_id IS NULL) OR (?2 = 1 AND i.mailbox_id IS NOT NULL)) "
-		    "AND (?3 IS NULL OR m.pmb LIKE ?3 ESCAPE '\\' OR r.name LIKE ?3 ESCAPE '\\' "
-		    "     OR r.email LIKE ?3 ESCAPE '\\' OR i.reference LIKE ?3 ESCAPE '\\' "
-		    "     OR i.sender LIKE ?3 ESCAPE '\\') "
-		    "ORDER BY i.received_on DESC, i.id DESC LIMIT ?4");
+	sqlite3_stmt *st = db_prepare(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
+					  : f->tab == MAIL_TAB_ASSIGNED ? mail_sql_list_assigned
+									: mail_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int(st, 2, tab == MAIL_TAB_UNASSIGNED ? 0 : tab == MAIL_TAB_ASSIGNED ? 1 : 2);
-	char *pattern = q && *q ? like_pattern(q) : NULL;
-	db_bind_text(st, 3, pattern);
-	sqlite3_bind_int64(st, 4, limit ? (int64_t)limit : 500);
+	char *pattern = f->q && *f->q ? like_pattern(f->q) : NULL;
+	db_bind_text(st, 2, pattern);
 	free(pattern);
+	/* No cursor: above every day and id. */
+	db_bind_text(st, 3, f->before_id ? f->before_day : "9999-12-31");
+	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : 500);
 	return item_collect(st, items, n);
 }
+
+/* Found through the renter's mailboxes (a few), then sorted; the unary + keeps the planner from
+ * walking all the operator's mail in list order instead. */
+const char mail_sql_list_for_renter[] = "SELECT " ITEM_COLUMNS "WHERE +i.operator_id = ?1 AND i.mailbox_id IN "
+					"(SELECT id FROM mailboxes WHERE renter_id = ?2 AND +operator_id = ?1) "
+					"ORDER BY i.received_on DESC, i.id DESC LIMIT 500";
 
 int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
 			      size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " ITEM_COLUMNS "WHERE i.operator_id = ? AND m.renter_id = ? "
-					  "ORDER BY i.received_on DESC, i.id DESC LIMIT 500");
+	sqlite3_stmt *st = db_prepare(db, mail_sql_list_for_renter);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, renter_id);
 	return item_collect(st, items, n);
 }
 
+const char mail_sql_count_unassigned[] = "SELECT COUNT(*) FROM mail_items INDEXED BY mail_items_unassigned "
+					 "WHERE operator_id = ? AND mailbox_id IS NULL";
+
 int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM mail_items WHERE operator_id = ? AND mailbox_id IS NULL");
+	sqlite3_stmt *st = db_prepare(db, mail_sql_count_unassigned);
 	sqlite3_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }

@@ -49,13 +49,19 @@ int64_t mail_item_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, c
 			 const char *sender, const char *received_on, int64_t now, char *ref_out);
 /* 0, or -1 when not found. */
 int mail_item_get(sqlite3 *db, int64_t operator_id, int64_t id, struct mail_item *out);
-/*
- * Items of a tab, newest received first, at most limit (0 = 500). q (NULL or "") searches the
- * PMB, the renter's name or email, the item reference and the sender (substring, any case).
- * 0 or -1.
- */
-int mail_item_list(sqlite3 *db, int64_t operator_id, enum mail_tab tab, const char *q, size_t limit,
-		   struct mail_item **items, size_t *n);
+struct mail_filter {
+	enum mail_tab tab;
+	const char *q;        /* NULL or "": else the PMB, the renter's name or email, the item
+				 reference or the sender contains it (any case) */
+	size_t limit;         /* at most this many (0 = 500) */
+	/* Keyset paging: only items older than (before_day, before_id) in the list's order;
+	 * before_id 0 starts from the newest. */
+	char before_day[11];
+	int64_t before_id;
+};
+/* Items of a tab, newest received first (by day, then id). 0 or -1. */
+int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
+		   size_t *n);
 /* The renter's items across their mailboxes, newest first. 0 or -1. */
 int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
 			      size_t *n);

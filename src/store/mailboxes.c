@@ -2,6 +2,7 @@
 #include "store/mailboxes.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/config.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -205,6 +206,16 @@ int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fi
 	return id;
 }
 
+int64_t mailbox_find_by_pmb(sqlite3 *db, int64_t operator_id, const char *pmb)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM mailboxes WHERE operator_id = ? AND pmb = ?");
+	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, pmb);
+	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return id;
+}
+
 int64_t mailbox_find_by_membership(sqlite3 *db, int64_t operator_id, const char *membership_id)
 {
 	if (!membership_id || !*membership_id)
@@ -317,8 +328,9 @@ int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int6
 	"coalesce((SELECT CASE WHEN i.state = 'pending' AND i.expires_at <= ?2 THEN 'expired' "     \
 	"  ELSE i.state END FROM invitations i WHERE i.mailbox_id = m.id AND i.operator_id = ?1 "   \
 	"  ORDER BY i.id DESC LIMIT 1), ''), m.created_at, "                                       \
-	"coalesce((SELECT o.state FROM outbox o JOIN invitations i ON o.invitation_id = i.id "      \
-	"  WHERE i.mailbox_id = m.id AND o.operator_id = ?1 ORDER BY o.id DESC LIMIT 1), ''), "     \
+	"coalesce((SELECT state FROM outbox WHERE id = (SELECT max(o.id) FROM outbox o "            \
+	"  JOIN invitations i ON o.invitation_id = i.id WHERE i.mailbox_id = m.id "                 \
+	"  AND o.operator_id = ?1)), ''), "                                                         \
 	"coalesce(m.officernd_location_id, ''), coalesce(m.cancelled_at, 0), m.cancelled_by "      \
 	"FROM mailboxes m JOIN renters r ON r.id = m.renter_id AND r.operator_id = ?1 "             \
 	"LEFT JOIN spaces s ON s.id = m.space_id AND s.operator_id = ?1 "                           \
@@ -352,7 +364,7 @@ static void mailbox_from_row(sqlite3_stmt *st, struct mailbox_view *v)
 
 int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out)
 {
-	sqlite3_stmt *st = db_prepare(db, MAILBOX_SELECT "AND m.id = ?3");
+	sqlite3_stmt *st = db_prepare(db, mailbox_sql_get);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, time_now());
 	sqlite3_bind_int64(st, 3, mailbox_id);
@@ -378,26 +390,61 @@ static int mailbox_collect(sqlite3_stmt *st, struct mailbox_view **items, size_t
 	return failed ? -1 : 0;
 }
 
-int mailbox_list(sqlite3 *db, int64_t operator_id, const char *status, struct mailbox_view **items, size_t *n)
+/* Newest first, below the cursor ?4: ?1 operator, ?2 now, ?3 the status or renter, ?5 the limit. */
+#define MAILBOX_LIST(where) MAILBOX_SELECT where "AND m.id < ?4 ORDER BY m.id DESC LIMIT ?5"
+const char mailbox_sql_list[] = MAILBOX_LIST("");
+const char mailbox_sql_list_status[] = MAILBOX_LIST("AND m.status = ?3 ");
+const char mailbox_sql_list_renter[] = MAILBOX_LIST("AND m.renter_id = ?3 ");
+const char mailbox_sql_get[] = MAILBOX_SELECT "AND m.id = ?3";
+
+int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *f, struct mailbox_view **items,
+		 size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, MAILBOX_SELECT "AND (?3 IS NULL OR m.status = ?3) ORDER BY m.id DESC");
+	const char *sql = f->renter_id ? mailbox_sql_list_renter : f->status && *f->status ? mailbox_sql_list_status
+											       : mailbox_sql_list;
+	sqlite3_stmt *st = db_prepare(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, time_now());
-	db_bind_text(st, 3, or_null(status));
+	if (f->renter_id)
+		sqlite3_bind_int64(st, 3, f->renter_id);
+	else
+		db_bind_text(st, 3, f->status);
+	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
+	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : -1);
 	return mailbox_collect(st, items, n);
+}
+
+/* Only what a choice shows: none of the list's per-row invitation and email lookups. */
+const char mailbox_sql_choices[] = "SELECT m.id, m.pmb, r.name, r.email, r.company_name FROM mailboxes m "
+				   "JOIN renters r ON r.id = m.renter_id AND r.operator_id = ?1 "
+				   "WHERE m.operator_id = ?1 AND m.status <> 'cancelled' ORDER BY m.id DESC LIMIT ?2";
+
+static void choice_read(sqlite3_stmt *st, void *elem)
+{
+	struct mailbox_choice *c = elem;
+	c->id = sqlite3_column_int64(st, 0);
+	str_copy(c->pmb, sizeof(c->pmb), db_col_text(st, 1));
+	str_copy(c->renter_name, sizeof(c->renter_name), db_col_text(st, 2));
+	str_copy(c->renter_email, sizeof(c->renter_email), db_col_text(st, 3));
+	str_copy(c->company_name, sizeof(c->company_name), db_col_text(st, 4));
+}
+
+int mailbox_choices(sqlite3 *db, int64_t operator_id, size_t limit, struct mailbox_choice **items, size_t *n)
+{
+	sqlite3_stmt *st = db_prepare(db, mailbox_sql_choices);
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+	int failed;
+	*items = db_collect(st, sizeof(**items), choice_read, n, &failed);
+	return failed ? -1 : 0;
 }
 
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,
 			    struct mailbox_view **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, MAILBOX_SELECT "AND m.renter_id = ?3 ORDER BY m.id DESC");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, time_now());
-	sqlite3_bind_int64(st, 3, renter_id);
-	return mailbox_collect(st, items, n);
+	struct mailbox_filter f = { .renter_id = renter_id };
+	return mailbox_list(db, operator_id, &f, items, n);
 }
-
-/* ---- invitations ------------------------------------------------------------------------ */
 
 int64_t invitation_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now, char **token)
 {
@@ -441,17 +488,19 @@ int invitation_revoke_pending(sqlite3 *db, int64_t operator_id, int64_t mailbox_
 	return db_step_done(st);
 }
 
+const char invitation_sql_latest[] =
+	"SELECT i.id, CASE WHEN i.state = 'pending' AND i.expires_at <= ?3 THEN 'expired' ELSE i.state END, "
+	"i.created_at, i.expires_at, coalesce(i.accepted_at, 0), coalesce(o.id, 0), coalesce(o.state, ''), "
+	"coalesce(o.to_addr, ''), coalesce(o.attempts, 0), coalesce(o.next_attempt_at, 0), "
+	"coalesce(o.sent_at, 0), coalesce(o.last_error, '') FROM invitations i "
+	"LEFT JOIN outbox o ON o.id = (SELECT max(id) FROM outbox WHERE invitation_id = i.id AND operator_id = ?1) "
+	"WHERE i.operator_id = ?1 AND i.mailbox_id = ?2 ORDER BY i.id DESC LIMIT 1";
+
 int invitation_latest(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now,
 		      struct invitation_status *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare(db,
-		"SELECT i.id, CASE WHEN i.state = 'pending' AND i.expires_at <= ?3 THEN 'expired' ELSE i.state END, "
-		"i.created_at, i.expires_at, coalesce(i.accepted_at, 0), coalesce(o.id, 0), coalesce(o.state, ''), "
-		"coalesce(o.to_addr, ''), coalesce(o.attempts, 0), coalesce(o.next_attempt_at, 0), "
-		"coalesce(o.sent_at, 0), coalesce(o.last_error, '') FROM invitations i "
-		"LEFT JOIN outbox o ON o.id = (SELECT max(id) FROM outbox WHERE invitation_id = i.id AND operator_id = ?1) "
-		"WHERE i.operator_id = ?1 AND i.mailbox_id = ?2 ORDER BY i.id DESC LIMIT 1");
+	sqlite3_stmt *st = db_prepare(db, invitation_sql_latest);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, mailbox_id);
 	sqlite3_bind_int64(st, 3, now);
@@ -568,11 +617,17 @@ int64_t outbox_enqueue(sqlite3 *db, int64_t operator_id, const struct outbox_mes
 	return sqlite3_last_insert_rowid(db);
 }
 
+/* The oldest due row: queued ones and sending ones whose lease ran out, each in outbox_due's
+ * (state, next_attempt_at, id) order, merged. */
+const char outbox_sql_due[] =
+	"SELECT id, next_attempt_at AS due FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
+	"UNION ALL SELECT id, next_attempt_at FROM outbox WHERE state = 'sending' AND claimed_until <= ?1 "
+	"ORDER BY due, id LIMIT 1";
+
 /* The id of the oldest due row, 0 when none. */
 static int64_t outbox_due(sqlite3 *db, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM outbox WHERE (state = 'queued' AND next_attempt_at <= ?1) "
-					  "OR (state = 'sending' AND claimed_until <= ?1) ORDER BY next_attempt_at, id LIMIT 1");
+	sqlite3_stmt *st = db_prepare(db, outbox_sql_due);
 	sqlite3_bind_int64(st, 1, now);
 	int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);

@@ -37,6 +37,8 @@ struct mailbox_fields {
 /* Creates an active mailbox with the next free PMB number of the operator. Returns its id,
  * or -1 (a second mailbox for the same membership is refused by the schema: *exists set). */
 int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fields *f, int *exists);
+/* The operator's mailbox with that PMB, or 0 when there is none. */
+int64_t mailbox_find_by_pmb(sqlite3 *db, int64_t operator_id, const char *pmb);
 /* The mailbox of an OfficeRnD membership, or 0 when there is none. */
 int64_t mailbox_find_by_membership(sqlite3 *db, int64_t operator_id, const char *membership_id);
 /* Changes: status is "active", "on_hold" or "cancelled" (leaving cancelled clears cancelled_by).
@@ -82,8 +84,25 @@ struct mailbox_view {
 
 /* One mailbox with its renter, space, offering and invitation state. 0 or -1. */
 int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out);
-/* All mailboxes, newest first; status filter NULL or "" for all. *items free(). 0 or -1. */
-int mailbox_list(sqlite3 *db, int64_t operator_id, const char *status, struct mailbox_view **items, size_t *n);
+struct mailbox_filter {
+	const char *status;  /* NULL or "" for all */
+	int64_t renter_id;   /* 0 for all; else the renter's (status is then ignored) */
+	size_t limit;        /* at most this many (0 = all) */
+	int64_t before_id;   /* keyset paging: only ids below it; 0 starts from the newest */
+};
+/* Mailboxes, newest first. *items free(). 0 or -1. */
+int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *f, struct mailbox_view **items,
+		 size_t *n);
+/* What a mailbox picker shows of each open (not cancelled) mailbox, newest first. */
+struct mailbox_choice {
+	int64_t id;
+	char pmb[16];
+	char renter_name[404];
+	char renter_email[256];
+	char company_name[404];
+};
+/* At most limit of them. *items free(). 0 or -1. */
+int mailbox_choices(sqlite3 *db, int64_t operator_id, size_t limit, struct mailbox_choice **items, size_t *n);
 /* The mailboxes of one renter of the operator (the renter's own page), newest first. *items
  * free(). 0 or -1. */
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,

@@ -3,6 +3,7 @@
  * transaction. */
 #include "store/offerings.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/util.h"
@@ -27,8 +28,7 @@ int mail_action_parse(const char *name)
 
 #define OFFERING_COLUMNS                                                                           \
 	"o.id, o.name, o.monthly_price, o.storage_free_days, o.storage_fee_per_day, "              \
-	"(SELECT COUNT(*) FROM mailboxes m WHERE m.operator_id = o.operator_id "                   \
-	" AND m.offering_id = o.id), "                                                             \
+	"o.mailbox_count, " /* kept by triggers: see migrations/010 */                              \
 	"(SELECT COUNT(*) FROM plan_links p WHERE p.operator_id = o.operator_id "                  \
 	" AND p.offering_id = o.id)"
 
@@ -71,10 +71,11 @@ static void offering_read(sqlite3_stmt *st, void *elem)
 	offering_from_row(st, elem);
 }
 
+const char offering_sql_list[] = "SELECT " OFFERING_COLUMNS " FROM offerings o WHERE o.operator_id = ? ORDER BY o.name COLLATE NOCASE, o.id";
+
 int offering_list(sqlite3 *db, int64_t operator_id, struct offering **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " OFFERING_COLUMNS " FROM offerings o "
-					  "WHERE o.operator_id = ? ORDER BY o.name COLLATE NOCASE, o.id");
+	sqlite3_stmt *st = db_prepare(db, offering_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int failed;
 	struct offering *list = db_collect(st, sizeof(*list), offering_read, n, &failed);

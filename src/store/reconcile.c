@@ -1,6 +1,7 @@
 /* reconcile.c: see reconcile.h. */
 #include "store/reconcile.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "store/webhook_events.h"
 #include "util/log.h"
 #include "util/util.h"
@@ -166,11 +167,14 @@ int reconcile_status_get(sqlite3 *db, int64_t operator_id, struct reconcile_stat
 	return -1;
 }
 
+const char reconcile_sql_inbox_bodies[] =
+	"SELECT CAST(body AS TEXT) FROM webhook_events WHERE operator_id = ? "
+	"AND membership_id = ? AND state IN ('pending', 'failed') ORDER BY id";
+
 int reconcile_inbox_bodies(sqlite3 *db, int64_t operator_id, const char *membership_id, char ***bodies,
 			   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT CAST(body AS TEXT) FROM webhook_events WHERE operator_id = ? "
-					  "AND membership_id = ? AND state IN ('pending', 'failed') ORDER BY id");
+	sqlite3_stmt *st = db_prepare(db, reconcile_sql_inbox_bodies);
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, membership_id);
 	return db_collect_texts(st, bodies, n);
@@ -189,16 +193,18 @@ static void open_read(sqlite3_stmt *st, struct reconcile_open *o)
 	o->version_ms = sqlite3_column_int64(st, 8);
 }
 
+const char reconcile_sql_open_list[] =
+	"SELECT mb.officernd_membership_id, coalesce(ms.member_id, ''), coalesce(ms.plan_id, ''), "
+	"coalesce(ms.status, ''), ms.company_id, coalesce(ms.location_id, ''), ms.end_date, "
+	"coalesce(ms.is_personal, 1), coalesce(ms.version_ms, 0) FROM mailboxes AS mb "
+	"LEFT JOIN memberships AS ms ON ms.operator_id = mb.operator_id "
+	"AND ms.membership_id = mb.officernd_membership_id "
+	"WHERE mb.operator_id = ? AND mb.status <> 'cancelled' AND mb.officernd_membership_id <> '' "
+	"AND coalesce(ms.removed, 0) = 0 ORDER BY mb.id";
+
 int reconcile_open_list(sqlite3 *db, int64_t operator_id, struct reconcile_open **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db,
-		"SELECT mb.officernd_membership_id, coalesce(ms.member_id, ''), coalesce(ms.plan_id, ''), "
-		"coalesce(ms.status, ''), ms.company_id, coalesce(ms.location_id, ''), ms.end_date, "
-		"coalesce(ms.is_personal, 1), coalesce(ms.version_ms, 0) FROM mailboxes AS mb "
-		"LEFT JOIN memberships AS ms ON ms.operator_id = mb.operator_id "
-		"AND ms.membership_id = mb.officernd_membership_id "
-		"WHERE mb.operator_id = ? AND mb.status <> 'cancelled' AND mb.officernd_membership_id <> '' "
-		"AND coalesce(ms.removed, 0) = 0 ORDER BY mb.id");
+	sqlite3_stmt *st = db_prepare(db, reconcile_sql_open_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	/* Not db_collect: on a failure midway the strings read so far must be freed too. */
 	size_t cap = 0;
@@ -234,10 +240,13 @@ void reconcile_opens_free(struct reconcile_open *items, size_t n)
 	free(items);
 }
 
+const char reconcile_sql_event_ids[] =
+	"SELECT id FROM webhook_events WHERE operator_id = ? AND id BETWEEN ? AND ? "
+	"AND substr(dedupe_key, 1, 10) = 'reconcile:' ORDER BY id";
+
 int reconcile_event_ids(sqlite3 *db, int64_t operator_id, int64_t lo, int64_t hi, int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM webhook_events WHERE operator_id = ? AND id BETWEEN ? AND ? "
-					  "AND substr(dedupe_key, 1, 10) = 'reconcile:' ORDER BY id");
+	sqlite3_stmt *st = db_prepare(db, reconcile_sql_event_ids);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, lo);
 	sqlite3_bind_int64(st, 3, hi);
@@ -285,9 +294,12 @@ int64_t reconcile_held_count(sqlite3 *db, int64_t operator_id)
 	return db_count(st);
 }
 
+const char reconcile_sql_open_count[] =
+	"SELECT count(*) FROM mailboxes WHERE operator_id = ? AND status <> 'cancelled'";
+
 int64_t reconcile_open_count(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM mailboxes WHERE operator_id = ? AND status <> 'cancelled'");
+	sqlite3_stmt *st = db_prepare(db, reconcile_sql_open_count);
 	sqlite3_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }
@@ -306,14 +318,17 @@ static void held_read(sqlite3_stmt *st, void *elem)
 	v->found_at = sqlite3_column_int64(st, 7);
 }
 
+const char reconcile_sql_held_list[] =
+	"SELECT h.id, h.mailbox_id, mb.pmb, r.name, h.membership_id, h.event_type, h.reason, "
+	"h.found_at FROM reconcile_held h "
+	"JOIN mailboxes mb ON mb.id = h.mailbox_id AND mb.operator_id = h.operator_id "
+	"JOIN renters r ON r.id = mb.renter_id AND r.operator_id = h.operator_id "
+	"WHERE h.operator_id = ? AND mb.status <> 'cancelled' "
+	"ORDER BY length(mb.pmb), mb.pmb, h.id";
+
 int reconcile_held_list(sqlite3 *db, int64_t operator_id, struct reconcile_held_view **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT h.id, h.mailbox_id, mb.pmb, r.name, h.membership_id, h.event_type, h.reason, "
-					  "h.found_at FROM reconcile_held h "
-					  "JOIN mailboxes mb ON mb.id = h.mailbox_id AND mb.operator_id = h.operator_id "
-					  "JOIN renters r ON r.id = mb.renter_id AND r.operator_id = h.operator_id "
-					  "WHERE h.operator_id = ? AND mb.status <> 'cancelled' "
-					  "ORDER BY length(mb.pmb), mb.pmb, h.id");
+	sqlite3_stmt *st = db_prepare(db, reconcile_sql_held_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int failed;
 	*items = db_collect(st, sizeof(**items), held_read, n, &failed);

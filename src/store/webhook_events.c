@@ -1,6 +1,7 @@
 /* webhook_events.c: see webhook_events.h. */
 #include "store/webhook_events.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -68,17 +69,19 @@ int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_
 	return 0;
 }
 
+const char webhook_event_sql_claim[] =
+	"SELECT e.id, e.operator_id, e.body, e.attempts FROM webhook_events AS e "
+	"WHERE e.state = 'pending' AND e.next_attempt_at <= ?1 AND e.claimed_until <= ?1 "
+	"AND NOT EXISTS (SELECT 1 FROM webhook_events AS o WHERE o.operator_id = e.operator_id "
+	"AND o.membership_id = e.membership_id AND o.state = 'pending' AND o.id < e.id) "
+	"ORDER BY e.id LIMIT 1";
+
 /* Reads the claimable row into out; 1 found, 0 none, -1 error. Inside the claim transaction. */
 static int claim_find(sqlite3 *db, int64_t now, struct webhook_event_claimed *out)
 {
 	/* Only the oldest pending event of each membership is a candidate: the next one waits until
 	 * it is applied, skipped or failed, whatever other workers do meanwhile. */
-	sqlite3_stmt *st = db_prepare(db,
-		"SELECT e.id, e.operator_id, e.body, e.attempts FROM webhook_events AS e "
-		"WHERE e.state = 'pending' AND e.next_attempt_at <= ?1 AND e.claimed_until <= ?1 "
-		"AND NOT EXISTS (SELECT 1 FROM webhook_events AS o WHERE o.operator_id = e.operator_id "
-		"AND o.membership_id = e.membership_id AND o.state = 'pending' AND o.id < e.id) "
-		"ORDER BY e.id LIMIT 1");
+	sqlite3_stmt *st = db_prepare(db, webhook_event_sql_claim);
 	sqlite3_bind_int64(st, 1, now);
 	int rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -206,31 +209,37 @@ static void view_read_row(sqlite3_stmt *st, void *elem)
 	view_read(st, elem);
 }
 
+/* Newest first, below the cursor ?4: ?1 operator, ?2 state, ?3 membership id part, ?5 limit. */
+#define EVENT_LIST(where)                                                                          \
+	"SELECT id, received_at, coalesce(processed_at, 0), next_attempt_at, attempts, event_type, " \
+	"membership_id, state, outcome FROM webhook_events WHERE operator_id = ?1 " where          \
+	"AND (?3 = '' OR instr(membership_id, ?3) > 0) AND id < ?4 ORDER BY id DESC LIMIT ?5"
+const char webhook_event_sql_list[] = EVENT_LIST("");
+const char webhook_event_sql_list_state[] = EVENT_LIST("AND state = ?2 ");
+
 int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_event_filter *f,
 		       struct webhook_event_view **items, size_t *n)
 {
 	*items = NULL;
 	*n = 0;
-	sqlite3_stmt *st = db_prepare(db,
-		"SELECT id, received_at, coalesce(processed_at, 0), next_attempt_at, attempts, event_type, "
-		"membership_id, state, outcome FROM webhook_events WHERE operator_id = ?1 "
-		"AND (?2 = '' OR state = ?2) AND (?3 = '' OR instr(membership_id, ?3) > 0) "
-		"AND (?4 = 0 OR id < ?4) ORDER BY id DESC LIMIT ?5");
+	sqlite3_stmt *st = db_prepare(db, f->state && *f->state ? webhook_event_sql_list_state : webhook_event_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, f->state ? f->state : "");
 	db_bind_text(st, 3, f->q ? f->q : "");
-	sqlite3_bind_int64(st, 4, f->before_id);
+	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)f->limit);
 	int failed;
 	*items = db_collect(st, sizeof(**items), view_read_row, n, &failed);
 	return failed ? -1 : 0;
 }
 
+/* Kept by triggers in every write of an event: see migrations/010. */
+const char webhook_event_sql_counts[] = "SELECT state, n FROM webhook_event_counts WHERE operator_id = ?";
+
 int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5])
 {
 	memset(counts, 0, 5 * sizeof(counts[0]));
-	sqlite3_stmt *st = db_prepare(db, "SELECT state, count(*) FROM webhook_events "
-					  "WHERE operator_id = ? GROUP BY state");
+	sqlite3_stmt *st = db_prepare(db, webhook_event_sql_counts);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -11,6 +11,7 @@
 #include "store/webhook_events.h"
 #include "util/timeutil.h"
 #include "web/pages.h"
+#include "web/paging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -258,15 +259,14 @@ void page_activity(struct web_ctx *ctx)
 {
 	const char *state = kvlist_get(&ctx->req->query, "state");
 	const char *q_raw = kvlist_get(&ctx->req->query, "q");
-	const char *before_raw = kvlist_get(&ctx->req->query, "before");
 	char q[ACTIVITY_Q_MAX + 1];
 	int64_t before = 0;
 	if (!state || state_index(state) < 0)
 		state = ""; /* an unknown filter shows everything rather than nothing */
 	str_copy(q, sizeof(q), q_raw ? q_raw : "");
 	str_trim(q);
-	if (before_raw && parse_int64(before_raw, 1, INT64_MAX, &before) < 0)
-		before = 0;
+	if (paging_before_id(ctx, &before) < 0)
+		return;
 	struct webhook_event_filter f = { state, q, before, ACTIVITY_PAGE_SIZE };
 	if (activity_set_tabs(ctx, state, q) < 0 || activity_set_rows(ctx, &f) < 0 ||
 	    activity_set_reconcile(ctx) < 0 || activity_set_held(ctx) < 0) {

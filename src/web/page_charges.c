@@ -7,12 +7,14 @@
 #include "util/log.h"
 #include "util/money.h"
 #include "web/pages.h"
+#include "web/paging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define CHARGES_PER_PAGE 200
+#define CHARGES_PER_PAGE 100
+#define EARLIER_SHOWN_MAX 100
 
 static const char *const charge_states[] = { "queued", "sending", "sent", "failed", "not_billed" };
 
@@ -94,13 +96,20 @@ void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct
 #undef SETKEY
 }
 
-/* The "N earlier charges were not billed" box, shown only while OfficeRnD billing is on. */
+/* The "N earlier charges were not billed" box, shown only while OfficeRnD billing is on. Past
+ * EARLIER_SHOWN_MAX it says "more than" without a total: counting them all on every load would
+ * walk every one (years of charges, for an operator who turned billing on late). */
 static void charges_set_earlier(struct web_ctx *ctx)
 {
 	int64_t count = 0, total = 0;
 	if (!charge_officernd_billing_on(ctx->db, ctx->operator_id) ||
-	    charge_earlier_unbilled(ctx->db, ctx->operator_id, &count, &total) < 0 || count == 0)
+	    charge_earlier_unbilled_upto(ctx->db, ctx->operator_id, EARLIER_SHOWN_MAX + 1, &count, &total) < 0 ||
+	    count == 0)
 		return;
+	if (count > EARLIER_SHOWN_MAX) {
+		web_set_int(ctx, "Charges.earlier.more_than", EARLIER_SHOWN_MAX);
+		count = EARLIER_SHOWN_MAX;
+	}
 	web_set_int(ctx, "Charges.earlier.count", count);
 	web_set_money(ctx, "Charges.earlier.total", total);
 	struct operator op = { 0 };
@@ -109,14 +118,23 @@ static void charges_set_earlier(struct web_ctx *ctx)
 	operator_clear(&op);
 }
 
+/* "YYYY-MM-DD:ID": the key of a charge in the list's order, for the Older link. */
+static void charges_set_older(struct web_ctx *ctx, const char *state, const struct charge *last)
+{
+	char key[40];
+	snprintf(key, sizeof(key), "%s:%lld", last->charge_date, (long long)last->id);
+	char *href = paging_href("/charges", "state", state, "before", key, NULL);
+	web_set(ctx, "Charges.older", href);
+	free(href);
+}
+
 void page_charges_list(struct web_ctx *ctx)
 {
-	int64_t page = 1;
-	if (parse_int64(kvlist_get(&ctx->req->query, "page"), 1, 100000, &page) < 0)
-		page = 1;
+	struct charge_filter f = { .state = charges_state_filter(ctx), .limit = CHARGES_PER_PAGE + 1 };
+	int paged = paging_before_day_id(ctx, f.before_date, &f.before_id);
+	if (paged < 0)
+		return;
 	/* One more than a page is read to know whether an older page exists. */
-	struct charge_filter f = { .state = charges_state_filter(ctx), .limit = CHARGES_PER_PAGE + 1,
-				   .offset = (size_t)(page - 1) * CHARGES_PER_PAGE };
 	struct charge *items = NULL;
 	size_t n = 0;
 	if (charge_list(ctx->db, ctx->operator_id, &f, &items, &n) < 0) {
@@ -125,10 +143,13 @@ void page_charges_list(struct web_ctx *ctx)
 	}
 	if (n > CHARGES_PER_PAGE) {
 		n = CHARGES_PER_PAGE;
-		web_set_int(ctx, "Charges.older_page", page + 1);
+		charges_set_older(ctx, f.state, &items[n - 1]);
 	}
-	if (page > 1)
-		web_set_int(ctx, "Charges.newer_page", page - 1);
+	if (paged) {
+		char *href = paging_href("/charges", "state", f.state, NULL);
+		web_set(ctx, "Charges.newest", href);
+		free(href);
+	}
 	page_charges_set_rows(ctx, "Charges.items", items, n);
 	free(items);
 	web_set_int(ctx, "Charges.count", (int64_t)n);

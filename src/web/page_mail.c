@@ -15,12 +15,14 @@
 #include "util/money.h"
 #include "util/timeutil.h"
 #include "web/pages.h"
+#include "web/paging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAIL_LIST_MAX 500 /* items a list shows; a search narrows it down */
+#define MAIL_PER_PAGE 100
+#define MAIL_CHOICES_MAX 200 /* mailboxes a picker lists; more are chosen by PMB */
 
 /* The words and badge class for an item status. */
 static void mail_status_badge(const char *status, const char **label, const char **cls)
@@ -69,28 +71,36 @@ static void mail_set_item(struct web_ctx *ctx, const char *prefix, const struct 
 #undef SETKEY
 }
 
-/* The mailboxes an item can be assigned to (not cancelled) as Mailboxes.N.{id, label}. 0 or -1. */
+/*
+ * The mailboxes an item can be assigned to (not cancelled) as Mailboxes.N.{id, label}; past
+ * MAIL_CHOICES_MAX of them the forms ask for the PMB instead (Mail.by_pmb, with the selected
+ * mailbox's PMB in Mail.pmb), so that a page never lists thousands of mailboxes. 0 or -1.
+ */
 static int mail_set_mailbox_choices(struct web_ctx *ctx, int64_t selected)
 {
-	struct mailbox_view *boxes = NULL;
-	size_t n = 0, shown = 0;
-	if (mailbox_list(ctx->db, ctx->operator_id, NULL, &boxes, &n) < 0)
+	struct mailbox_choice *boxes = NULL;
+	size_t n = 0;
+	if (mailbox_choices(ctx->db, ctx->operator_id, MAIL_CHOICES_MAX + 1, &boxes, &n) < 0)
 		return -1;
+	if (n > MAIL_CHOICES_MAX) {
+		struct mailbox_view m;
+		web_set(ctx, "Mail.by_pmb", "1");
+		if (selected && mailbox_get(ctx->db, ctx->operator_id, selected, &m) == 0)
+			web_set(ctx, "Mail.pmb", m.pmb);
+		n = 0;
+	}
 	for (size_t i = 0; i < n; i++) {
-		const struct mailbox_view *m = &boxes[i];
-		if (strcmp(m->status, "cancelled") == 0)
-			continue;
+		const struct mailbox_choice *m = &boxes[i];
 		char key[64];
-		snprintf(key, sizeof(key), "Mailboxes.%zu.id", shown);
+		snprintf(key, sizeof(key), "Mailboxes.%zu.id", i);
 		web_set_int(ctx, key, m->id);
-		snprintf(key, sizeof(key), "Mailboxes.%zu.label", shown);
+		snprintf(key, sizeof(key), "Mailboxes.%zu.label", i);
 		web_setf(ctx, key, "PMB %s \xe2\x80\x94 %s%s%s%s", m->pmb, m->renter_name[0] ? m->renter_name : m->renter_email,
 			 m->company_name[0] ? " (" : "", m->company_name, m->company_name[0] ? ")" : "");
 		if (m->id == selected) {
-			snprintf(key, sizeof(key), "Mailboxes.%zu.selected", shown);
+			snprintf(key, sizeof(key), "Mailboxes.%zu.selected", i);
 			web_set(ctx, key, "1");
 		}
-		shown++;
 	}
 	free(boxes);
 	return 0;
@@ -105,31 +115,56 @@ static enum mail_tab mail_tab_parse(const char *tab)
 	return MAIL_TAB_ALL;
 }
 
+/* The Older link after the page's last item, and the link back to the newest. */
+static void mail_set_pages(struct web_ctx *ctx, const char *tab, const char *q, const struct mail_item *last,
+			   int paged)
+{
+	if (last) {
+		char key[40];
+		snprintf(key, sizeof(key), "%s:%lld", last->received_on, (long long)last->id);
+		char *href = paging_href("/mail", "tab", tab, "q", q, "before", key, NULL);
+		web_set(ctx, "Mail.older", href);
+		free(href);
+	}
+	if (paged) {
+		char *href = paging_href("/mail", "tab", tab, "q", q, NULL);
+		web_set(ctx, "Mail.newest", href);
+		free(href);
+	}
+}
+
 void page_mail_list(struct web_ctx *ctx)
 {
-	const char *tab_name = kvlist_get(&ctx->req->query, "tab");
 	const char *q_raw = kvlist_get(&ctx->req->query, "q");
 	char q[200] = "";
 	if (q_raw)
 		str_copy(q, sizeof(q), q_raw);
 	str_trim(q);
-	enum mail_tab tab = mail_tab_parse(tab_name);
+	/* One more than a page is read to know whether an older page exists. */
+	struct mail_filter f = { .tab = mail_tab_parse(kvlist_get(&ctx->req->query, "tab")), .q = q,
+				 .limit = MAIL_PER_PAGE + 1 };
+	int paged = paging_before_day_id(ctx, f.before_day, &f.before_id);
+	if (paged < 0)
+		return;
 	struct mail_item *items = NULL;
 	size_t n = 0;
-	if (mail_item_list(ctx->db, ctx->operator_id, tab, q, MAIL_LIST_MAX, &items, &n) < 0) {
+	if (mail_item_list(ctx->db, ctx->operator_id, &f, &items, &n) < 0) {
 		web_error(ctx, 500, "The mail could not be loaded. Please try again.");
 		return;
 	}
+	int more = n > MAIL_PER_PAGE;
+	if (more)
+		n = MAIL_PER_PAGE;
 	for (size_t i = 0; i < n; i++) {
 		char prefix[48];
 		snprintf(prefix, sizeof(prefix), "Mail.items.%zu", i);
 		mail_set_item(ctx, prefix, &items[i]);
 	}
+	const char *tab = f.tab == MAIL_TAB_UNASSIGNED ? "unassigned" : f.tab == MAIL_TAB_ASSIGNED ? "assigned" : "all";
+	mail_set_pages(ctx, tab, q, more ? &items[n - 1] : NULL, paged);
 	free(items);
 	web_set_int(ctx, "Mail.count", (int64_t)n);
-	if (n == MAIL_LIST_MAX)
-		web_set_int(ctx, "Mail.truncated", MAIL_LIST_MAX);
-	web_set(ctx, "Mail.tab", tab == MAIL_TAB_UNASSIGNED ? "unassigned" : tab == MAIL_TAB_ASSIGNED ? "assigned" : "all");
+	web_set(ctx, "Mail.tab", tab);
 	web_set(ctx, "Mail.q", q);
 	web_set_int(ctx, "Mail.unassigned", mail_item_count_unassigned(ctx->db, ctx->operator_id));
 	web_set(ctx, "Nav.section", "mail");
@@ -166,15 +201,25 @@ void page_mail_new(struct web_ctx *ctx)
 	mail_render_form(ctx, mailbox_id, "letter", "", "", NULL, 200);
 }
 
-/* The mailbox field: "" or "0" is none; else one of the operator's mailboxes that is not
- * cancelled. Returns NULL when fine (with *id set), else a message. */
-static const char *mail_mailbox_check(struct web_ctx *ctx, const char *text, int64_t *id)
+/* The mailbox fields: mailbox_id (the list) or else pmb (typed, when the list would be too long);
+ * none ("" or "0") is no mailbox; else one of the operator's mailboxes that is not cancelled.
+ * Returns NULL when fine (with *id set), else a message. */
+static const char *mail_mailbox_check(struct web_ctx *ctx, int64_t *id)
 {
+	const char *text = web_form(ctx, "mailbox_id");
+	char pmb[16];
 	struct mailbox_view m;
 	*id = 0;
-	if (!*text || strcmp(text, "0") == 0)
+	if (!*text && *web_form(ctx, "pmb")) {
+		str_copy(pmb, sizeof(pmb), web_form(ctx, "pmb"));
+		str_trim(pmb);
+		if (strlen(web_form(ctx, "pmb")) >= sizeof(pmb) || !(*id = mailbox_find_by_pmb(ctx->db, ctx->operator_id, pmb)))
+			return "No mailbox has that PMB: check the number, or leave the item unassigned.";
+		text = "";
+	}
+	if (*id == 0 && (!*text || strcmp(text, "0") == 0))
 		return NULL;
-	if (parse_int64(text, 1, INT64_MAX, id) < 0 || mailbox_get(ctx->db, ctx->operator_id, *id, &m) < 0)
+	if ((*id == 0 && parse_int64(text, 1, INT64_MAX, id) < 0) || mailbox_get(ctx->db, ctx->operator_id, *id, &m) < 0)
 		return "Choose a mailbox from the list, or leave the item unassigned.";
 	if (strcmp(m.status, "cancelled") == 0)
 		return "That mailbox is cancelled: choose another one, or leave the item unassigned.";
@@ -202,7 +247,7 @@ void page_mail_create(struct web_ctx *ctx)
 	str_trim(day);
 	str_trim(sender);
 	int64_t mailbox_id = 0;
-	const char *problem = mail_mailbox_check(ctx, web_form(ctx, "mailbox_id"), &mailbox_id);
+	const char *problem = mail_mailbox_check(ctx, &mailbox_id);
 	if (!problem && strcmp(kind, "letter") != 0 && strcmp(kind, "package") != 0)
 		problem = "Choose whether the item is a letter or a package.";
 	if (!problem && *sender && catalog_name_check(sender))
@@ -373,7 +418,7 @@ void page_mail_assign(struct web_ctx *ctx)
 		return;
 	}
 	int64_t mailbox_id = 0;
-	const char *problem = mail_mailbox_check(ctx, web_form(ctx, "mailbox_id"), &mailbox_id);
+	const char *problem = mail_mailbox_check(ctx, &mailbox_id);
 	if (!problem && mailbox_id == 0)
 		problem = "Choose the mailbox this item belongs to.";
 	if (problem) {

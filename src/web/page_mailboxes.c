@@ -18,11 +18,14 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "web/pages.h"
+#include "web/paging.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#define MAILBOXES_PER_PAGE 100
 
 /* ---- labels ----------------------------------------------------------------------------- */
 
@@ -139,11 +142,29 @@ static const char *status_filter(struct web_ctx *ctx)
 void page_mailboxes_list(struct web_ctx *ctx)
 {
 	const char *status = status_filter(ctx);
+	/* One more than a page is read to know whether an older page exists. */
+	struct mailbox_filter f = { .status = status, .limit = MAILBOXES_PER_PAGE + 1 };
+	int paged = paging_before_id(ctx, &f.before_id);
+	if (paged < 0)
+		return;
 	struct mailbox_view *items = NULL;
 	size_t n = 0;
-	if (mailbox_list(ctx->db, ctx->operator_id, status, &items, &n) < 0) {
+	if (mailbox_list(ctx->db, ctx->operator_id, &f, &items, &n) < 0) {
 		web_error(ctx, 500, "The mailboxes could not be loaded. Please try again.");
 		return;
+	}
+	if (n > MAILBOXES_PER_PAGE) {
+		n = MAILBOXES_PER_PAGE;
+		char before[24];
+		snprintf(before, sizeof(before), "%lld", (long long)items[n - 1].id);
+		char *href = paging_href("/mailboxes", "status", status, "before", before, NULL);
+		web_set(ctx, "Mailboxes.older", href);
+		free(href);
+	}
+	if (paged) {
+		char *href = paging_href("/mailboxes", "status", status, NULL);
+		web_set(ctx, "Mailboxes.newest", href);
+		free(href);
 	}
 	for (size_t i = 0; i < n; i++) {
 		char prefix[48];

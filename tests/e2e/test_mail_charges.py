@@ -366,6 +366,27 @@ def test_bill_earlier_queues_exactly_the_earlier_charges(app):
     assert [r["billing_state"] for r in charges(app, op.operator_id)] == [s for _, _, s in states]
 
 
+def test_many_earlier_charges_show_more_than_and_are_all_billed(app):
+    """Past 100 the box says "more than 100" (the page reads at most 101 of them); billing them
+    still queues every one."""
+    op = app.new_operator()
+    off = add_offering(op, app, scan=(0, "2.50"))
+    _, linked = add_mailbox(app, op.operator_id, off, name="Linked Member", member_id="mem_1")
+    con = app.db()
+    con.executemany("INSERT INTO charges(operator_id, mailbox_id, kind, description, unit_amount, amount, currency, "
+                    "charge_date, reference, created_at) VALUES (?, ?, 'scan', 'Old scan', 250, 250, 'USD', "
+                    "'2025-01-01', ?, 0)", [(op.operator_id, linked, "pm-old-%d" % i) for i in range(150)])
+    con.commit()
+    con.close()
+    set_billing(app, op.operator_id, 1)
+    page = text_of(op.get("/charges"))
+    assert "More than 100 earlier charges were not billed through OfficeRnD" in page
+    assert "all the earlier charges (more than 100)" in page
+    r = op.post("/charges/bill-earlier", {})
+    assert "150 earlier charges queued" in text_of(op.get(r.location))
+    assert {c["billing_state"] for c in charges(app, op.operator_id)} == {"queued"}
+
+
 def test_bill_earlier_is_refused_while_billing_is_off(app):
     op = app.new_operator()
     off = add_offering(op, app, scan=(0, "2.50"))
@@ -415,15 +436,22 @@ def test_charges_are_paged(app):
                     (op.operator_id, mbx, "Old pickup %d" % i, "pm-old-%d" % i))
     con.commit()
     con.close()
+    # 100 a page, newest first; "Older" carries the last row's (date, id).
     first = op.get("/charges").text
-    assert first.count('class="muted charges-ref"') == 200
-    assert 'href="/charges?page=2"' in first and "Newer" not in first
-    second = op.get("/charges?page=2").text
-    assert second.count('class="muted charges-ref"') == 5
-    assert 'href="/charges?page=1"' in second and "Older" not in second
-    # The newest (the scan of today) is on the first page, the oldest on the second.
-    assert "Scan of letter M-000001" in first and "Scan of letter M-000001" not in second
-    assert op.get("/charges?page=abc").status == 200
+    assert first.count('class="muted charges-ref"') == 100
+    assert "Newest" not in first
+    older = html.unescape(re.search(r'href="([^"]+)">Older', first).group(1))
+    assert re.fullmatch(r"/charges\?before=2026-01-01%3A\d+", older), older
+    second = op.get(older).text
+    assert second.count('class="muted charges-ref"') == 100
+    third = op.get(html.unescape(re.search(r'href="([^"]+)">Older', second).group(1))).text
+    assert third.count('class="muted charges-ref"') == 5
+    assert 'href="/charges">' in third and ">Older" not in third
+    # The newest (the scan of today) is on the first page, the oldest on the last.
+    assert "Scan of letter M-000001" in first and "Scan of letter M-000001" not in second + third
+    assert "Old pickup 0<" in third
+    assert op.get("/charges?page=abc").status == 200  # an unknown parameter is ignored
+    assert op.get("/charges?before=abc").status == 400
 
 
 def test_sent_charge_shows_the_officernd_fee(app):
