@@ -59,18 +59,18 @@ all: deps-check $(PROGRAMS)
 
 # Installs the Debian packages the build, the run and the tests need (as root), when missing.
 deps:
-	@sh mk/deps.sh install
+	@sh conf/deps.sh install
 deps-check:
-	@sh mk/deps.sh ensure
+	@sh conf/deps.sh ensure
 
 $(BUILD)/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -MMD -MP -c $< -o $@
 
 # The migration table, generated from the .sql files in name order.
-$(BUILD)/store/migrations_table.c: $(MIGRATIONS) mk/embed-migrations.sh
+$(BUILD)/store/migrations_table.c: $(MIGRATIONS) src/store/migrations/embed.sh
 	@mkdir -p $(dir $@)
-	sh mk/embed-migrations.sh $(MIGRATIONS) > $@
+	sh src/store/migrations/embed.sh $(MIGRATIONS) > $@
 $(BUILD)/store/migrations_table.o: $(BUILD)/store/migrations_table.c
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) -c $< -o $@
 
@@ -92,7 +92,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpilotomail.a
 	    $(LDFLAGS) -o $@ $< $(BUILD)/libpilotomail.a $(LIBS) $(shell pkg-config --libs check)
 
 unit: deps-check $(UNIT_BIN)
-	@sh mk/run-unit.sh $(UNIT_BIN)
+	@sh tests/unit/run.sh $(UNIT_BIN)
 
 e2e: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
@@ -100,7 +100,7 @@ e2e: all
 # Every test: unit tests, the end-to-end suite behind Apache, then the simulator's self-check,
 # the end-to-end suite behind lighttpd and a short chaos run (make chaos runs the full one).
 check: all $(UNIT_BIN)
-	@sh mk/run-unit.sh $(UNIT_BIN)
+	@sh tests/unit/run.sh $(UNIT_BIN)
 	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e tests/chaos
 
@@ -118,7 +118,7 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_sta
 asan: deps-check
 	$(MAKE) BUILD=build-asan OUT=build-asan/ SAN=1 \
 	    $(addprefix build-asan/,$(PROGRAMS)) $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
-	$(ASAN_ENV) sh mk/run-unit.sh $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
+	$(ASAN_ENV) sh tests/unit/run.sh $(patsubst $(BUILD)/%,build-asan/%,$(UNIT_BIN))
 	$(ASAN_ENV) PILOTOMAIL_E2E_BIN_ROOT=$(CURDIR)/build-asan $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
 
 valgrind: all $(UNIT_BIN)
@@ -133,14 +133,14 @@ bench-growth: all
 	$(PYTHON) tests/bench/growth.py
 
 fuzz:
-	@sh mk/deps.sh ensure fuzz
-	sh mk/fuzz.sh $(FUZZ_SRC)
+	@sh conf/deps.sh ensure fuzz
+	sh tests/fuzz/run.sh $(FUZZ_SRC)
 
 run: all
-	@sh mk/run.sh
+	@sh conf/run.sh
 
 demo: all
-	@PILOTOMAIL_DEMO=1 sh mk/run.sh
+	@PILOTOMAIL_DEMO=1 sh conf/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin \

@@ -4,7 +4,7 @@
   (no reactivation, no invitation email), is flagged as needing attention, and can be reopened;
 - a check of OfficeRnD that would cancel many mailboxes at once (an emptied OfficeRnD, as a second
   `make demo` used to start) cancels nothing until the operator confirms on the Activity page;
-- a second `make demo` keeps OfficeRnD's side (mk/demo-sim.sh), so its checks find nothing gone.
+- a second `make demo` keeps OfficeRnD's side (tests/sim/demo-sim.sh), so its checks find nothing gone.
 """
 import json
 import os
@@ -170,11 +170,11 @@ def test_a_few_deletions_still_cancel_without_asking(world):
 # -- a second `make demo` ----------------------------------------------------------------------
 
 def start_demo_sim(state, port_file, port):
-    """mk/demo-sim.sh, as mk/run.sh starts it (on a known port, so the running app keeps it)."""
+    """tests/sim/demo-sim.sh, as conf/run.sh starts it (on a known port, so the running app keeps it)."""
     if os.path.exists(port_file):
         os.unlink(port_file)
     env = dict(os.environ, SIM_PORT=str(port), DEMO_SIM_STATE=state)
-    proc = subprocess.Popen(["sh", "mk/demo-sim.sh", port_file], cwd=ROOT, env=env,
+    proc = subprocess.Popen(["sh", "tests/sim/demo-sim.sh", port_file], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(200):
         if os.path.exists(port_file) and open(port_file).read().strip():

@@ -1,6 +1,6 @@
 /* fuzz-sources: src/officernd/event.c src/crypto/random.c src/util/util.c src/util/log.c src/util/timeutil.c */
 /*
- * fuzz_event.c: libFuzzer target for the OfficeRnD event parser (mk/fuzz.sh runs it).
+ * fuzz_event.c: libFuzzer target for the OfficeRnD event parser (tests/fuzz/run.sh runs it).
  *
  * Input: a raw webhook body. Besides "no crash, no leak, no undefined behaviour" it checks what
  * the receiver and the worker rely on: a body the worker can parse is one the receiver's peek

@@ -1,6 +1,6 @@
 /* fuzz-sources: src/http/form.c src/util/util.c src/util/log.c */
 /*
- * fuzz_form.c: libFuzzer target for the form, query string and Cookie parsers (mk/fuzz.sh).
+ * fuzz_form.c: libFuzzer target for the form, query string and Cookie parsers (tests/fuzz/run.sh).
  *
  * Input: the raw bytes as an urlencoded POST body (NULs included), and up to the first NUL as a
  * query string and as a Cookie header, the way http.c hands them over. Besides "no crash, no

@@ -1,6 +1,6 @@
 /* fuzz-sources: src/util/money.c */
 /*
- * fuzz_money.c: libFuzzer target for money_parse and money_format (mk/fuzz.sh runs it).
+ * fuzz_money.c: libFuzzer target for money_parse and money_format (tests/fuzz/run.sh runs it).
  *
  * Input: the text of an amount, up to the first NUL, as a form field gives it; its first eight
  * bytes are also read as an int64 to format. Besides "no crash, no undefined behaviour (signed

@@ -1,7 +1,7 @@
 /* fuzz-sources: src/officernd/parse.c src/officernd/errors.c src/util/money.c src/crypto/random.c src/util/util.c src/util/log.c */
 /* fuzz-libs: -lcurl -lm */
 /*
- * fuzz_officernd.c: libFuzzer target for the OfficeRnD answer parsers (mk/fuzz.sh runs it).
+ * fuzz_officernd.c: libFuzzer target for the OfficeRnD answer parsers (tests/fuzz/run.sh runs it).
  *
  * Input: an HTTP body from OfficeRnD. Every body goes to every parser, the way the client could
  * meet it: the token answer, a list page (bare array, or results + cursorNext) whose items each

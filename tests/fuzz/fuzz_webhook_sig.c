@@ -1,6 +1,6 @@
 /* fuzz-sources: src/officernd/webhook_sig.c src/crypto/random.c src/util/util.c src/util/log.c */
 /*
- * fuzz_webhook_sig.c: libFuzzer target for the officernd-signature header (mk/fuzz.sh runs it).
+ * fuzz_webhook_sig.c: libFuzzer target for the officernd-signature header (tests/fuzz/run.sh runs it).
  *
  * Input: the header up to the first newline, the raw body after it. Besides "no crash, no leak,
  * no undefined behaviour" it checks that parse and verify agree, and that whatever timestamp and

@@ -4,7 +4,7 @@
  *   static Suite *thing_suite(void) { ... }
  *   CHECK_MAIN(thing_suite)
  *
- * CHECK_MAIN defines main(): runs the suite with CK_NORMAL output (mk/run-unit.sh reads its
+ * CHECK_MAIN defines main(): runs the suite with CK_NORMAL output (tests/unit/run.sh reads its
  * "Checks: N, Failures: F, Errors: E" line) and exits nonzero when any test failed.
  * CK_FORK=no in the environment runs the tests in-process (for valgrind and debuggers).
  */

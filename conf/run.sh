@@ -22,10 +22,10 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 if [ -n "${PILOTOMAIL_DEMO:-}" ]; then
-  # OfficeRnD's side is kept in var/ too (mk/demo-sim.sh): a second `make demo` finds the
+  # OfficeRnD's side is kept in var/ too (tests/sim/demo-sim.sh): a second `make demo` finds the
   # memberships of the first, so its checks find nothing deleted.
   rm -f "$RUNDIR/sim.port"
-  DEMO_SIM_STATE=$ROOT/var/officernd-sim.json sh mk/demo-sim.sh "$RUNDIR/sim.port" > "$RUNDIR/sim.log" 2>&1 &
+  DEMO_SIM_STATE=$ROOT/var/officernd-sim.json sh tests/sim/demo-sim.sh "$RUNDIR/sim.port" > "$RUNDIR/sim.log" 2>&1 &
   pids="$pids $!"
   for i in $(seq 50); do [ -s "$RUNDIR/sim.port" ] && break; sleep 0.1; done
   SIM_PORT=$(cat "$RUNDIR/sim.port")

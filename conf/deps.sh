@@ -1,8 +1,8 @@
 #!/bin/sh
 # The Debian 12 packages pilotomail needs to build, run and test.
-#   sh mk/deps.sh ensure   installs what is missing (as root), or prints the command to run
-#   sh mk/deps.sh install  same, always running apt-get for the missing ones
-#   sh mk/deps.sh ensure fuzz  also clang and its libFuzzer runtime, for make fuzz only
+#   sh conf/deps.sh ensure   installs what is missing (as root), or prints the command to run
+#   sh conf/deps.sh install  same, always running apt-get for the missing ones
+#   sh conf/deps.sh ensure fuzz  also clang and its libFuzzer runtime, for make fuzz only
 set -e
 PACKAGES="build-essential pkg-config clearsilver-dev libfcgi-dev libcurl4-openssl-dev libjansson-dev
 libssl-dev libsqlite3-dev sqlite3 check lighttpd apache2 libapache2-mod-fcgid spawn-fcgi

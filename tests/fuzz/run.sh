@@ -1,6 +1,6 @@
 #!/bin/sh
 # Builds and runs libFuzzer targets (make fuzz).
-#   sh mk/fuzz.sh [tests/fuzz/fuzz_NAME.c ...]      (no argument: every tests/fuzz/fuzz_*.c)
+#   sh tests/fuzz/run.sh [tests/fuzz/fuzz_NAME.c ...]      (no argument: every tests/fuzz/fuzz_*.c)
 #
 # A target names the sources it needs on its first line, and may name extra libraries (beyond
 # -lssl -lcrypto -ljansson) in a comment within its first five lines:
@@ -12,7 +12,7 @@
 # build-fuzz/crash-<name>-* and replayed with: build-fuzz/fuzz_NAME build-fuzz/crash-<name>-...
 # Exits nonzero when a target does not build or finds a problem.
 set -u
-cd "$(dirname "$0")/.." || exit 1
+cd "$(dirname "$0")/../.." || exit 1
 
 CLANG=${CLANG:-clang}
 SECONDS_EACH=${FUZZ_SECONDS:-30}
