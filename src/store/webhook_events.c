@@ -9,30 +9,44 @@
 
 const char *const webhook_event_states[5] = { "pending", "applied", "skipped", "ignored", "failed" };
 
-int webhook_endpoint_find(sqlite3 *db, const char *token, struct webhook_endpoint *out)
+sqlite3_stmt *webhook_endpoint_prepare(sqlite3 *db)
+{
+	return db_prepare(db, "SELECT operator_id, signing_secret_enc FROM officernd_settings "
+			      "WHERE webhook_token = ?");
+}
+
+int webhook_endpoint_find_with(sqlite3_stmt *st, const char *token, struct webhook_endpoint *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare(db, "SELECT operator_id, signing_secret_enc FROM officernd_settings "
-					  "WHERE webhook_token = ?");
+	if (!st)
+		return -1; /* db_prepare logged why */
 	db_bind_text(st, 1, token);
 	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
-			return 1;
-		log_error("store", "webhook endpoint lookup failed err=\"%s\"", sqlite3_errmsg(db));
-		return -1;
+	if (rc == SQLITE_ROW) {
+		out->operator_id = sqlite3_column_int64(st, 0);
+		const void *blob = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+		if (blob && len > 0) {
+			out->secret_blob = xmalloc((size_t)len);
+			memcpy(out->secret_blob, blob, (size_t)len);
+			out->secret_len = (size_t)len;
+		}
+	} else if (rc != SQLITE_DONE) {
+		log_error("store", "webhook endpoint lookup failed err=\"%s\"",
+			  sqlite3_errmsg(sqlite3_db_handle(st)));
 	}
-	out->operator_id = sqlite3_column_int64(st, 0);
-	const void *blob = sqlite3_column_blob(st, 1);
-	int len = sqlite3_column_bytes(st, 1);
-	if (blob && len > 0) {
-		out->secret_blob = xmalloc((size_t)len);
-		memcpy(out->secret_blob, blob, (size_t)len);
-		out->secret_len = (size_t)len;
-	}
+	/* Reset at once: a statement left mid-step would hold its read snapshot. */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int webhook_endpoint_find(sqlite3 *db, const char *token, struct webhook_endpoint *out)
+{
+	sqlite3_stmt *st = webhook_endpoint_prepare(db);
+	int rc = webhook_endpoint_find_with(st, token, out);
 	sqlite3_finalize(st);
-	return 0;
+	return rc;
 }
 
 void webhook_endpoint_clear(struct webhook_endpoint *e)
@@ -41,18 +55,26 @@ void webhook_endpoint_clear(struct webhook_endpoint *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id)
+sqlite3_stmt *webhook_event_insert_prepare(sqlite3 *db)
 {
-	sqlite3_stmt *st = db_prepare(db,
+	return db_prepare(db,
 		"INSERT INTO webhook_events(operator_id, dedupe_key, event_type, membership_id, body, "
 		"received_at, state, outcome, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
 		"ON CONFLICT(operator_id, dedupe_key) DO NOTHING");
+}
+
+int webhook_event_insert_with(sqlite3_stmt *st, int64_t operator_id, const struct webhook_event_new *e,
+			      int64_t *id)
+{
+	if (!st)
+		return -1; /* db_prepare logged why */
+	sqlite3 *db = sqlite3_db_handle(st);
 	int ignored = strcmp(e->state, "ignored") == 0;
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, e->dedupe_key);
 	db_bind_text(st, 3, e->event_type ? e->event_type : "");
 	db_bind_text(st, 4, e->membership_id ? e->membership_id : "");
-	sqlite3_bind_blob(st, 5, e->body ? e->body : "", (int)e->body_len, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 5, e->body ? e->body : "", (int)e->body_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, e->received_at);
 	db_bind_text(st, 7, e->state);
 	db_bind_text(st, 8, e->outcome ? e->outcome : "");
@@ -60,12 +82,25 @@ int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_
 		sqlite3_bind_int64(st, 9, e->received_at);
 	else
 		sqlite3_bind_null(st, 9);
-	if (db_step_done(st) < 0)
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		log_error("store", "webhook event insert failed err=\"%s\"", sqlite3_errmsg(db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st); /* the body was bound without a copy */
+	if (rc != SQLITE_DONE)
 		return -1;
 	if (sqlite3_changes(db) == 0)
 		return 1;
 	*id = sqlite3_last_insert_rowid(db);
 	return 0;
+}
+
+int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id)
+{
+	sqlite3_stmt *st = webhook_event_insert_prepare(db);
+	int rc = webhook_event_insert_with(st, operator_id, e, id);
+	sqlite3_finalize(st);
+	return rc;
 }
 
 /* Reads the claimable row into out; 1 found, 0 none, -1 error. Inside the claim transaction. */
