@@ -118,7 +118,13 @@ asan: deps-check
 valgrind: all $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
 
-bench: all
+# The bench's hello-world FastCGI program (libfcgi + one ClearSilver render): its yardstick.
+$(BUILD)/bench/hello.fcgi: tests/bench/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) $(LDFLAGS) $(LDHARDEN) -o $@ $< $(LIBS)
+
+bench: all $(BUILD)/bench/hello.fcgi
+	@sh mk/deps.sh ensure bench
 	$(PYTHON) tests/bench/run.py
 
 fuzz:

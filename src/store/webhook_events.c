@@ -103,26 +103,9 @@ int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_
 	return rc;
 }
 
-/* Reads the claimable row into out; 1 found, 0 none, -1 error. Inside the claim transaction. */
-static int claim_find(sqlite3 *db, int64_t now, struct webhook_event_claimed *out)
+static void claimed_read(sqlite3_stmt *st, void *elem)
 {
-	/* Only the oldest pending event of each membership is a candidate: the next one waits until
-	 * it is applied, skipped or failed, whatever other workers do meanwhile. */
-	sqlite3_stmt *st = db_prepare(db,
-		"SELECT e.id, e.operator_id, e.body, e.attempts FROM webhook_events AS e "
-		"WHERE e.state = 'pending' AND e.next_attempt_at <= ?1 AND e.claimed_until <= ?1 "
-		"AND NOT EXISTS (SELECT 1 FROM webhook_events AS o WHERE o.operator_id = e.operator_id "
-		"AND o.membership_id = e.membership_id AND o.state = 'pending' AND o.id < e.id) "
-		"ORDER BY e.id LIMIT 1");
-	sqlite3_bind_int64(st, 1, now);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
-			return 0;
-		log_error("store", "webhook claim query failed err=\"%s\"", sqlite3_errmsg(db));
-		return -1;
-	}
+	struct webhook_event_claimed *out = elem;
 	out->id = sqlite3_column_int64(st, 0);
 	out->operator_id = sqlite3_column_int64(st, 1);
 	const void *body = sqlite3_column_blob(st, 2);
@@ -133,32 +116,84 @@ static int claim_find(sqlite3 *db, int64_t now, struct webhook_event_claimed *ou
 		memcpy(out->body, body, out->body_len);
 	out->body[out->body_len] = '\0';
 	out->attempts = sqlite3_column_int(st, 3);
+}
+
+/* The claimable rows, oldest first, at most max. Inside the claim transaction. */
+static struct webhook_event_claimed *claim_find(sqlite3 *db, int64_t now, size_t max, size_t *n, int *failed)
+{
+	/* Only the oldest pending event of each membership is a candidate: the next one waits until
+	 * it is applied, skipped or failed, whatever other workers do meanwhile. The rows are walked
+	 * in id order from the oldest pending one (+e.state keeps the planner off the state index,
+	 * which would read and sort every pending row, bodies included, for each claim). */
+	sqlite3_stmt *st = db_prepare(db,
+		"SELECT e.id, e.operator_id, e.body, e.attempts FROM webhook_events AS e "
+		"WHERE e.id >= (SELECT min(id) FROM webhook_events WHERE state = 'pending') "
+		"AND +e.state = 'pending' AND e.next_attempt_at <= ?1 AND e.claimed_until <= ?1 "
+		"AND NOT EXISTS (SELECT 1 FROM webhook_events AS o WHERE o.operator_id = e.operator_id "
+		"AND o.membership_id = e.membership_id AND o.state = 'pending' AND o.id < e.id) "
+		"ORDER BY e.id LIMIT ?2");
+	if (st) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	}
+	return db_collect(st, sizeof(struct webhook_event_claimed), claimed_read, n, failed);
+}
+
+static void claimed_free(struct webhook_event_claimed *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		webhook_event_claimed_clear(&items[i]);
+	free(items);
+}
+
+int webhook_event_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
+			      struct webhook_event_claimed **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (db_begin(db) < 0)
+		return -1;
+	int failed;
+	size_t found;
+	struct webhook_event_claimed *items = claim_find(db, now, max, &found, &failed);
+	if (failed || found == 0) {
+		db_rollback(db);
+		return failed ? -1 : 0;
+	}
+	sqlite3_stmt *st = db_prepare(db, "UPDATE webhook_events SET claimed_by = ?, claimed_until = ? "
+					  "WHERE id = ? AND operator_id = ?");
+	int ok = st != NULL;
+	for (size_t i = 0; ok && i < found; i++) {
+		db_bind_text(st, 1, worker_id);
+		sqlite3_bind_int64(st, 2, now + lease_s);
+		sqlite3_bind_int64(st, 3, items[i].id);
+		sqlite3_bind_int64(st, 4, items[i].operator_id);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
 	sqlite3_finalize(st);
-	return 1;
+	if (!ok || db_commit(db) < 0) {
+		db_rollback(db);
+		claimed_free(items, found);
+		return -1;
+	}
+	*out = items;
+	*n = found;
+	return 0;
 }
 
 int webhook_event_claim_next(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s,
 			     struct webhook_event_claimed *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (db_begin(db) < 0)
+	struct webhook_event_claimed *items;
+	size_t n;
+	if (webhook_event_claim_batch(db, worker_id, now, lease_s, 1, &items, &n) < 0)
 		return -1;
-	int found = claim_find(db, now, out);
-	if (found <= 0) {
-		db_rollback(db);
-		return found;
-	}
-	sqlite3_stmt *st = db_prepare(db, "UPDATE webhook_events SET claimed_by = ?, claimed_until = ? "
-					  "WHERE id = ? AND operator_id = ?");
-	db_bind_text(st, 1, worker_id);
-	sqlite3_bind_int64(st, 2, now + lease_s);
-	sqlite3_bind_int64(st, 3, out->id);
-	sqlite3_bind_int64(st, 4, out->operator_id);
-	if (db_step_done(st) < 0 || db_commit(db) < 0) {
-		db_rollback(db);
-		webhook_event_claimed_clear(out);
-		return -1;
-	}
+	if (n == 0)
+		return 0;
+	*out = items[0];
+	free(items);
 	return 1;
 }
 

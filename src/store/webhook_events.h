@@ -69,6 +69,13 @@ struct webhook_event_claimed {
 int webhook_event_claim_next(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s,
 			     struct webhook_event_claimed *out);
 void webhook_event_claimed_clear(struct webhook_event_claimed *c);
+/*
+ * The same for up to max events at once, in one transaction: at most one per membership (its
+ * oldest pending one), oldest first. 0 with *out (free each with webhook_event_claimed_clear,
+ * then free()) and *n (0 when nothing is due), -1 on a store error.
+ */
+int webhook_event_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
+			      struct webhook_event_claimed **out, size_t *n);
 
 /*
  * Records the outcome (state "applied", "skipped" or "failed"; a failure counts as one more
