@@ -90,6 +90,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpilotomail.a
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -Itests/unit $(shell pkg-config --cflags check) \
 	    $(LDFLAGS) -o $@ $< $(BUILD)/libpilotomail.a $(LIBS) $(shell pkg-config --libs check)
 
+# make bench's yardstick: a hello-world FastCGI program (libfcgi + one ClearSilver render).
+bench: $(BUILD)/bench/hello.fcgi
+$(BUILD)/bench/hello.fcgi: tests/bench/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) $(LDFLAGS) $(LDHARDEN) -o $@ $< $(LIBS)
+
 unit: deps-check $(UNIT_BIN)
 	@sh mk/run-unit.sh $(UNIT_BIN)
 
@@ -118,13 +124,7 @@ asan: deps-check
 valgrind: all $(UNIT_BIN)
 	@for t in $(UNIT_BIN); do CK_FORK=no valgrind -q --error-exitcode=1 --leak-check=full $$t || exit 1; done
 
-# The bench's hello-world FastCGI program (libfcgi + one ClearSilver render): its yardstick.
-$(BUILD)/bench/hello.fcgi: tests/bench/hello.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) $(LDFLAGS) $(LDHARDEN) -o $@ $< $(LIBS)
-
-bench: all $(BUILD)/bench/hello.fcgi
-	@sh mk/deps.sh ensure bench
+bench: all
 	$(PYTHON) tests/bench/run.py
 
 fuzz:

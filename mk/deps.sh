@@ -3,13 +3,11 @@
 #   sh mk/deps.sh ensure   installs what is missing (as root), or prints the command to run
 #   sh mk/deps.sh install  same, always running apt-get for the missing ones
 #   sh mk/deps.sh ensure fuzz  also clang and its libFuzzer runtime, for make fuzz only
-#   sh mk/deps.sh ensure bench also wrk, the HTTP load generator of make bench
 set -e
 PACKAGES="build-essential pkg-config clearsilver-dev libfcgi-dev libcurl4-openssl-dev libjansson-dev
 libssl-dev libsqlite3-dev sqlite3 check lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-python3 python3-pytest python3-aiosmtpd valgrind openssl curl"
+python3 python3-pytest python3-aiosmtpd valgrind openssl curl wrk"
 [ "${2:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
-[ "${2:-}" = bench ] && PACKAGES="$PACKAGES wrk"
 
 missing=""
 for p in $PACKAGES; do
