@@ -30,6 +30,7 @@
 
 #define EVENTS_PER_RUN 256
 #define EVENTS_BATCH 64
+#define EVENTS_TXN_MS 10
 #define EVENTS_MAX_ATTEMPTS 8
 
 /* The OfficeRnD client of one event's operator, opened on first use. */
@@ -214,7 +215,35 @@ static void batch_log(const struct batch_item *items, size_t n)
 				 items[i].out.result == SYNC_APPLIED ? "applied" : "skipped");
 }
 
-/* Applies a claimed batch: fetches first, then one transaction for every outcome. */
+/*
+ * Records the outcomes of items[from..] in one transaction, stopping once it has held the write
+ * lock for EVENTS_TXN_MS: webhook.fcgi waits for that lock before it can answer anyone. Returns
+ * where the next transaction starts (n when all are done, or when the store failed: then the
+ * claims run out and those events are done again from the start).
+ */
+static size_t batch_commit_some(struct worker *w, struct batch_item *items, size_t from, size_t n,
+				int64_t now_ms)
+{
+	if (db_begin(w->db) < 0)
+		return n;
+	int64_t start = time_mono_ms();
+	size_t i = from;
+	while (i < n) {
+		if (items[i].prepared)
+			item_apply(w, &items[i], now_ms);
+		if (!items[i].prepared)
+			item_settle(w, &items[i]);
+		i++;
+		if (time_mono_ms() - start >= EVENTS_TXN_MS)
+			break;
+	}
+	if (db_commit(w->db) < 0)
+		return n;
+	batch_log(items + from, i - from);
+	return i;
+}
+
+/* Applies a claimed batch: fetches first, then as few short transactions as will do. */
 static void batch_process(struct worker *w, struct webhook_event_claimed *claimed, size_t n)
 {
 	struct batch_item *items = xcalloc(n, sizeof(*items));
@@ -225,16 +254,8 @@ static void batch_process(struct worker *w, struct webhook_event_claimed *claime
 		item_prepare(w, &items[i], &bc, now_ms);
 	}
 	batch_clients_free(&bc);
-	if (db_begin(w->db) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			if (items[i].prepared)
-				item_apply(w, &items[i], now_ms);
-			if (!items[i].prepared)
-				item_settle(w, &items[i]);
-		}
-		if (db_commit(w->db) == 0)
-			batch_log(items, n);
-	}
+	for (size_t done = 0; done < n;)
+		done = batch_commit_some(w, items, done, n, now_ms);
 	/* Not committed: the claims run out and the events are done again from the start. */
 	for (size_t i = 0; i < n; i++) {
 		sync_prepared_clear(&items[i].prep);
