@@ -44,6 +44,7 @@ def parse_args(argv):
     p.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     p.add_argument("--storm", type=int, default=STORM)
     p.add_argument("--out", help="also write the table to this file")
+    p.add_argument("--no-worker", action="store_true", help="the receiver alone (no worker during wrk)")
     return p.parse_args(argv)
 
 
@@ -285,7 +286,7 @@ def table(rows, st, hook_rss):
     return lines
 
 
-def run(duration=5, storm_count=STORM, conf=None):
+def run(duration=5, storm_count=STORM, conf=None, worker=True):
     """Runs everything; returns the report lines."""
     seed, members = storm_seed(storm_count)
     sim = Sim(quiet=True).start(seed)
@@ -299,7 +300,8 @@ def run(duration=5, storm_count=STORM, conf=None):
         # The storm first, so its worker has nothing else queued; then the ingest runs, with the
         # worker applying what they store at the same time.
         st = storm(app, op, members, storm_count)
-        app.start_worker()
+        if worker:
+            app.start_worker()
         rows = ingest_runs(app, op, duration, [ADA])
         hook_rss = max([vm_hwm_kib(p) for p in webhook_pids(app)] or [0])
         app.stop_worker()
@@ -311,7 +313,7 @@ def run(duration=5, storm_count=STORM, conf=None):
 
 
 def main():
-    lines = run(ARGS.duration, ARGS.storm, ARGS.conf)
+    lines = run(ARGS.duration, ARGS.storm, ARGS.conf, not ARGS.no_worker)
     report = "\n".join(lines) + "\n"
     sys.stdout.write(report)
     if ARGS.out:
