@@ -53,7 +53,7 @@ OUT      ?=
 PROGRAMS := $(OUT)cgi-bin/pilotomail.fcgi $(OUT)cgi-bin/webhook.fcgi $(OUT)bin/pilotomail-worker \
             $(OUT)bin/pilotomail-admin
 
-.PHONY: all deps deps-check run demo check unit e2e e2e-apache asan valgrind bench fuzz install clean
+.PHONY: all deps deps-check run demo check unit e2e e2e-apache chaos asan valgrind bench fuzz install clean
 all: deps-check $(PROGRAMS)
 
 # Installs the Debian packages the build, the run and the tests need (as root), when missing.
@@ -102,12 +102,17 @@ unit: deps-check $(UNIT_BIN)
 e2e: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
 
-# Every test: unit tests, the end-to-end suite behind Apache, then the simulator's self-check
-# and the end-to-end suite behind lighttpd.
+# Every test: unit tests, the end-to-end suite behind Apache, then the simulator's self-check,
+# the end-to-end suite behind lighttpd and a short chaos run (make chaos runs the full one).
 check: all $(UNIT_BIN)
 	@sh mk/run-unit.sh $(UNIT_BIN)
 	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e tests/chaos
+
+# Webhook and fee storms while webhook.fcgi and the worker are SIGKILLed (tests/chaos/test_chaos.py;
+# CHAOS_SEED repeats a run). Prints one summary line: kills survived and how long it took.
+chaos: all
+	CHAOS_SCALE=full $(PYTHON) -m pytest -q -s -p no:cacheprovider tests/chaos
 
 e2e-apache: all
 	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e

@@ -42,6 +42,36 @@
     else if (b.hasAttribute('data-remove-row')) { e.preventDefault(); removeRow(b); }
   });
 
+  /*
+   * Saved mapping rows carry only their chosen option: <select data-fill="#template-id"> gets
+   * the full list from the same-named select of that row template when first used.
+   */
+  function fillSelect(select) {
+    var tpl = document.querySelector(select.getAttribute('data-fill'));
+    select.removeAttribute('data-fill');
+    if (!tpl) return;
+    var full = tpl.content.querySelector('select[name="' + select.name + '"]');
+    if (!full) return;
+    var value = select.value;
+    var chosen = select.selectedOptions.length ? select.selectedOptions[0] : null;
+    var known = false;
+    select.innerHTML = '';
+    Array.prototype.forEach.call(full.options, function (o) {
+      select.appendChild(o.cloneNode(true));
+      if (o.value === value) known = true;
+    });
+    /* A saved choice the list no longer has stays, as it was shown. */
+    if (!known && chosen && value) select.appendChild(chosen);
+    select.value = value;
+  }
+
+  ['focusin', 'mousedown', 'touchstart'].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      var s = e.target.closest && e.target.closest('select[data-fill]');
+      if (s) fillSelect(s);
+    }, true);
+  });
+
   /* Forms with data-confirm ask before submitting (cancel, regenerate, delete). */
   document.addEventListener('submit', function (e) {
     var msg = e.target.getAttribute('data-confirm');

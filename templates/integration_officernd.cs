@@ -92,21 +92,35 @@
       <div class="step-title"><span class="num">6</span> Mapping</div>
       <p class="hint">A member who signs up in OfficeRnD for a linked plan gets a mailbox with the linked offering,
         in the space linked to the membership's location, and an invitation email.</p>
-      <?cs if:Live.notice ?><div class="notice" id="live-notice"><?cs var:Live.notice ?><?cs if:Live.reason ?> <span class="integrations-reason"><?cs var:Live.reason ?></span><?cs /if ?></div><?cs /if ?>
+      <?cs if:!Lists.configured ?>
+      <div class="notice" id="lists-notice">Fill in steps 1&ndash;2 (organization name, client ID and client secret) and save first:
+        pilotomail then loads the plans and locations from your OfficeRnD account.<?cs if:PlanRowsAny || LocationRowsAny ?> Showing the saved mapping.<?cs /if ?></div>
+      <?cs else ?>
+      <div class="row integrations-lists" id="lists-status">
+        <span id="lists-loaded"><?cs if:Lists.loaded ?>Lists loaded from OfficeRnD <?cs var:Lists.fetched ?>.<?cs
+          else ?>The plans and locations appear here once pilotomail's worker has loaded them from your OfficeRnD account,
+          usually within seconds of saving: reload this page in a moment.<?cs /if ?></span>
+        <?cs if:Lists.refreshing ?><strong id="lists-refreshing">Refreshing&hellip;</strong><?cs /if ?>
+        <button type="submit" form="refresh-lists-form" title="Load the plans and locations from OfficeRnD again">Refresh lists</button>
+      </div>
+      <?cs if:Lists.error ?><div class="notice flash-error" id="lists-error" role="status">The last refresh of the lists
+        (<?cs var:Lists.error_at ?>) failed: <span class="integrations-reason"><?cs var:Lists.error ?></span>.
+        <?cs if:Lists.loaded ?>Showing the lists loaded <?cs var:Lists.fetched ?>.<?cs else ?>Showing the saved mapping.<?cs /if ?></div><?cs /if ?>
+      <?cs /if ?>
 
       <h3 class="integrations-subhead">Plans &rarr; Mailbox Offerings</h3>
       <?cs if:!Offerings.0.id ?><p class="hint">You have no mailbox offerings yet: create them under <a href="/offerings">Offerings</a> first.</p><?cs /if ?>
       <div id="plan-rows">
         <?cs each:row = PlanRows ?>
         <div class="mapping-row">
-          <select name="plan_id" aria-label="OfficeRnD plan"><option value="">Choose an OfficeRnD plan&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
-          <select name="offering_id" aria-label="Mailbox offering"><option value="">Choose an offering&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="plan_id" aria-label="OfficeRnD plan" data-fill="#plan-row-template"><option value="">Choose an OfficeRnD plan&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="offering_id" aria-label="Mailbox offering" data-fill="#plan-row-template"><option value="">Choose an offering&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
           <button type="button" data-remove-row aria-label="Remove this row">✕</button>
         </div>
         <?cs /each ?>
       </div>
       <?cs if:!PlanRowsAny ?><p class="hint integrations-none">No plans linked yet.</p><?cs /if ?>
-      <?cs if:Live.loaded ?><button type="button" data-add-row="#plan-row-template" data-into="#plan-rows">➕ Add plan</button><?cs /if ?>
+      <?cs if:Lists.loaded ?><button type="button" data-add-row="#plan-row-template" data-into="#plan-rows">➕ Add plan</button><?cs /if ?>
       <?cs if:Err.plans ?><span class="integrations-field-error"><?cs var:Err.plans ?></span><?cs /if ?>
 
       <h3 class="integrations-subhead">Locations &rarr; Spaces</h3>
@@ -114,14 +128,14 @@
       <div id="location-rows">
         <?cs each:row = LocationRows ?>
         <div class="mapping-row">
-          <select name="location_id" aria-label="OfficeRnD location"><option value="">Choose an OfficeRnD location&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
-          <select name="space_id" aria-label="Space"><option value="">Choose a space&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="location_id" aria-label="OfficeRnD location" data-fill="#location-row-template"><option value="">Choose an OfficeRnD location&hellip;</option><?cs each:o = row.orn ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
+          <select name="space_id" aria-label="Space" data-fill="#location-row-template"><option value="">Choose a space&hellip;</option><?cs each:o = row.local ?><option value="<?cs var:o.id ?>"<?cs if:o.selected ?> selected<?cs /if ?>><?cs var:o.name ?></option><?cs /each ?></select>
           <button type="button" data-remove-row aria-label="Remove this row">✕</button>
         </div>
         <?cs /each ?>
       </div>
       <?cs if:!LocationRowsAny ?><p class="hint integrations-none">No locations linked yet.</p><?cs /if ?>
-      <?cs if:Live.loaded ?><button type="button" data-add-row="#location-row-template" data-into="#location-rows">➕ Add location</button><?cs /if ?>
+      <?cs if:Lists.loaded ?><button type="button" data-add-row="#location-row-template" data-into="#location-rows">➕ Add location</button><?cs /if ?>
       <?cs if:Err.locations ?><span class="integrations-field-error"><?cs var:Err.locations ?></span><?cs /if ?>
 
       <h3 class="integrations-subhead">Mail charges plan</h3>
@@ -148,6 +162,9 @@
   </form>
   <form id="webhook-token-form" method="post" action="/settings/integrations/officernd/webhook-token"
         data-confirm="Make a new webhook URL? The current one stops working at once: paste the new one into OfficeRnD.">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+  </form>
+  <form id="refresh-lists-form" method="post" action="/settings/integrations/officernd/refresh-lists">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
   </form>
   <template id="plan-row-template">

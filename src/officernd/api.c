@@ -586,3 +586,25 @@ int orn_test_connection(struct orn_client *c, size_t *n_locations, size_t *n_pla
 	log_info("officernd", "test connection ok locations=%zu plans=%zu", nl, np);
 	return 0;
 }
+
+int orn_list_catalog(struct orn_client *c, struct orn_plan **plans, size_t *n_plans, struct orn_location **locations,
+		     size_t *n_locations, struct orn_error *err)
+{
+	const char *token;
+	*plans = NULL;
+	*locations = NULL;
+	*n_plans = *n_locations = 0;
+	orn_error_reset(err);
+	if (orn_token_get(c, 0, &token, err)) {
+		test_explain(c, 1, err);
+		return -1;
+	}
+	if (orn_list_locations(c, locations, n_locations, err) || orn_list_plans(c, plans, n_plans, err)) {
+		orn_locations_free(*locations, *n_locations);
+		*locations = NULL;
+		*n_locations = 0;
+		test_explain(c, 0, err);
+		return -1;
+	}
+	return 0;
+}

@@ -195,6 +195,13 @@ int orn_create_fee(struct orn_client *c, const struct orn_fee_request *rq, struc
  * On failure err->message says in the operator's words what is wrong and what to do.
  */
 int orn_test_connection(struct orn_client *c, size_t *n_locations, size_t *n_plans, struct orn_error *err);
+/*
+ * The plans and locations for the settings card's lists (the worker's refresh): the cached
+ * token, then both lists; on failure err->message names the problem as Test connection does, and
+ * *plans and *locations are NULL with counts 0.
+ */
+int orn_list_catalog(struct orn_client *c, struct orn_plan **plans, size_t *n_plans, struct orn_location **locations,
+		     size_t *n_locations, struct orn_error *err);
 
 void orn_location_clear(struct orn_location *l);
 void orn_plan_clear(struct orn_plan *p);

@@ -3,6 +3,7 @@
 #include "crypto/crypto.h"
 #include "store/db.h"
 #include "store/mailboxes.h"
+#include "store/officernd_lists.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -261,9 +262,12 @@ static int settings_update(sqlite3 *db, int64_t operator_id, const struct office
 	sqlite3_bind_int(st, 11, !str_eq(k->card.org_slug, u->org_slug));
 	free(client_blob);
 	free(signing_blob);
-	if (db_step_done(st))
+	if (db_step_done(st) || sqlite3_changes(db) != 1)
 		return -1;
-	return sqlite3_changes(db) == 1 ? 0 : -1;
+	/* The worker loads the plan and location lists with the new credentials right away. */
+	if (new_credentials && officernd_lists_credentials_saved(db, operator_id, !str_eq(k->card.org_slug, u->org_slug)))
+		return -1;
+	return 0;
 }
 
 /* Replaces the plan and location links with the ones of the update. 0 or -1. */

@@ -87,7 +87,9 @@ enum integrations_result {
 /*
  * Saves the card in one transaction, or nothing at all. Replaces the mapping rows. When the
  * slug, client id or client secret change, the cached access token is dropped (it belongs to
- * the old credentials). bad_index may be NULL.
+ * the old credentials) and the worker is asked to load the plan and location lists again
+ * (officernd_lists_credentials_saved: another organization also drops the cached lists).
+ * bad_index may be NULL.
  */
 enum integrations_result integrations_officernd_save(sqlite3 *db, int64_t operator_id,
 						     const struct officernd_card_update *u, int64_t now,

@@ -27,6 +27,8 @@ struct config {
 					     may still land at OfficeRnD */
 	int64_t fee_max_attempts;         /* PILOTOMAIL_FEE_MAX_ATTEMPTS: then a charge shows as failed */
 	int64_t reconcile_interval_s;     /* PILOTOMAIL_RECONCILE_INTERVAL_S: OfficeRnD checked this often */
+	int64_t officernd_lists_interval_s; /* PILOTOMAIL_OFFICERND_LISTS_INTERVAL_S: plans and locations
+					       reloaded this often */
 	int secure_cookies;               /* base_url starts with https:// */
 };
 

@@ -1,8 +1,9 @@
 /*
  * page_integrations.c: Settings -> Integrations. The cards page (OfficeRnD status, Stripe
  * billing), and the OfficeRnD card: its form in the order of the operator's steps in OfficeRnD,
- * the plan and location lists loaded live from the operator's OfficeRnD account, Save, Test
- * connection and a new webhook URL.
+ * the plan and location lists as the worker last loaded them from the operator's OfficeRnD
+ * account (store/officernd_lists.h: showing or saving the card never asks OfficeRnD), Save,
+ * Test connection (the one live call) and a new webhook URL.
  *
  * Secrets are write-only: no handler here ever puts a client or signing secret into the HDF, a
  * redirect, a flash or a log line. A typed secret only travels from the form to secretbox_seal
@@ -12,6 +13,7 @@
 #include "officernd/officernd.h"
 #include "store/integrations.h"
 #include "store/officernd_account.h"
+#include "store/officernd_lists.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "web/pages.h"
@@ -26,11 +28,6 @@
 #define CLIENT_ID_MAX 255
 #define SECRET_MAX 1024
 
-#define MSG_NOT_REACHED "OfficeRnD could not be reached: showing the saved mapping."
-#define MSG_REFUSED "OfficeRnD did not give the plans and locations: showing the saved mapping."
-#define MSG_NOT_CONFIGURED "Fill in steps 1\xe2\x80\x93" "2 (organization name, client ID and client secret) " \
-			   "and save first: the plans and locations then load from your OfficeRnD account. " \
-			   "Showing the saved mapping."
 #define MSG_STRIPE_ON "\xe2\x80\x9c" "Bill mailbox renters with OfficeRnD?\xe2\x80\x9d cannot be on while Stripe " \
 		      "billing is on: renters would be billed twice. Turn Stripe billing off first: on Settings " \
 		      "\xe2\x86\x92 Integrations, untick \xe2\x80\x9c" "Bill mailbox renters with Stripe?\xe2\x80\x9d " \
@@ -38,17 +35,6 @@
 #define MSG_ORN_ON "Stripe billing cannot be turned on while \xe2\x80\x9c" "Bill mailbox renters with " \
 		   "OfficeRnD?\xe2\x80\x9d is on: renters would be billed twice. Turn it off on the OfficeRnD card " \
 		   "(step 3) and save that first. Nothing was changed."
-
-/* What OfficeRnD told us about the operator's plans and locations, or why it could not. */
-struct live_lists {
-	struct orn_plan *plans;
-	size_t n_plans;
-	struct orn_location *locations;
-	size_t n_locations;
-	int loaded;
-	char notice[300];
-	char reason[sizeof(((struct orn_error *)0)->message)]; /* OfficeRnD's error, safe to show */
-};
 
 /* One mapping row as the form shows it (owned copies: typed values may be anything). */
 struct form_row {
@@ -60,7 +46,7 @@ struct form_row {
 struct option {
 	const char *id;
 	const char *name;
-	int missing; /* saved, but OfficeRnD no longer lists it */
+	int missing; /* saved, but not in the lists loaded from OfficeRnD */
 };
 
 /* Everything one OfficeRnD card page needs; freed by card_free(). */
@@ -71,7 +57,8 @@ struct card {
 	size_t n_saved_plans, n_saved_locations;
 	struct integration_choice *offerings, *spaces;
 	size_t n_offerings, n_spaces;
-	struct live_lists live;
+	struct officernd_lists lists; /* as the worker last loaded them */
+	int loaded;                   /* the lists were loaded at least once */
 	/* The values shown: stored ones, or the typed ones after a refused save or a test. */
 	char *org_slug, *client_id, *charge_plan_id;
 	int bill_renters;
@@ -79,7 +66,7 @@ struct card {
 	size_t n_plan_rows, n_location_rows;
 	int secret_typed; /* a typed secret was not saved: ask for it again */
 	int n_errors;
-	/* Options built from live and saved lists (options_build). */
+	/* Options built from the loaded and the saved lists (options_build). */
 	int options_built;
 	struct option *plan_options, *location_options;
 	size_t n_plan_options, n_location_options;
@@ -111,8 +98,7 @@ static void card_free(struct card *c)
 	free(c->saved_locations);
 	free(c->offerings);
 	free(c->spaces);
-	orn_plans_free(c->live.plans, c->live.n_plans);
-	orn_locations_free(c->live.locations, c->live.n_locations);
+	officernd_lists_free(&c->lists);
 	free(c->org_slug);
 	free(c->client_id);
 	free(c->charge_plan_id);
@@ -123,17 +109,20 @@ static void card_free(struct card *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* The stored card, the saved mapping and the operator's offerings and spaces. 0 or -1. */
+/* The stored card, the saved mapping, the cached OfficeRnD lists and the operator's offerings
+ * and spaces: the store only. 0 or -1. */
 static int card_load(struct web_ctx *ctx, struct card *c)
 {
 	memset(c, 0, sizeof(*c));
 	if (integrations_officernd_get(ctx->db, ctx->operator_id, &c->stored) ||
+	    officernd_lists_get(ctx->db, ctx->operator_id, &c->lists) ||
 	    integrations_stripe_get(ctx->db, ctx->operator_id, &c->stripe_on) ||
 	    integrations_plan_links(ctx->db, ctx->operator_id, &c->saved_plans, &c->n_saved_plans) ||
 	    integrations_location_links(ctx->db, ctx->operator_id, &c->saved_locations, &c->n_saved_locations) ||
 	    integrations_offering_choices(ctx->db, ctx->operator_id, &c->offerings, &c->n_offerings) ||
 	    integrations_space_choices(ctx->db, ctx->operator_id, &c->spaces, &c->n_spaces))
 		return -1;
+	c->loaded = c->lists.fetched_at > 0;
 	return 0;
 }
 
@@ -190,40 +179,6 @@ static void card_values_typed(struct web_ctx *ctx, struct card *c)
 	c->secret_typed = *web_form(ctx, "client_secret") || *web_form(ctx, "signing_secret");
 }
 
-/* Fills the live lists with client (which may be NULL: not configured). */
-static void live_load(struct live_lists *live, struct orn_client *client)
-{
-	struct orn_error err;
-	if (!client) {
-		snprintf(live->notice, sizeof(live->notice), "%s", MSG_NOT_CONFIGURED);
-		return;
-	}
-	if (orn_list_plans(client, &live->plans, &live->n_plans, &err) == 0 &&
-	    orn_list_locations(client, &live->locations, &live->n_locations, &err) == 0) {
-		live->loaded = 1;
-		return;
-	}
-	orn_plans_free(live->plans, live->n_plans);
-	orn_locations_free(live->locations, live->n_locations);
-	live->plans = NULL;
-	live->locations = NULL;
-	live->n_plans = live->n_locations = 0;
-	snprintf(live->notice, sizeof(live->notice), "%s",
-		 orn_error_retryable(&err) ? MSG_NOT_REACHED : MSG_REFUSED);
-	snprintf(live->reason, sizeof(live->reason), "%s", err.message);
-}
-
-/* The live lists with the stored credentials (the page as it normally shows). */
-static void live_load_stored(struct web_ctx *ctx, struct card *c)
-{
-	struct orn_error err;
-	struct orn_client *client = NULL;
-	if (integrations_officernd_configured(&c->stored))
-		client = orn_client_open(ctx->db, ctx->operator_id, &err);
-	live_load(&c->live, client);
-	orn_client_free(client);
-}
-
 static int options_has(const struct option *o, size_t n, const char *id)
 {
 	for (size_t i = 0; i < n; i++)
@@ -242,12 +197,12 @@ static void option_push(struct option **o, size_t *n, const char *id, const char
 }
 
 /*
- * The plan and location choices: OfficeRnD's live lists, plus saved ids OfficeRnD no longer
- * lists (marked), or only the saved ones when OfficeRnD could not be asked.
+ * The plan and location choices: the lists loaded from OfficeRnD, plus saved ids they do not
+ * hold (marked: removed in OfficeRnD, or not loaded yet), so a saved row still shows and saves.
  */
 static void options_build(struct card *c)
 {
-	const struct live_lists *l = &c->live;
+	const struct officernd_lists *l = &c->lists;
 	if (c->options_built)
 		return;
 	c->options_built = 1;
@@ -255,15 +210,14 @@ static void options_build(struct card *c)
 		option_push(&c->plan_options, &c->n_plan_options, l->plans[i].id, l->plans[i].name, 0);
 	for (size_t i = 0; i < c->n_saved_plans; i++)
 		option_push(&c->plan_options, &c->n_plan_options, c->saved_plans[i].orn_id,
-			    c->saved_plans[i].orn_name, l->loaded);
-	option_push(&c->plan_options, &c->n_plan_options, c->stored.charge_plan_id, c->stored.charge_plan_name,
-		    l->loaded);
+			    c->saved_plans[i].orn_name, 1);
+	option_push(&c->plan_options, &c->n_plan_options, c->stored.charge_plan_id, c->stored.charge_plan_name, 1);
 	for (size_t i = 0; i < l->n_locations; i++)
 		option_push(&c->location_options, &c->n_location_options, l->locations[i].id,
 			    l->locations[i].name, 0);
 	for (size_t i = 0; i < c->n_saved_locations; i++)
 		option_push(&c->location_options, &c->n_location_options, c->saved_locations[i].orn_id,
-			    c->saved_locations[i].orn_name, l->loaded);
+			    c->saved_locations[i].orn_name, 1);
 }
 
 static const struct option *option_find(const struct option *o, size_t n, const char *id)
@@ -277,16 +231,24 @@ static const struct option *option_find(const struct option *o, size_t n, const 
 /* A plan suits mail charges when it is a one-off or a service: those are listed first. */
 static int plan_for_charges(const struct card *c, const char *id)
 {
-	for (size_t i = 0; i < c->live.n_plans; i++)
-		if (strcmp(c->live.plans[i].id, id) == 0)
-			return str_eq(c->live.plans[i].interval_length, "once") || str_eq(c->live.plans[i].type, "service");
+	for (size_t i = 0; i < c->lists.n_plans; i++)
+		if (strcmp(c->lists.plans[i].id, id) == 0)
+			return str_eq(c->lists.plans[i].interval_length, "once") || str_eq(c->lists.plans[i].type, "service");
 	return 0;
 }
 
-static void set_option(struct web_ctx *ctx, const char *prefix, size_t j, const struct option *o, int selected)
+/* A saved id the loaded lists do not hold shows with its id and why it is marked. */
+static void set_option(struct web_ctx *ctx, const char *prefix, size_t j, const struct option *o, int selected,
+		       int loaded)
 {
-	char label[INTEGRATIONS_NAME_MAX + 48];
-	snprintf(label, sizeof(label), "%s%s", o->name, o->missing ? " (no longer in OfficeRnD)" : "");
+	char label[INTEGRATIONS_NAME_MAX + INTEGRATIONS_ID_MAX + 64];
+	const char *why = loaded ? "not in the lists loaded from OfficeRnD" : "lists not loaded from OfficeRnD yet";
+	if (!o->missing)
+		snprintf(label, sizeof(label), "%s", o->name);
+	else if (strcmp(o->name, o->id) == 0)
+		snprintf(label, sizeof(label), "%s \xe2\x80\x94 %s", o->id, why);
+	else
+		snprintf(label, sizeof(label), "%s (%s) \xe2\x80\x94 %s", o->name, o->id, why);
 	set_named(ctx, o->id, "%s.%zu.id", prefix, j);
 	set_named(ctx, label, "%s.%zu.name", prefix, j);
 	if (selected)
@@ -304,19 +266,29 @@ static void set_choice(struct web_ctx *ctx, const char *prefix, size_t j, const 
 		set_named(ctx, "1", "%s.%zu.selected", prefix, j);
 }
 
-/* The rows of one mapping section, each with its own options (so the selected one is marked). */
+/*
+ * The rows of one mapping section, each with only its chosen options: the full lists are in the
+ * row template once, and app.js copies them into a row's select when it is first used. So the
+ * page grows with rows plus choices, not rows times choices.
+ */
 static void set_rows(struct web_ctx *ctx, const char *name, const struct form_row *rows, size_t n,
 		     const struct option *opts, size_t n_opts, const struct integration_choice *choices,
-		     size_t n_choices)
+		     size_t n_choices, int loaded)
 {
-	char prefix[64];
+	char prefix[64], id[24];
 	for (size_t i = 0; i < n; i++) {
+		const struct option *o = option_find(opts, n_opts, rows[i].orn_id);
 		snprintf(prefix, sizeof(prefix), "%s.%zu.orn", name, i);
-		for (size_t j = 0; j < n_opts; j++)
-			set_option(ctx, prefix, j, &opts[j], strcmp(opts[j].id, rows[i].orn_id) == 0);
+		if (o)
+			set_option(ctx, prefix, 0, o, 1, loaded);
 		snprintf(prefix, sizeof(prefix), "%s.%zu.local", name, i);
-		for (size_t j = 0; j < n_choices; j++)
-			set_choice(ctx, prefix, j, &choices[j], rows[i].local_id);
+		for (size_t j = 0; j < n_choices; j++) {
+			snprintf(id, sizeof(id), "%lld", (long long)choices[j].id);
+			if (strcmp(id, rows[i].local_id) == 0) {
+				set_choice(ctx, prefix, 0, &choices[j], rows[i].local_id);
+				break;
+			}
+		}
 	}
 	set_named(ctx, n ? "1" : "", "%sAny", name);
 }
@@ -330,7 +302,7 @@ static void set_charge_plans(struct web_ctx *ctx, const struct card *c)
 			const struct option *o = &c->plan_options[i];
 			if (plan_for_charges(c, o->id) != (pass == 0))
 				continue;
-			set_option(ctx, "ChargePlans", j++, o, strcmp(o->id, c->charge_plan_id) == 0);
+			set_option(ctx, "ChargePlans", j++, o, strcmp(o->id, c->charge_plan_id) == 0, c->loaded);
 		}
 	}
 }
@@ -354,21 +326,19 @@ static void card_render(struct web_ctx *ctx, struct card *c, int status)
 	web_set(ctx, "Card.configured", integrations_officernd_configured(&c->stored) ? "1" : "");
 	web_set(ctx, "Card.stripe_on", c->stripe_on ? "1" : "");
 	set_webhook_url(ctx, c);
-	web_set(ctx, "Live.loaded", c->live.loaded ? "1" : "");
-	web_set(ctx, "Live.notice", c->live.loaded ? "" : c->live.notice);
-	web_set(ctx, "Live.reason", c->live.loaded ? "" : c->live.reason);
+	page_officernd_lists_status(ctx, &c->lists, integrations_officernd_configured(&c->stored));
 	for (size_t j = 0; j < c->n_plan_options; j++)
-		set_option(ctx, "Plans", j, &c->plan_options[j], 0);
+		set_option(ctx, "Plans", j, &c->plan_options[j], 0, c->loaded);
 	for (size_t j = 0; j < c->n_location_options; j++)
-		set_option(ctx, "Locations", j, &c->location_options[j], 0);
+		set_option(ctx, "Locations", j, &c->location_options[j], 0, c->loaded);
 	for (size_t j = 0; j < c->n_offerings; j++)
 		set_choice(ctx, "Offerings", j, &c->offerings[j], NULL);
 	for (size_t j = 0; j < c->n_spaces; j++)
 		set_choice(ctx, "Spaces", j, &c->spaces[j], NULL);
 	set_rows(ctx, "PlanRows", c->plan_rows, c->n_plan_rows, c->plan_options, c->n_plan_options, c->offerings,
-		 c->n_offerings);
+		 c->n_offerings, c->loaded);
 	set_rows(ctx, "LocationRows", c->location_rows, c->n_location_rows, c->location_options,
-		 c->n_location_options, c->spaces, c->n_spaces);
+		 c->n_location_options, c->spaces, c->n_spaces, c->loaded);
 	set_charge_plans(ctx, c);
 	ctx->resp->status = status;
 	web_render(ctx, "integration_officernd.cs", "OfficeRnD integration");
@@ -423,23 +393,24 @@ static const char *location_label(const struct card *c, const char *id)
 	return o ? o->name : id;
 }
 
-/* An OfficeRnD id the form may use: in the live list, or already saved (OfficeRnD unreachable). */
-static int orn_id_known(const struct live_lists *live, const struct option *opts, size_t n, const char *id)
+/* An OfficeRnD id the form may use: in the loaded lists, or already saved (or no list loaded yet). */
+static int orn_id_known(const struct card *c, const struct option *opts, size_t n, const char *id)
 {
-	return !live->loaded || option_find(opts, n, id) != NULL;
+	return !c->loaded || option_find(opts, n, id) != NULL;
 }
 
-/* The live name of an OfficeRnD plan or location, "" when OfficeRnD was not asked. */
-static const char *live_name(const struct live_lists *live, const char *id, int plan)
+/* The loaded name of an OfficeRnD plan or location, "" when the lists do not hold it (the store
+ * then keeps the name saved before). */
+static const char *cached_name(const struct officernd_lists *l, const char *id, int plan)
 {
 	if (plan) {
-		for (size_t i = 0; i < live->n_plans; i++)
-			if (strcmp(live->plans[i].id, id) == 0)
-				return live->plans[i].name;
+		for (size_t i = 0; i < l->n_plans; i++)
+			if (strcmp(l->plans[i].id, id) == 0)
+				return l->plans[i].name;
 	} else {
-		for (size_t i = 0; i < live->n_locations; i++)
-			if (strcmp(live->locations[i].id, id) == 0)
-				return live->locations[i].name;
+		for (size_t i = 0; i < l->n_locations; i++)
+			if (strcmp(l->locations[i].id, id) == 0)
+				return l->locations[i].name;
 	}
 	return "";
 }
@@ -464,7 +435,7 @@ static void mapping_check(struct web_ctx *ctx, struct card *c, int plan, struct 
 		if (!*orn || !*local)
 			continue;
 		if (!orn_id_ok(orn) ||
-		    !orn_id_known(&c->live, plan ? c->plan_options : c->location_options,
+		    !orn_id_known(c, plan ? c->plan_options : c->location_options,
 				  plan ? c->n_plan_options : c->n_location_options, orn)) {
 			snprintf(msg, sizeof(msg), "Row %zu of %s: that %s is not in your OfficeRnD account. Choose one "
 				 "from the list.", i + 1, plan ? "Plans \xe2\x86\x92 Mailbox Offerings" :
@@ -490,7 +461,7 @@ static void mapping_check(struct web_ctx *ctx, struct card *c, int plan, struct 
 		}
 		struct integration_link *l = &(*links)[(*n_links)++];
 		str_copy(l->orn_id, sizeof(l->orn_id), orn);
-		str_copy(l->orn_name, sizeof(l->orn_name), live_name(&c->live, orn, plan));
+		str_copy(l->orn_name, sizeof(l->orn_name), cached_name(&c->lists, orn, plan));
 		l->local_id = local_id;
 	}
 }
@@ -561,7 +532,7 @@ static void fields_check(struct web_ctx *ctx, struct card *c, char *slug)
 	if (*c->charge_plan_id && !orn_id_ok(c->charge_plan_id))
 		card_error(ctx, c, "charge_plan_id", "Choose the Mail charges plan from the list.");
 	else if (*c->charge_plan_id &&
-		 !orn_id_known(&c->live, c->plan_options, c->n_plan_options, c->charge_plan_id))
+		 !orn_id_known(c, c->plan_options, c->n_plan_options, c->charge_plan_id))
 		card_error(ctx, c, "charge_plan_id", "The Mail charges plan is not in your OfficeRnD account: choose "
 			   "one from the list.");
 }
@@ -665,17 +636,8 @@ void page_officernd_form(struct web_ctx *ctx)
 		return;
 	}
 	card_values_stored(&c);
-	live_load_stored(ctx, &c);
 	card_render(ctx, &c, 200);
 	card_free(&c);
-}
-
-/* The lists for a save come from the account the form names (typed slug, ID and secret). */
-static void live_load_for_save(struct web_ctx *ctx, struct card *c, const char *slug)
-{
-	struct orn_client *client = *slug ? client_for_form(ctx, c, slug) : NULL;
-	live_load(&c->live, client);
-	orn_client_free(client);
 }
 
 /*
@@ -696,7 +658,7 @@ static enum integrations_result card_store(struct web_ctx *ctx, struct card *c, 
 		.signing_secret = signing,
 		.bill_renters = c->bill_renters,
 		.charge_plan_id = charge,
-		.charge_plan_name = *charge ? live_name(&c->live, charge, 1) : "",
+		.charge_plan_name = *charge ? cached_name(&c->lists, charge, 1) : "",
 		.plans = plans,
 		.n_plans = n_plans,
 		.locations = locations,
@@ -721,9 +683,10 @@ void page_officernd_save(struct web_ctx *ctx)
 		return;
 	}
 	card_values_typed(ctx, &c);
-	if (org_slug_parse(c.org_slug, slug, sizeof(slug), NULL))
-		slug[0] = '\0';
-	live_load_for_save(ctx, &c, slug);
+	/* The ids are checked against the lists loaded before, unless the typed organization is
+	 * another one: its lists are loaded by the worker after the save. */
+	if (org_slug_parse(c.org_slug, slug, sizeof(slug), NULL) == 0 && *slug && !str_eq(slug, c.stored.org_slug))
+		c.loaded = 0;
 	options_build(&c);
 	fields_check(ctx, &c, slug);
 	billing_check(ctx, &c, slug);
@@ -751,28 +714,25 @@ static const char *plural(size_t n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-/*
- * Runs the test for what the form says; msg gets the result in the operator's words. Returns 1
- * on success with *client (orn_client_free) kept for loading that account's lists.
- */
-static int test_run(struct web_ctx *ctx, struct card *c, char *slug, char *msg, size_t size,
-		    struct orn_client **client)
+/* Runs the test for what the form says; msg gets the result in the operator's words. 1 on success. */
+static int test_run(struct web_ctx *ctx, struct card *c, char *slug, char *msg, size_t size)
 {
 	const char *error = NULL;
 	size_t nl = 0, np = 0;
 	struct orn_error err;
-	*client = NULL;
 	if (*c->org_slug && org_slug_parse(c->org_slug, slug, ORG_SLUG_MAX + 1, &error)) {
 		snprintf(msg, size, "%s", error);
 		return 0;
 	}
-	*client = client_for_form(ctx, c, slug);
-	if (!*client) {
+	struct orn_client *client = client_for_form(ctx, c, slug);
+	if (!client) {
 		snprintf(msg, size, "Enter the organization name, client ID and client secret (steps 1\xe2\x80\x93"
 			 "2) to test the connection.");
 		return 0;
 	}
-	if (orn_test_connection(*client, &nl, &np, &err)) {
+	int failed = orn_test_connection(client, &nl, &np, &err);
+	orn_client_free(client);
+	if (failed) {
 		snprintf(msg, size, "%s", err.message);
 		return 0;
 	}
@@ -782,20 +742,20 @@ static int test_run(struct web_ctx *ctx, struct card *c, char *slug, char *msg, 
 	return 1;
 }
 
-/* Test connection: proves the typed (or stored) credentials without saving anything. */
+/* Test connection: proves the typed (or stored) credentials without saving anything. The card
+ * below shows the lists as loaded by the worker, like a GET. */
 void page_officernd_test(struct web_ctx *ctx)
 {
 	struct card c;
 	char slug[ORG_SLUG_MAX + 1] = "";
 	char msg[800];
-	struct orn_client *client = NULL;
 	if (card_load(ctx, &c)) {
 		card_free(&c);
 		web_error(ctx, 500, "The OfficeRnD settings could not be loaded. Please try again.");
 		return;
 	}
 	card_values_typed(ctx, &c);
-	int ok = test_run(ctx, &c, slug, msg, sizeof(msg), &client);
+	int ok = test_run(ctx, &c, slug, msg, sizeof(msg));
 	if (*slug) {
 		free(c.org_slug);
 		c.org_slug = xstrdup(slug);
@@ -803,13 +763,6 @@ void page_officernd_test(struct web_ctx *ctx)
 	log_info("integrations", "test connection operator=%lld ok=%d", (long long)ctx->operator_id, ok);
 	web_set(ctx, "Test.ok", ok ? "1" : "");
 	web_set(ctx, "Test.message", msg);
-	/* A successful test shows that account's lists; after a failure the saved mapping is shown. */
-	if (ok)
-		live_load(&c.live, client);
-	else
-		snprintf(c.live.notice, sizeof(c.live.notice), "The connection test failed: showing the saved "
-			 "mapping.");
-	orn_client_free(client);
 	card_render(ctx, &c, 200);
 	card_free(&c);
 }

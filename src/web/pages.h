@@ -58,6 +58,12 @@ void page_officernd_save(struct web_ctx *ctx);
 void page_officernd_test(struct web_ctx *ctx);
 void page_officernd_webhook_token(struct web_ctx *ctx);
 
+/* page_officernd_lists.c: the card's cached OfficeRnD lists. page_officernd_lists_status sets
+ * Lists.{configured, loaded, fetched, n_plans, n_locations, refreshing, error, error_at}. */
+struct officernd_lists;
+void page_officernd_lists_status(struct web_ctx *ctx, const struct officernd_lists *l, int configured);
+void page_officernd_refresh_lists(struct web_ctx *ctx);
+
 /* page_activity.c */
 void page_activity(struct web_ctx *ctx);
 void page_activity_retry(struct web_ctx *ctx);

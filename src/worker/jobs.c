@@ -11,6 +11,7 @@ const struct worker_job worker_jobs[] = {
 	{ "storage", job_storage_run },
 	{ "fees", job_fees_run },
 	{ "reconcile", job_reconcile_run },
+	{ "officernd-lists", job_officernd_lists_run },
 	{ "prune", job_prune_run },
 	{ NULL, NULL },
 };

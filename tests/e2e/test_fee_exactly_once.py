@@ -16,32 +16,12 @@ import sys
 import threading
 import time
 
-import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
 from feekit import ADA, GLOBEX, connect, execute, fees_by_reference, text  # noqa: E402
-from harness import App  # noqa: E402
-from simctl import DEMO_ORG, SEED_PATH, Sim  # noqa: E402
-
-
-@pytest.fixture
-def sim():
-    s = Sim(quiet=True).start(SEED_PATH)
-    yield s
-    s.cleanup()
-
-
-@pytest.fixture
-def app(sim, request):
-    a = App(env={"PILOTOMAIL_OFFICERND_IDENTITY_URL": sim.identity_url,
-                 "PILOTOMAIL_OFFICERND_API_URL": sim.api_url,
-                 "PILOTOMAIL_HTTP_TIMEOUT_MS": "3000",
-                 "PILOTOMAIL_FEE_RATE_PER_MINUTE": "100000"}).start()
-    yield a
-    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        print(a.server_log())
-    a.stop()
+from feefixtures import app, sim  # noqa: E402,F401 (fixtures)
+from simctl import DEMO_ORG  # noqa: E402
 
 
 def charge_row(app, charge_id):

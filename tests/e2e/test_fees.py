@@ -22,29 +22,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from feekit import (ADA, DASH, FRANK, GLOBEX, GRACE, HANK, LOC_DOWNTOWN, PLAN_MAIL, connect,  # noqa: E402
                     drain, execute, fees_by_reference, states, text)
-from harness import App  # noqa: E402
-from simctl import DEMO_ORG, SEED_PATH, Sim  # noqa: E402
-
-
-@pytest.fixture
-def sim():
-    s = Sim(quiet=True).start(SEED_PATH)
-    yield s
-    s.cleanup()
-
-
-@pytest.fixture
-def app(sim, request):
-    """pilotomail talking to the simulator; no pacing of its own unless a test asks."""
-    a = App(env={"PILOTOMAIL_OFFICERND_IDENTITY_URL": sim.identity_url,
-                 "PILOTOMAIL_OFFICERND_API_URL": sim.api_url,
-                 "PILOTOMAIL_HTTP_TIMEOUT_MS": "3000",
-                 "PILOTOMAIL_FEE_RATE_PER_MINUTE": "100000",
-                 "PILOTOMAIL_FEE_CONCURRENCY": "4"}).start()
-    yield a
-    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        print(a.server_log())
-    a.stop()
+from feefixtures import app, sim  # noqa: E402,F401 (fixtures)
+from simctl import DEMO_ORG  # noqa: E402
 
 
 def assert_exactly_once(app, sim):

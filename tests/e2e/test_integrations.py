@@ -14,6 +14,7 @@ CARDS = "/settings/integrations"
 FORM = "/settings/integrations/officernd"
 TEST = "/settings/integrations/officernd/test"
 REGEN = "/settings/integrations/officernd/webhook-token"
+REFRESH = "/settings/integrations/officernd/refresh-lists"
 STRIPE = "/settings/integrations/stripe"
 
 # Distinctive secrets, so that finding them anywhere is unambiguous.
@@ -134,6 +135,16 @@ def configure(op, **kw):
     return r
 
 
+def load_lists(app):
+    """Runs the worker once: it loads the plans and locations the card shows (job officernd-lists)."""
+    app.worker_once()
+
+
+def configure_and_load(app, op, **kw):
+    configure(op, **kw)
+    load_lists(app)
+
+
 def assert_no_secret(*pages):
     for p in pages:
         body = p if isinstance(p, str) else p.text + "\n" + "\n".join("%s: %s" % h for h in p.headers)
@@ -197,13 +208,14 @@ def test_stripe_checkbox_turns_billing_on_and_off(app):
 
 def test_card_shows_every_step_in_the_order_of_the_help_article(app):
     op = app.new_operator()
-    configure(op)
+    configure_and_load(app, op)
     r = op.get(FORM)
     assert r.status == 200
     page = r.text
     t = text(r)
     order = ['name="org_slug"', 'name="client_id"', 'name="client_secret"', 'name="bill_renters"',
              'id="webhook-url"', 'data-copy="#webhook-url"', 'name="signing_secret"',
+             "Lists loaded from OfficeRnD", "Refresh lists",
              "Plans &rarr; Mailbox Offerings", 'data-add-row="#plan-row-template"',
              "Locations &rarr; Spaces", 'data-add-row="#location-row-template"',
              'name="charge_plan_id"', "Save changes", "Test connection"]
@@ -317,8 +329,10 @@ def test_blank_secret_keeps_the_stored_one(app):
     assert bytes(after["client_secret_enc"]) == bytes(before["client_secret_enc"])
     assert bytes(after["signing_secret_enc"]) == bytes(before["signing_secret_enc"])
     assert after["charge_plan_id"] == PLAN_MAIL
-    # The stored secret still works: the live lists load with it.
-    assert "Mail handling" in op.get(FORM).text
+    # The stored secret still works: the worker loads the lists with it.
+    load_lists(app)
+    page = op.get(FORM).text
+    assert '">Mail handling</option>' in page and 'id="lists-error"' not in page
     # A new secret replaces it.
     configure(op, client_secret=CLIENT_SECRET, signing_secret="")
     again = card_row(app, op)
@@ -328,18 +342,22 @@ def test_blank_secret_keeps_the_stored_one(app):
 
 def test_new_credentials_drop_the_cached_access_token(app):
     op = app.new_operator()
-    configure(op)
-    assert "Virtual Office" in op.get(FORM).text  # the lists load: a token is cached
+    configure_and_load(app, op)
+    assert ">Virtual Office</option>" in op.get(FORM).text  # the lists loaded: a token is cached
     assert card_row(app, op)["access_token_enc"] is not None
     configure(op, client_secret="", signing_secret="")
     assert card_row(app, op)["access_token_enc"] is not None  # same credentials keep it
     configure(op, client_id=NOPLANS_ID, client_secret=NOPLANS_SECRET)
     assert card_row(app, op)["access_token_enc"] is None
-    # The card now asks with the new application, which lacks the plans scope, and says so.
-    t = text(op.get(FORM))
-    assert "OfficeRnD did not give the plans and locations: showing the saved mapping." in t
+    # The worker now asks with the new application, which lacks the plans scope, and the card
+    # says so, keeping the lists loaded before.
+    load_lists(app)
+    r = op.get(FORM)
+    t = text(r)
+    assert "The last refresh of the lists" in t and "failed" in t
     assert "lacks the scope flex.billing.plans.read" in t
-    assert "Virtual Office" not in t
+    assert "Showing the lists loaded" in t
+    assert ">Virtual Office</option>" in r.text
 
 
 # -- billing: OfficeRnD or Stripe, never both ------------------------------------------------------
@@ -415,18 +433,24 @@ def test_regenerate_makes_a_new_webhook_url_and_the_old_one_stops_working(app, s
 
 # -- live lists and the mapping --------------------------------------------------------------------
 
-def test_card_lists_the_live_plans_and_locations_by_name(app):
+def test_card_lists_the_loaded_plans_and_locations_by_name(app):
     op = app.new_operator()
     add_offering(app, op, "Basic mailbox")
     add_space(app, op, "Main floor")
     # Before the credentials are saved, nothing is asked of OfficeRnD.
     t = text(op.get(FORM))
     assert "Fill in steps 1–2" in t and "save first" in t
-    assert "Virtual Office" not in t
+    assert "Virtual Office" not in t and "Refresh lists" not in t
     configure(op)
+    # Saved, but the worker has not run yet: the card says the lists are on their way.
+    t = text(op.get(FORM))
+    assert "appear here once pilotomail's worker has loaded them" in t and "Refreshing…" in t
+    assert "Virtual Office" not in t
+    load_lists(app)
     page = op.get(FORM).text
     t = html.unescape(page)
-    assert "could not be reached" not in t
+    assert "Lists loaded from OfficeRnD 20" in t and "Refreshing…" not in t
+    assert 'id="lists-error"' not in page
     plan_opts = option_values(page.split('<template id="plan-row-template">', 1)[1], "plan_id")
     for pid in (PLAN_VO, PLAN_MBX, PLAN_HD, PLAN_MAIL):
         assert pid in plan_opts
@@ -449,6 +473,7 @@ def test_saving_a_mapping_stores_ids_and_names(app):
     premium = add_offering(app, op, "Premium")
     main = add_space(app, op, "Main floor")
     annex = add_space(app, op, "Annex")
+    configure_and_load(app, op)
     configure(op, charge_plan_id=PLAN_MAIL,
               plans=[(PLAN_VO, premium), (PLAN_MBX, basic), (PLAN_HD, "")],  # incomplete: ignored
               locations=[(LOC_DOWNTOWN, main), ("", annex), (LOC_RIVERSIDE, annex)])
@@ -475,7 +500,7 @@ def test_the_same_plan_or_location_twice_is_refused(app):
     basic = add_offering(app, op, "Basic")
     premium = add_offering(app, op, "Premium")
     main = add_space(app, op, "Main floor")
-    configure(op, plans=[(PLAN_MBX, basic)])
+    configure_and_load(app, op, plans=[(PLAN_MBX, basic)])
     r = save(op, client_id="changed-client", plans=[(PLAN_MBX, basic), (PLAN_MBX, premium)])
     assert r.status == 422
     assert "The plan “Mailbox” is mapped twice" in text(r)
@@ -490,7 +515,7 @@ def test_the_same_plan_or_location_twice_is_refused(app):
 def test_unknown_ids_in_the_mapping_are_refused(app):
     op = app.new_operator()
     basic = add_offering(app, op, "Basic")
-    configure(op)
+    configure_and_load(app, op)
     cases = (([("65a1f0c2e4b0a1b2c3d4effff", basic)], "is not in your OfficeRnD account"),
              ([(PLAN_MBX, "first")], "Choose the mailbox offering for plan “Mailbox”"),
              ([('"><script>x</script>', basic)], "is not in your OfficeRnD account"))
@@ -525,23 +550,33 @@ def test_another_operators_offering_or_space_is_refused_and_nothing_saved(app):
     assert len(links(app, op)) == 1 and len(links(app, op, "location_links")) == 1
 
 
-def test_with_officernd_unreachable_the_card_shows_the_saved_mapping(app, sim):
+def test_with_officernd_unreachable_the_card_shows_the_loaded_lists(app, sim):
     op = app.new_operator()
     basic = add_offering(app, op, "Basic")
     main = add_space(app, op, "Main floor")
+    configure_and_load(app, op)
     configure(op, charge_plan_id=PLAN_MAIL, plans=[(PLAN_VO, basic)], locations=[(LOC_DOWNTOWN, main)])
+    loaded = option_values(op.get(FORM).text.split('<template id="plan-row-template">', 1)[1], "plan_id")
+    assert PLAN_VO in loaded and PLAN_MAIL in loaded
     sim.stop()
     r = op.get(FORM)
     assert r.status == 200
     t = text(r)
-    assert "OfficeRnD could not be reached: showing the saved mapping" in t
+    assert "Lists loaded from OfficeRnD" in t and "could not be reached" not in t
     page = form_part(r.text)
-    assert option_values(page, "plan_id") == ["", PLAN_VO, PLAN_MAIL]
+    assert option_values(r.text.split('<template id="plan-row-template">', 1)[1], "plan_id") == loaded
     assert selected_values(page, "plan_id") == [PLAN_VO]
     assert selected_values(page, "location_id") == [LOC_DOWNTOWN]
     assert ">Virtual Office</option>" in page and ">Downtown Hub</option>" in page
-    assert "Dedicated Desk" not in t
-    # Saving while unreachable keeps the names it cannot look up.
+    assert "Dedicated Desk" in t
+    # A refresh while OfficeRnD is unreachable fails, says why and keeps the lists.
+    assert op.post(REFRESH, {}).status == 303
+    load_lists(app)
+    r = op.get(FORM)
+    t = text(r)
+    assert "The last refresh of the lists" in t and "could not be reached" in t
+    assert option_values(r.text.split('<template id="plan-row-template">', 1)[1], "plan_id") == loaded
+    # Saving while unreachable keeps the names.
     configure(op, charge_plan_id=PLAN_MAIL, client_secret="", plans=[(PLAN_VO, basic)],
               locations=[(LOC_DOWNTOWN, main)])
     assert links(app, op)[0]["plan_name"] == "Virtual Office"

@@ -82,6 +82,9 @@ def test_membership_in_officernd_becomes_a_mailbox_the_member_can_use(world):
         "org_slug": "https://app.officernd.com/admin/" + DEMO_ORG, "client_id": DEMO_CLIENT_ID,
         "client_secret": DEMO_CLIENT_SECRET, "signing_secret": SIGNING_SECRET})
     assert r.status == 303, r.text[:3000]
+    # The worker (running beside pilotomail, as `make run` starts it) loads the plans and locations.
+    assert "appear here once pilotomail's worker has loaded them" in op.get("/settings/integrations/officernd").text
+    app.worker_once()
     card = op.get("/settings/integrations/officernd").text
     plans, locations = options(card, "plan", "plan_id"), options(card, "location", "location_id")
     assert plans["Virtual Office"] == PLAN_VO and locations["Downtown Hub"] == DOWNTOWN

@@ -2,7 +2,7 @@
 and the Activity page, against the OfficeRnD simulator.
 
 The operator is configured through the real settings card (POST /settings/integrations/officernd)
-with plans and locations loaded live from the simulator. Events are built here, shaped like
+with the simulator's plan and location ids. Events are built here, shaped like
 OfficeRnD's, and signed exactly as OfficeRnD signs them: hex HMAC-SHA256(secret, body + "." + t).
 """
 import concurrent.futures

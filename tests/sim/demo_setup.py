@@ -25,7 +25,9 @@ def by_name(items, name):
 
 
 def option_ids(page, select_name):
-    """The (value, label) pairs of the first <select name=...> on a page."""
+    """The (value, label) pairs of the <select name=...> of the card's row templates: they hold
+    every choice (a saved row's select carries only its own)."""
+    page = page[page.find('<template id='):]
     m = re.search(r'<select[^>]*name="%s"[^>]*>(.*?)</select>' % select_name, page, re.S)
     return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', m.group(1)) if m else []
 
