@@ -37,8 +37,11 @@ sqlite3 *db_open(const char *path)
 	}
 	sqlite3_busy_handler(db, db_busy_backoff, NULL);
 	/* FULL: a webhook or charge we acknowledged must survive power loss, not only a crash. */
+	/* 8 MB of page cache (SQLite's default is 2 MB, filled only as pages are read): past it,
+	 * webhook.fcgi's inserts of random dedupe keys read their index pages from the file again,
+	 * and ingest at 64 connections fell from 6,000 to 2,500 events/s. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA foreign_keys=ON") ||
-	    db_exec(db, "PRAGMA synchronous=FULL")) {
+	    db_exec(db, "PRAGMA synchronous=FULL") || db_exec(db, "PRAGMA cache_size=-8000")) {
 		sqlite3_close(db);
 		return NULL;
 	}
