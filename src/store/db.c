@@ -11,14 +11,15 @@
 
 /*
  * Waits for another connection's write lock for up to about 10 s. SQLite's own busy timeout
- * sleeps 1, 2, 5, 10 ... ms, long against a lock held for one short transaction; this one starts
- * at 20 us and doubles up to 1 ms.
+ * sleeps 1, 2, 5, 10 ... ms: the other writer (the worker, between two short transactions)
+ * leaves the lock free for well under a millisecond, so a waiter that sleeps that long keeps
+ * missing it. This one looks again every 100 us after a short ramp (20, 40, 80 us).
  */
 static int db_busy_backoff(void *arg, int count)
 {
 	(void)arg;
-	long us = count < 6 ? 20L << count : 1000L;
-	if (count > 10000 + 6)
+	long us = count < 3 ? 20L << count : 100L;
+	if (count > 100000)
 		return 0;
 	struct timespec ts = { 0, us * 1000 };
 	nanosleep(&ts, NULL);

@@ -27,10 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define EVENTS_PER_RUN 256
 #define EVENTS_BATCH 64
-#define EVENTS_TXN_MS 10
+#define EVENTS_TXN_MS 5
+#define EVENTS_PAUSE_US 300
 #define EVENTS_MAX_ATTEMPTS 8
 
 /* The OfficeRnD client of one event's operator, opened on first use. */
@@ -217,7 +219,8 @@ static void batch_log(const struct batch_item *items, size_t n)
 
 /*
  * Records the outcomes of items[from..] in one transaction, stopping once it has held the write
- * lock for EVENTS_TXN_MS: webhook.fcgi waits for that lock before it can answer anyone. Returns
+ * lock for EVENTS_TXN_MS, then pauses EVENTS_PAUSE_US: webhook.fcgi waits for that lock before
+ * it can answer anyone. Returns
  * where the next transaction starts (n when all are done, or when the store failed: then the
  * claims run out and those events are done again from the start).
  */
@@ -240,6 +243,11 @@ static size_t batch_commit_some(struct worker *w, struct batch_item *items, size
 	if (db_commit(w->db) < 0)
 		return n;
 	batch_log(items + from, i - from);
+	if (i < n) {
+		/* Leave the lock free for a moment: webhook.fcgi may be waiting to commit. */
+		struct timespec ts = { 0, EVENTS_PAUSE_US * 1000 };
+		nanosleep(&ts, NULL);
+	}
 	return i;
 }
 
