@@ -34,7 +34,8 @@ static void *thread_open(void *data)
 	struct shared *sh = data;
 	sqlite3 *db = db_open(sh->cfg->db_path);
 	sqlite3_stmt *st = db ? webhook_endpoint_prepare(db) : NULL;
-	if (!st || db_exec(db, "PRAGMA query_only=1") < 0) {
+	/* This connection only reads one settings row per request: a small cache will do. */
+	if (!st || db_exec(db, "PRAGMA query_only=1") < 0 || db_exec(db, "PRAGMA cache_size=-256") < 0) {
 		sqlite3_finalize(st);
 		db_close(db);
 		return NULL;
