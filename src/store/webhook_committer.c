@@ -80,6 +80,7 @@ struct webhook_committer *webhook_committer_start(sqlite3 *db)
 {
 	struct webhook_committer *c = xcalloc(1, sizeof(*c));
 	c->db = db;
+	db_cache_mib(db, 8);
 	c->insert = webhook_event_insert_prepare(db);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->work, NULL);
