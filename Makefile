@@ -91,6 +91,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpilotomail.a
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) -Itests/unit $(shell pkg-config --cflags check) \
 	    $(LDFLAGS) -o $@ $< $(BUILD)/libpilotomail.a $(LIBS) $(shell pkg-config --libs check)
 
+# make bench's yardstick: a hello-world FastCGI program (libfcgi + one ClearSilver render).
+bench: $(BUILD)/bench/hello.fcgi
+$(BUILD)/bench/hello.fcgi: tests/bench/hello.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(WARN) $(HARDEN) $(LDFLAGS) $(LDHARDEN) -o $@ $< $(LIBS)
+
 unit: deps-check $(UNIT_BIN)
 	@sh tests/unit/run.sh $(UNIT_BIN)
 

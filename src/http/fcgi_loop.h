@@ -14,4 +14,22 @@ typedef void (*fcgi_bad_request)(void *data, int status, struct http_response *r
 
 int fcgi_serve(size_t max_body, fcgi_handler handler, fcgi_bad_request bad, void *data);
 
+/*
+ * The same loop on several threads, each accepting in turn (libfcgi wants FCGX_Accept_r
+ * serialised) and then serving its request while the others accept. The handler gets the
+ * thread's own context (thread_open(data); thread_close at the end; NULL from thread_open
+ * stops that thread). SIGTERM or SIGINT: no more accepting; each thread finishes the request in
+ * hand, then fcgi_serve_threads returns.
+ */
+struct fcgi_threads {
+	int count;
+	size_t max_body;
+	void *(*thread_open)(void *data);
+	void (*thread_close)(void *ctx);
+	fcgi_handler handler;
+	fcgi_bad_request bad;
+	void *data;
+};
+int fcgi_serve_threads(struct fcgi_threads *conf);
+
 #endif

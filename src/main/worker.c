@@ -68,6 +68,7 @@ int main(int argc, char **argv)
 	if (app_open(&app, "pilotomail-worker", APP_SCHEMA_REQUIRE_CURRENT) < 0)
 		return 1;
 	install_signals();
+	db_cache_mib(app.db, 8); /* events, mailboxes, outbox: the tables of a burst */
 	struct worker w = { .db = app.db, .cfg = app.cfg, .stopping = &stopping };
 	worker_id_make(w.id, sizeof(w.id));
 	log_info("worker", "started id=%s", w.id);

@@ -3,6 +3,7 @@
 #include "crypto/crypto.h"
 #include "officernd/event.h"
 #include "officernd/webhook_sig.h"
+#include "store/webhook_committer.h"
 #include "store/webhook_events.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -115,7 +116,7 @@ static const char *ignore_reason(int parsed, const struct event_peek *p, char *b
 }
 
 /* Stores the verified event and answers. */
-static void store_event(sqlite3 *db, int64_t operator_id, struct http_request *req, struct http_response *resp)
+static void store_event(struct webhook_committer *committer, int64_t operator_id, struct http_request *req, struct http_response *resp)
 {
 	struct event_peek peek;
 	char why_buf[256], type_log[72], mid_log[72];
@@ -133,7 +134,7 @@ static void store_event(sqlite3 *db, int64_t operator_id, struct http_request *r
 		.received_at = time_now(),
 	};
 	int64_t id = 0;
-	int rc = webhook_event_insert(db, operator_id, &e, &id);
+	int rc = webhook_committer_store(committer, operator_id, &e, &id);
 	if (rc < 0) {
 		webhook_reply_error(resp, 500, "the event could not be stored; send it again");
 	} else if (rc == 1) {
@@ -151,8 +152,7 @@ static void store_event(sqlite3 *db, int64_t operator_id, struct http_request *r
 		event_peek_clear(&peek);
 }
 
-void webhook_receive(sqlite3 *db, const struct config *cfg, struct http_request *req,
-		     struct http_response *resp)
+void webhook_receive(const struct webhook_receiver *r, struct http_request *req, struct http_response *resp)
 {
 	const char *token = path_token(req->path);
 	if (!token) {
@@ -165,7 +165,7 @@ void webhook_receive(sqlite3 *db, const struct config *cfg, struct http_request 
 		return;
 	}
 	struct webhook_endpoint ep;
-	int found = webhook_endpoint_find(db, token, &ep);
+	int found = webhook_endpoint_find_with(r->find_endpoint, token, &ep);
 	if (found != 0) {
 		if (found > 0)
 			log_warn("webhook", "rejected reason=unknown_token");
@@ -173,19 +173,19 @@ void webhook_receive(sqlite3 *db, const struct config *cfg, struct http_request 
 		return;
 	}
 	enum secret_state secret;
-	enum webhook_sig_result r = check_signature(&ep, cfg, req, &secret);
+	enum webhook_sig_result sig = check_signature(&ep, r->cfg, req, &secret);
 	if (secret == SECRET_NONE) {
 		log_warn("webhook", "rejected operator=%lld reason=no_signing_secret", (long long)ep.operator_id);
 		webhook_reply_error(resp, 401, "no signing secret is configured for this endpoint");
 	} else if (secret == SECRET_UNREADABLE) {
 		log_error("webhook", "signing secret cannot be decrypted operator=%lld", (long long)ep.operator_id);
 		webhook_reply_error(resp, 500, "the signature cannot be checked now; send it again later");
-	} else if (r != WEBHOOK_SIG_OK) {
+	} else if (sig != WEBHOOK_SIG_OK) {
 		log_warn("webhook", "rejected operator=%lld reason=%s", (long long)ep.operator_id,
-			 webhook_sig_result_text(r));
+			 webhook_sig_result_text(sig));
 		webhook_reply_error(resp, 401, "signature check failed");
 	} else {
-		store_event(db, ep.operator_id, req, resp);
+		store_event(r->committer, ep.operator_id, req, resp);
 	}
 	webhook_endpoint_clear(&ep);
 }

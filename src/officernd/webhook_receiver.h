@@ -25,9 +25,19 @@
 #define WEBHOOK_BODY_MAX (1024 * 1024)
 #define WEBHOOK_PATH_PREFIX "/webhooks/officernd/"
 
-/* Handles one request of webhook.fcgi; fills resp. */
-void webhook_receive(sqlite3 *db, const struct config *cfg, struct http_request *req,
-		     struct http_response *resp);
+struct webhook_committer;
+
+/* What one request thread of webhook.fcgi works with. */
+struct webhook_receiver {
+	const struct config *cfg;
+	/* webhook_endpoint_prepare() on the thread's own read connection: each request reads the
+	 * token's operator and secret afresh, so a new URL or secret counts from the next request. */
+	sqlite3_stmt *find_endpoint;
+	struct webhook_committer *committer; /* shared: stores the events, one batch at a time */
+};
+
+/* Handles one request of webhook.fcgi; fills resp. Thread safe with one receiver per thread. */
+void webhook_receive(const struct webhook_receiver *r, struct http_request *req, struct http_response *resp);
 
 /* An error answer: status and {"error": message}. message is fixed text, never a secret. */
 void webhook_reply_error(struct http_response *resp, int status, const char *message);

@@ -7,6 +7,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/*
+ * Waits for another connection's write lock for up to about 10 s. SQLite's own busy timeout
+ * sleeps 1, 2, 5, 10 ... ms: the other writer (the worker, between two short transactions)
+ * leaves the lock free for well under a millisecond, so a waiter that sleeps that long keeps
+ * missing it. This one looks again every 100 us after a short ramp (20, 40, 80 us).
+ */
+static int db_busy_backoff(void *arg, int count)
+{
+	(void)arg;
+	long us = count < 3 ? 20L << count : 100L;
+	if (count > 100000)
+		return 0;
+	struct timespec ts = { 0, us * 1000 };
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+void db_cache_mib(sqlite3 *db, int mib)
+{
+	char sql[48];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", mib * 1024);
+	db_exec(db, sql);
+}
 
 sqlite3 *db_open(const char *path)
 {
@@ -18,7 +43,7 @@ sqlite3 *db_open(const char *path)
 		sqlite3_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, 10000);
+	sqlite3_busy_handler(db, db_busy_backoff, NULL);
 	/* FULL: a webhook or charge we acknowledged must survive power loss, not only a crash. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA foreign_keys=ON") ||
 	    db_exec(db, "PRAGMA synchronous=FULL")) {

@@ -132,8 +132,10 @@ int64_t renter_authenticate(sqlite3 *db, const char *email, const char *password
  * UNIQUE (operator_id, pmb) constraint is the backstop. */
 static int64_t mailbox_next_pmb(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(max(CAST(pmb AS INTEGER)), 100) + 1 FROM mailboxes "
-					  "WHERE operator_id = ? AND pmb <> '' AND pmb NOT GLOB '*[^0-9]*'");
+	/* The terms match the partial index mailboxes_pmb_number: one index step, not a scan. */
+	sqlite3_stmt *st = db_prepare(db, "SELECT CAST(pmb AS INTEGER) + 1 FROM mailboxes "
+					  "WHERE operator_id = ? AND pmb <> '' AND pmb NOT GLOB '*[^0-9]*' "
+					  "ORDER BY CAST(pmb AS INTEGER) DESC LIMIT 1");
 	sqlite3_bind_int64(st, 1, operator_id);
 	int64_t next = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 101;
 	sqlite3_finalize(st);

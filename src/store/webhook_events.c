@@ -10,30 +10,44 @@
 
 const char *const webhook_event_states[5] = { "pending", "applied", "skipped", "ignored", "failed" };
 
-int webhook_endpoint_find(sqlite3 *db, const char *token, struct webhook_endpoint *out)
+sqlite3_stmt *webhook_endpoint_prepare(sqlite3 *db)
+{
+	return db_prepare(db, "SELECT operator_id, signing_secret_enc FROM officernd_settings "
+			      "WHERE webhook_token = ?");
+}
+
+int webhook_endpoint_find_with(sqlite3_stmt *st, const char *token, struct webhook_endpoint *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare(db, "SELECT operator_id, signing_secret_enc FROM officernd_settings "
-					  "WHERE webhook_token = ?");
+	if (!st)
+		return -1; /* db_prepare logged why */
 	db_bind_text(st, 1, token);
 	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
-			return 1;
-		log_error("store", "webhook endpoint lookup failed err=\"%s\"", sqlite3_errmsg(db));
-		return -1;
+	if (rc == SQLITE_ROW) {
+		out->operator_id = sqlite3_column_int64(st, 0);
+		const void *blob = sqlite3_column_blob(st, 1);
+		int len = sqlite3_column_bytes(st, 1);
+		if (blob && len > 0) {
+			out->secret_blob = xmalloc((size_t)len);
+			memcpy(out->secret_blob, blob, (size_t)len);
+			out->secret_len = (size_t)len;
+		}
+	} else if (rc != SQLITE_DONE) {
+		log_error("store", "webhook endpoint lookup failed err=\"%s\"",
+			  sqlite3_errmsg(sqlite3_db_handle(st)));
 	}
-	out->operator_id = sqlite3_column_int64(st, 0);
-	const void *blob = sqlite3_column_blob(st, 1);
-	int len = sqlite3_column_bytes(st, 1);
-	if (blob && len > 0) {
-		out->secret_blob = xmalloc((size_t)len);
-		memcpy(out->secret_blob, blob, (size_t)len);
-		out->secret_len = (size_t)len;
-	}
+	/* Reset at once: a statement left mid-step would hold its read snapshot. */
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int webhook_endpoint_find(sqlite3 *db, const char *token, struct webhook_endpoint *out)
+{
+	sqlite3_stmt *st = webhook_endpoint_prepare(db);
+	int rc = webhook_endpoint_find_with(st, token, out);
 	sqlite3_finalize(st);
-	return 0;
+	return rc;
 }
 
 void webhook_endpoint_clear(struct webhook_endpoint *e)
@@ -42,18 +56,26 @@ void webhook_endpoint_clear(struct webhook_endpoint *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id)
+sqlite3_stmt *webhook_event_insert_prepare(sqlite3 *db)
 {
-	sqlite3_stmt *st = db_prepare(db,
+	return db_prepare(db,
 		"INSERT INTO webhook_events(operator_id, dedupe_key, event_type, membership_id, body, "
 		"received_at, state, outcome, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
 		"ON CONFLICT(operator_id, dedupe_key) DO NOTHING");
+}
+
+int webhook_event_insert_with(sqlite3_stmt *st, int64_t operator_id, const struct webhook_event_new *e,
+			      int64_t *id)
+{
+	if (!st)
+		return -1; /* db_prepare logged why */
+	sqlite3 *db = sqlite3_db_handle(st);
 	int ignored = strcmp(e->state, "ignored") == 0;
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, e->dedupe_key);
 	db_bind_text(st, 3, e->event_type ? e->event_type : "");
 	db_bind_text(st, 4, e->membership_id ? e->membership_id : "");
-	sqlite3_bind_blob(st, 5, e->body ? e->body : "", (int)e->body_len, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(st, 5, e->body ? e->body : "", (int)e->body_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, e->received_at);
 	db_bind_text(st, 7, e->state);
 	db_bind_text(st, 8, e->outcome ? e->outcome : "");
@@ -61,7 +83,12 @@ int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_
 		sqlite3_bind_int64(st, 9, e->received_at);
 	else
 		sqlite3_bind_null(st, 9);
-	if (db_step_done(st) < 0)
+	int rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		log_error("store", "webhook event insert failed err=\"%s\"", sqlite3_errmsg(db));
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st); /* the body was bound without a copy */
+	if (rc != SQLITE_DONE)
 		return -1;
 	if (sqlite3_changes(db) == 0)
 		return 1;
@@ -69,28 +96,27 @@ int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_
 	return 0;
 }
 
+/* Only the oldest pending event of each membership is a candidate: the next one waits until it
+ * is applied, skipped or failed, whatever other workers do meanwhile. The partial index on
+ * pending events (migration 010) walks them in id order without sorting. */
 const char webhook_event_sql_claim[] =
 	"SELECT e.id, e.operator_id, e.body, e.attempts FROM webhook_events AS e "
 	"WHERE e.state = 'pending' AND e.next_attempt_at <= ?1 AND e.claimed_until <= ?1 "
 	"AND NOT EXISTS (SELECT 1 FROM webhook_events AS o WHERE o.operator_id = e.operator_id "
 	"AND o.membership_id = e.membership_id AND o.state = 'pending' AND o.id < e.id) "
-	"ORDER BY e.id LIMIT 1";
+	"ORDER BY e.id LIMIT ?2";
 
-/* Reads the claimable row into out; 1 found, 0 none, -1 error. Inside the claim transaction. */
-static int claim_find(sqlite3 *db, int64_t now, struct webhook_event_claimed *out)
+int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id)
 {
-	/* Only the oldest pending event of each membership is a candidate: the next one waits until
-	 * it is applied, skipped or failed, whatever other workers do meanwhile. */
-	sqlite3_stmt *st = db_prepare(db, webhook_event_sql_claim);
-	sqlite3_bind_int64(st, 1, now);
-	int rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE)
-			return 0;
-		log_error("store", "webhook claim query failed err=\"%s\"", sqlite3_errmsg(db));
-		return -1;
-	}
+	sqlite3_stmt *st = webhook_event_insert_prepare(db);
+	int rc = webhook_event_insert_with(st, operator_id, e, id);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void claimed_read(sqlite3_stmt *st, void *elem)
+{
+	struct webhook_event_claimed *out = elem;
 	out->id = sqlite3_column_int64(st, 0);
 	out->operator_id = sqlite3_column_int64(st, 1);
 	const void *body = sqlite3_column_blob(st, 2);
@@ -101,32 +127,74 @@ static int claim_find(sqlite3 *db, int64_t now, struct webhook_event_claimed *ou
 		memcpy(out->body, body, out->body_len);
 	out->body[out->body_len] = '\0';
 	out->attempts = sqlite3_column_int(st, 3);
+}
+
+/* The claimable rows, oldest first, at most max. Inside the claim transaction. */
+static struct webhook_event_claimed *claim_find(sqlite3 *db, int64_t now, size_t max, size_t *n, int *failed)
+{
+	sqlite3_stmt *st = db_prepare(db, webhook_event_sql_claim);
+	if (st) {
+		sqlite3_bind_int64(st, 1, now);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	}
+	return db_collect(st, sizeof(struct webhook_event_claimed), claimed_read, n, failed);
+}
+
+static void claimed_free(struct webhook_event_claimed *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		webhook_event_claimed_clear(&items[i]);
+	free(items);
+}
+
+int webhook_event_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
+			      struct webhook_event_claimed **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (db_begin(db) < 0)
+		return -1;
+	int failed;
+	size_t found;
+	struct webhook_event_claimed *items = claim_find(db, now, max, &found, &failed);
+	if (failed || found == 0) {
+		db_rollback(db);
+		return failed ? -1 : 0;
+	}
+	sqlite3_stmt *st = db_prepare(db, "UPDATE webhook_events SET claimed_by = ?, claimed_until = ? "
+					  "WHERE id = ? AND operator_id = ?");
+	int ok = st != NULL;
+	for (size_t i = 0; ok && i < found; i++) {
+		db_bind_text(st, 1, worker_id);
+		sqlite3_bind_int64(st, 2, now + lease_s);
+		sqlite3_bind_int64(st, 3, items[i].id);
+		sqlite3_bind_int64(st, 4, items[i].operator_id);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+		sqlite3_reset(st);
+	}
 	sqlite3_finalize(st);
-	return 1;
+	if (!ok || db_commit(db) < 0) {
+		db_rollback(db);
+		claimed_free(items, found);
+		return -1;
+	}
+	*out = items;
+	*n = found;
+	return 0;
 }
 
 int webhook_event_claim_next(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s,
 			     struct webhook_event_claimed *out)
 {
 	memset(out, 0, sizeof(*out));
-	if (db_begin(db) < 0)
+	struct webhook_event_claimed *items;
+	size_t n;
+	if (webhook_event_claim_batch(db, worker_id, now, lease_s, 1, &items, &n) < 0)
 		return -1;
-	int found = claim_find(db, now, out);
-	if (found <= 0) {
-		db_rollback(db);
-		return found;
-	}
-	sqlite3_stmt *st = db_prepare(db, "UPDATE webhook_events SET claimed_by = ?, claimed_until = ? "
-					  "WHERE id = ? AND operator_id = ?");
-	db_bind_text(st, 1, worker_id);
-	sqlite3_bind_int64(st, 2, now + lease_s);
-	sqlite3_bind_int64(st, 3, out->id);
-	sqlite3_bind_int64(st, 4, out->operator_id);
-	if (db_step_done(st) < 0 || db_commit(db) < 0) {
-		db_rollback(db);
-		webhook_event_claimed_clear(out);
-		return -1;
-	}
+	if (n == 0)
+		return 0;
+	*out = items[0];
+	free(items);
 	return 1;
 }
 

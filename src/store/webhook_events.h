@@ -23,6 +23,10 @@ struct webhook_endpoint {
 
 /* 0 when found, 1 when no operator has that token, -1 on a store error. */
 int webhook_endpoint_find(sqlite3 *db, const char *token, struct webhook_endpoint *out);
+/* The same lookup with a statement prepared once and kept (finalize it when done); the
+ * statement is reset before returning, so no read snapshot stays open between requests. */
+sqlite3_stmt *webhook_endpoint_prepare(sqlite3 *db);
+int webhook_endpoint_find_with(sqlite3_stmt *st, const char *token, struct webhook_endpoint *out);
 void webhook_endpoint_clear(struct webhook_endpoint *e);
 
 struct webhook_event_new {
@@ -41,6 +45,11 @@ struct webhook_event_new {
  * 1 a duplicate of a stored event (nothing written), -1 on a store error.
  */
 int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id);
+/* The same insert with a statement prepared once and kept; inside the caller's transaction it
+ * is durable only once the caller commits. */
+sqlite3_stmt *webhook_event_insert_prepare(sqlite3 *db);
+int webhook_event_insert_with(sqlite3_stmt *st, int64_t operator_id, const struct webhook_event_new *e,
+			      int64_t *id);
 
 /* An event the worker has claimed. body (free()) is NUL-terminated. */
 struct webhook_event_claimed {
@@ -60,6 +69,13 @@ struct webhook_event_claimed {
 int webhook_event_claim_next(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s,
 			     struct webhook_event_claimed *out);
 void webhook_event_claimed_clear(struct webhook_event_claimed *c);
+/*
+ * The same for up to max events at once, in one transaction: at most one per membership (its
+ * oldest pending one), oldest first. 0 with *out (free each with webhook_event_claimed_clear,
+ * then free()) and *n (0 when nothing is due), -1 on a store error.
+ */
+int webhook_event_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
+			      struct webhook_event_claimed **out, size_t *n);
 
 /*
  * Records the outcome (state "applied", "skipped" or "failed"; a failure counts as one more

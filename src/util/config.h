@@ -19,6 +19,7 @@ struct config {
 	const char *mail_dir;             /* PILOTOMAIL_MAIL_DIR */
 	const char *mail_from;            /* PILOTOMAIL_MAIL_FROM */
 	int64_t webhook_tolerance_s;      /* PILOTOMAIL_WEBHOOK_TOLERANCE_S */
+	int64_t webhook_threads;          /* PILOTOMAIL_WEBHOOK_THREADS: requests webhook.fcgi serves at once */
 	int64_t http_timeout_ms;          /* PILOTOMAIL_HTTP_TIMEOUT_MS: OfficeRnD call budget */
 	int64_t fee_rate_per_minute;      /* PILOTOMAIL_FEE_RATE_PER_MINUTE: per operator and worker */
 	int64_t fee_concurrency;          /* PILOTOMAIL_FEE_CONCURRENCY: fee requests in flight */

@@ -9,7 +9,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-static char request_id[40];
+/* Per thread: webhook.fcgi serves several requests at once. */
+static _Thread_local char request_id[40];
 
 void log_set_request_id(const char *rid)
 {

@@ -1,13 +1,15 @@
 /*
  * job_events.c: applies the OfficeRnD membership events stored by the webhook receiver.
  *
- * For each event: claim it under a lease (the oldest pending event of its membership only, so a
- * membership's events are applied one at a time, in arrival order), read it, ask OfficeRnD for
- * the member when a mailbox is to be created (no transaction open meanwhile), then in ONE
- * transaction re-check the state, change the mailbox and record the outcome on the event row.
- * A worker killed at any point leaves either everything of an event committed or nothing; its
- * lease runs out (or is released at once when this host sees the process is gone) and the event
- * is done again from the start. OfficeRnD errors worth retrying leave the event pending with
+ * In batches of up to EVENTS_BATCH: claim them under a lease in one transaction (the oldest
+ * pending event of each membership only, so a membership's events are applied one at a time, in
+ * arrival order), read them, ask OfficeRnD for the members whose mailboxes are to be created (no
+ * transaction open meanwhile, one client per operator for the batch), then in ONE transaction
+ * re-check the state, change the mailboxes and record each outcome on its event row (each event
+ * in its own savepoint, so one event's store error leaves the others). One fsync per batch
+ * rather than two per event. A worker killed at any point leaves either everything of a batch
+ * committed or nothing; its lease runs out (or is released at once when this host sees the
+ * process is gone) and the events are done again from the start. OfficeRnD errors worth retrying leave the event pending with
  * backoff; after EVENTS_MAX_ATTEMPTS, or on a permanent error, it is failed with the reason, and
  * the activity page can put it back.
  */
@@ -17,6 +19,7 @@
 #include "store/db.h"
 #include "store/webhook_events.h"
 #include "util/log.h"
+#include "util/util.h"
 #include "util/timeutil.h"
 #include "worker/claims.h"
 #include "worker/jobs.h"
@@ -24,8 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#define EVENTS_PER_RUN 50
+#define EVENTS_PER_RUN 256
+#define EVENTS_BATCH 64
+#define EVENTS_TXN_MS 5
+#define EVENTS_PAUSE_US 300
 #define EVENTS_MAX_ATTEMPTS 8
 
 /* The OfficeRnD client of one event's operator, opened on first use. */
@@ -71,20 +78,17 @@ static const struct worker_claims event_claims = {
 	"events", webhook_event_claimants, webhook_event_release_claims,
 };
 
-/* Records a final state with the outcome, in its own transaction. */
+/* Records a final state with the outcome: in the batch's transaction, or else its own. */
 static void event_finish(struct worker *w, const struct webhook_event_claimed *c, const char *state,
 			 const char *outcome)
 {
-	if (db_begin(w->db) < 0)
+	int own;
+	if (db_begin_unless_open(w->db, &own) < 0)
 		return;
 	int rc = webhook_event_finish(w->db, c->operator_id, c->id, w->id, state, outcome, time_now());
-	if (rc != 0) {
-		db_rollback(w->db);
-		if (rc > 0)
-			log_warn("events", "claim lost event=%lld", (long long)c->id);
-		return;
-	}
-	if (db_commit(w->db) == 0)
+	if (rc > 0)
+		log_warn("events", "claim lost event=%lld", (long long)c->id);
+	if (db_end_own(w->db, own, rc == 0) == 0 && own)
 		log_info("events", "done event=%lld operator=%lld state=%s", (long long)c->id,
 			 (long long)c->operator_id, state);
 }
@@ -110,66 +114,164 @@ static void event_retry_later(struct worker *w, const struct webhook_event_claim
 			 orn_status_name(out->error.status));
 }
 
-/* Step 2: the changes and the event's outcome, committed together or not at all. */
-static void event_apply(struct worker *w, const struct webhook_event_claimed *c, const struct event *ev,
-			const struct sync_prepared *prep, int64_t now_ms)
-{
-	struct sync_outcome out;
-	memset(&out, 0, sizeof(out));
-	if (db_begin(w->db) < 0) {
-		snprintf(out.message, sizeof(out.message), "the store was busy");
-		out.result = SYNC_RETRY;
-		event_retry_later(w, c, &out);
-		return;
-	}
-	int rc = membership_sync_apply(w->db, c->operator_id, ev, prep, now_ms, &out);
-	if (rc < 0 || out.result == SYNC_RETRY) {
-		db_rollback(w->db);
-		if (rc < 0) {
-			memset(&out, 0, sizeof(out));
-			out.result = SYNC_RETRY;
-			snprintf(out.message, sizeof(out.message), "the changes could not be saved");
-		}
-		event_retry_later(w, c, &out);
-		return;
-	}
-	const char *state = out.result == SYNC_APPLIED ? "applied" : "skipped";
-	rc = webhook_event_finish(w->db, c->operator_id, c->id, w->id, state, out.message, now_ms / 1000);
-	if (rc != 0) {
-		db_rollback(w->db);
-		if (rc > 0)
-			log_warn("events", "claim lost event=%lld: another worker took it", (long long)c->id);
-		return;
-	}
-	if (db_commit(w->db) == 0)
-		log_info("events", "done event=%lld operator=%lld type=%s state=%s", (long long)c->id,
-			 (long long)c->operator_id, ev->type, state);
-}
-
-static void event_process(struct worker *w, const struct webhook_event_claimed *c)
-{
+/* One claimed event of a batch, from parse to outcome. */
+struct batch_item {
+	struct webhook_event_claimed c;
 	struct event ev;
-	char err[256], msg[400];
-	if (event_parse(c->body, c->body_len, &ev, err, sizeof(err)) < 0) {
-		snprintf(msg, sizeof(msg), "the event could not be read: %s", err);
-		event_finish(w, c, "failed", msg);
-		return;
-	}
-	struct fetch_ctx fc = { .db = w->db, .operator_id = c->operator_id };
-	struct sync_fetch fetch = { fetch_member, fetch_company, &fc };
+	int parsed;
+	int prepared; /* membership_sync_prepare succeeded: apply it in the batch transaction */
 	struct sync_prepared prep;
 	struct sync_outcome out;
-	memset(&prep, 0, sizeof(prep));
+	char err[256];
+};
+
+/* The OfficeRnD clients of a batch: one per operator, opened on first use. */
+struct batch_clients {
+	struct fetch_ctx *ctx;
+	size_t n, cap;
+};
+
+static struct fetch_ctx *batch_client(struct batch_clients *bc, sqlite3 *db, int64_t operator_id)
+{
+	for (size_t i = 0; i < bc->n; i++)
+		if (bc->ctx[i].operator_id == operator_id)
+			return &bc->ctx[i];
+	bc->ctx = array_grow(bc->ctx, bc->n, &bc->cap, sizeof(*bc->ctx));
+	struct fetch_ctx *fc = &bc->ctx[bc->n++];
+	memset(fc, 0, sizeof(*fc));
+	fc->db = db;
+	fc->operator_id = operator_id;
+	return fc;
+}
+
+static void batch_clients_free(struct batch_clients *bc)
+{
+	for (size_t i = 0; i < bc->n; i++)
+		orn_client_free(bc->ctx[i].client);
+	free(bc->ctx);
+}
+
+/* Step 1, no transaction open: parse, and fetch what the apply step needs from OfficeRnD. */
+static void item_prepare(struct worker *w, struct batch_item *it, struct batch_clients *bc, int64_t now_ms)
+{
+	it->parsed = event_parse(it->c.body, it->c.body_len, &it->ev, it->err, sizeof(it->err)) == 0;
+	if (!it->parsed)
+		return;
+	struct sync_fetch fetch = { fetch_member, fetch_company, batch_client(bc, w->db, it->c.operator_id) };
+	it->prepared = membership_sync_prepare(w->db, it->c.operator_id, &it->ev, &fetch, now_ms, &it->prep,
+					       &it->out) == 0;
+}
+
+/* Step 2 for one event, inside the batch transaction and its own savepoint. */
+static void item_apply(struct worker *w, struct batch_item *it, int64_t now_ms)
+{
+	if (db_exec(w->db, "SAVEPOINT event") < 0) {
+		it->prepared = 0;
+		it->out.result = SYNC_RETRY;
+		snprintf(it->out.message, sizeof(it->out.message), "the store was busy");
+		return;
+	}
+	int rc = membership_sync_apply(w->db, it->c.operator_id, &it->ev, &it->prep, now_ms, &it->out);
+	if (rc == 0 && it->out.result != SYNC_RETRY) {
+		const char *state = it->out.result == SYNC_APPLIED ? "applied" : "skipped";
+		rc = webhook_event_finish(w->db, it->c.operator_id, it->c.id, w->id, state, it->out.message,
+					  now_ms / 1000);
+		if (rc > 0)
+			log_warn("events", "claim lost event=%lld: another worker took it", (long long)it->c.id);
+		if (rc == 0) {
+			db_exec(w->db, "RELEASE event");
+			return;
+		}
+		it->out.result = SYNC_SKIPPED; /* nothing more to record: the claim is not ours */
+	}
+	db_exec(w->db, "ROLLBACK TO event");
+	db_exec(w->db, "RELEASE event");
+	it->prepared = 0;
+	if (rc < 0) {
+		memset(&it->out, 0, sizeof(it->out));
+		it->out.result = SYNC_RETRY;
+		snprintf(it->out.message, sizeof(it->out.message), "the changes could not be saved");
+	}
+}
+
+/* An event that was not applied: failed, or pending again later. Inside the batch transaction. */
+static void item_settle(struct worker *w, struct batch_item *it)
+{
+	char msg[400];
+	if (!it->parsed) {
+		snprintf(msg, sizeof(msg), "the event could not be read: %s", it->err);
+		event_finish(w, &it->c, "failed", msg);
+	} else if (it->out.result == SYNC_FAILED) {
+		event_finish(w, &it->c, "failed", it->out.message);
+	} else if (it->out.result == SYNC_RETRY) {
+		event_retry_later(w, &it->c, &it->out);
+	}
+}
+
+static void batch_log(const struct batch_item *items, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (items[i].prepared)
+			log_info("events", "done event=%lld operator=%lld type=%s state=%s", (long long)items[i].c.id,
+				 (long long)items[i].c.operator_id, items[i].ev.type,
+				 items[i].out.result == SYNC_APPLIED ? "applied" : "skipped");
+}
+
+/*
+ * Records the outcomes of items[from..] in one transaction, stopping once it has held the write
+ * lock for EVENTS_TXN_MS, then pauses EVENTS_PAUSE_US: webhook.fcgi waits for that lock before
+ * it can answer anyone. Returns
+ * where the next transaction starts (n when all are done, or when the store failed: then the
+ * claims run out and those events are done again from the start).
+ */
+static size_t batch_commit_some(struct worker *w, struct batch_item *items, size_t from, size_t n,
+				int64_t now_ms)
+{
+	if (db_begin(w->db) < 0)
+		return n;
+	int64_t start = time_mono_ms();
+	size_t i = from;
+	while (i < n) {
+		if (items[i].prepared)
+			item_apply(w, &items[i], now_ms);
+		if (!items[i].prepared)
+			item_settle(w, &items[i]);
+		i++;
+		if (time_mono_ms() - start >= EVENTS_TXN_MS)
+			break;
+	}
+	if (db_commit(w->db) < 0)
+		return n;
+	batch_log(items + from, i - from);
+	if (i < n) {
+		/* Leave the lock free for a moment: webhook.fcgi may be waiting to commit. */
+		struct timespec ts = { 0, EVENTS_PAUSE_US * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return i;
+}
+
+/* Applies a claimed batch: fetches first, then as few short transactions as will do. */
+static void batch_process(struct worker *w, struct webhook_event_claimed *claimed, size_t n)
+{
+	struct batch_item *items = xcalloc(n, sizeof(*items));
+	struct batch_clients bc = { 0 };
 	int64_t now_ms = time_now() * 1000;
-	if (membership_sync_prepare(w->db, c->operator_id, &ev, &fetch, now_ms, &prep, &out) == 0)
-		event_apply(w, c, &ev, &prep, now_ms);
-	else if (out.result == SYNC_FAILED)
-		event_finish(w, c, "failed", out.message);
-	else
-		event_retry_later(w, c, &out);
-	sync_prepared_clear(&prep);
-	orn_client_free(fc.client);
-	event_clear(&ev);
+	for (size_t i = 0; i < n; i++) {
+		items[i].c = claimed[i];
+		item_prepare(w, &items[i], &bc, now_ms);
+	}
+	batch_clients_free(&bc);
+	for (size_t done = 0; done < n;)
+		done = batch_commit_some(w, items, done, n, now_ms);
+	/* Not committed: the claims run out and the events are done again from the start. */
+	for (size_t i = 0; i < n; i++) {
+		sync_prepared_clear(&items[i].prep);
+		if (items[i].parsed)
+			event_clear(&items[i].ev);
+		webhook_event_claimed_clear(&items[i].c);
+	}
+	free(items);
 }
 
 int job_events_run(struct worker *w)
@@ -178,19 +280,17 @@ int job_events_run(struct worker *w)
 	static int64_t last_dead_check;
 	worker_release_dead_claims(w, &event_claims, &last_dead_check);
 	while (handled < EVENTS_PER_RUN && !*w->stopping) {
-		struct webhook_event_claimed c;
-		int r = webhook_event_claim_next(w->db, w->id, time_now(), WORKER_LEASE_S, &c);
-		if (r < 0)
+		struct webhook_event_claimed *claimed;
+		size_t n;
+		if (webhook_event_claim_batch(w->db, w->id, time_now(), WORKER_LEASE_S, EVENTS_BATCH, &claimed, &n) < 0)
 			return handled ? handled : -1;
-		if (r == 0)
+		if (n == 0)
 			break;
-		char rid[32];
-		snprintf(rid, sizeof(rid), "event-%lld", (long long)c.id);
-		log_set_request_id(rid);
-		event_process(w, &c);
+		log_set_request_id("events-batch");
+		batch_process(w, claimed, n);
 		log_set_request_id(NULL);
-		webhook_event_claimed_clear(&c);
-		handled++;
+		free(claimed); /* the items took the contents */
+		handled += (int)n;
 	}
 	return handled;
 }

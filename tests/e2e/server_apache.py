@@ -58,17 +58,17 @@ class Forked:
         return 0
 
 
-def spawn_fcgi(app, program, sock, log_path):
-    """spawn-fcgi -F: FCGI_PROCS processes of program accepting on one socket. Returns them."""
+def spawn_fcgi(app, program, sock, log_path, count=FCGI_PROCS):
+    """spawn-fcgi -F: count processes of program accepting on one socket. Returns them."""
     pid_file = os.path.join(app.run_dir, sock + ".pid")
     adopt_orphans()
-    r = subprocess.run(["spawn-fcgi", "-F", str(FCGI_PROCS), "-P", pid_file, "-s", os.path.join(app.run_dir, sock),
+    r = subprocess.run(["spawn-fcgi", "-F", str(count), "-b", "1024", "-P", pid_file, "-s", os.path.join(app.run_dir, sock),
                         "-M", "0666", "--", "/bin/sh", "-c", KEEP_LOG,
                         os.path.join(BIN_ROOT, "cgi-bin", program), log_path],
                        env=app.env, capture_output=True, text=True, timeout=30)
     with open(pid_file) as f:
         procs = [Forked(int(line)) for line in f.read().split()]
-    assert r.returncode == 0 and len(procs) == FCGI_PROCS, r.stderr
+    assert r.returncode == 0 and len(procs) == count, r.stderr
     return procs
 
 
@@ -93,8 +93,9 @@ def start_apache(app):
         user, group = pw.pw_name, pw.pw_name
     log_path = os.path.join(app.dir, "server.log")
     log = open(log_path, "ab")
-    for name, sock in (("pilotomail.fcgi", "app.sock"), ("webhook.fcgi", "webhook.sock")):
-        procs.extend(spawn_fcgi(app, name, sock, log_path))
+    # webhook.fcgi is one process with threads, as in production (its events committed together).
+    for name, sock, count in (("pilotomail.fcgi", "app.sock", FCGI_PROCS), ("webhook.fcgi", "webhook.sock", 1)):
+        procs.extend(spawn_fcgi(app, name, sock, log_path, count))
         _wait_for(os.path.join(app.run_dir, sock))
     # Apache's workers (www-data) may not be able to enter the checkout (a clone in a private
     # temporary folder, say): serve a copy of the static files from the test's own folder.

@@ -632,6 +632,42 @@ START_TEST(test_inbox_dedupe_and_claims)
 }
 END_TEST
 
+/* The worker's batch claim: at most one event per membership (its oldest), oldest first, at most
+ * max; the one-statement insert with a kept statement dedupes inside a caller's transaction. */
+START_TEST(test_inbox_batch_claim_and_kept_insert)
+{
+	int64_t a1 = inbox_add("k1", "mA"), b1 = inbox_add("k2", "mB");
+	inbox_add("k3", "mA");
+	int64_t c1 = inbox_add("k4", "mC");
+	sqlite3_stmt *st = webhook_event_insert_prepare(db);
+	struct webhook_event_new dup = { "k4", "membership.updated", "mC", "{}", 2, "pending", "", 100 };
+	struct webhook_event_new d1 = { "k5", "membership.updated", "mD", "{}", 2, "pending", "", 100 };
+	int64_t id = 0;
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(webhook_event_insert_with(st, op, &dup, &id), 1);
+	ck_assert_int_eq(webhook_event_insert_with(st, op, &d1, &id), 0);
+	ck_assert_int_eq(webhook_event_insert_with(st, op, &d1, &id), 1); /* twice in one batch */
+	ck_assert_int_eq(db_commit(db), 0);
+	sqlite3_finalize(st);
+	struct webhook_event_claimed *items;
+	size_t n;
+	ck_assert_int_eq(webhook_event_claim_batch(db, "w", 1000, 60, 3, &items, &n), 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(items[0].id, a1);
+	ck_assert_int_eq(items[1].id, b1);
+	ck_assert_int_eq(items[2].id, c1);
+	for (size_t i = 0; i < n; i++)
+		webhook_event_claimed_clear(&items[i]);
+	free(items);
+	/* Left: mD's event; mA's second waits for its first. */
+	ck_assert_int_eq(webhook_event_claim_batch(db, "w2", 1000, 60, 10, &items, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(items[0].id, id);
+	webhook_event_claimed_clear(&items[0]);
+	free(items);
+}
+END_TEST
+
 START_TEST(test_inbox_retry_and_list)
 {
 	int64_t a = inbox_add("k1", "mA"), b = inbox_add("k2", "mB");
@@ -691,6 +727,7 @@ static Suite *sync_suite(void)
 	tcase_set_timeout(inbox, 30);
 	tcase_add_test(inbox, test_inbox_dedupe_and_claims);
 	tcase_add_test(inbox, test_inbox_retry_and_list);
+	tcase_add_test(inbox, test_inbox_batch_claim_and_kept_insert);
 	suite_add_tcase(s, inbox);
 	return s;
 }

@@ -1,0 +1,138 @@
+/* webhook_committer.c: see webhook_committer.h. */
+#include "store/webhook_committer.h"
+#include "store/db.h"
+#include "util/log.h"
+#include "util/util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One waiting request's event; lives on the waiting thread's stack. */
+struct pending {
+	int64_t operator_id;
+	const struct webhook_event_new *event;
+	int64_t id;
+	int result;
+	int done;
+	pthread_cond_t wake; /* signalled with the lock held, so the waiter may destroy it at once */
+	struct pending *next;
+};
+
+struct webhook_committer {
+	sqlite3 *db;
+	sqlite3_stmt *insert;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t work;
+	struct pending *head, *tail;
+	int stopping;
+};
+
+/* Writes the batch in one transaction; every event's result is -1 unless the COMMIT succeeded. */
+static void batch_write(struct webhook_committer *c, struct pending *batch)
+{
+	int ok = db_begin(c->db) == 0;
+	for (struct pending *p = batch; ok && p; p = p->next) {
+		p->result = webhook_event_insert_with(c->insert, p->operator_id, p->event, &p->id);
+		ok = p->result >= 0;
+	}
+	if (ok && db_commit(c->db) < 0)
+		ok = 0;
+	if (!ok) {
+		db_rollback(c->db);
+		for (struct pending *p = batch; p; p = p->next)
+			p->result = -1;
+	}
+	db_rollback_leftover(c->db, "webhook committer");
+}
+
+/* Takes every waiting event, or NULL once stopping with none left. Called with the lock held. */
+static struct pending *batch_take(struct webhook_committer *c)
+{
+	while (!c->head && !c->stopping)
+		pthread_cond_wait(&c->work, &c->lock);
+	struct pending *batch = c->head;
+	c->head = c->tail = NULL;
+	return batch;
+}
+
+static void *committer_main(void *arg)
+{
+	struct webhook_committer *c = arg;
+	pthread_mutex_lock(&c->lock);
+	struct pending *batch;
+	while ((batch = batch_take(c)) != NULL) {
+		pthread_mutex_unlock(&c->lock);
+		batch_write(c, batch);
+		pthread_mutex_lock(&c->lock);
+		for (struct pending *p = batch, *next; p; p = next) {
+			next = p->next; /* p is gone once its waiter runs */
+			p->done = 1;
+			pthread_cond_signal(&p->wake);
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return NULL;
+}
+
+struct webhook_committer *webhook_committer_start(sqlite3 *db)
+{
+	struct webhook_committer *c = xcalloc(1, sizeof(*c));
+	c->db = db;
+	db_cache_mib(db, 8);
+	c->insert = webhook_event_insert_prepare(db);
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->work, NULL);
+	if (!c->insert || pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+		log_error("webhook", "the committer could not start");
+		sqlite3_finalize(c->insert);
+		pthread_cond_destroy(&c->work);
+		pthread_mutex_destroy(&c->lock);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+int webhook_committer_store(struct webhook_committer *c, int64_t operator_id,
+			    const struct webhook_event_new *e, int64_t *id)
+{
+	struct pending p = { .operator_id = operator_id, .event = e, .result = -1 };
+	pthread_cond_init(&p.wake, NULL);
+	pthread_mutex_lock(&c->lock);
+	if (c->stopping) {
+		pthread_mutex_unlock(&c->lock);
+		pthread_cond_destroy(&p.wake);
+		return -1;
+	}
+	if (c->tail)
+		c->tail->next = &p;
+	else
+		c->head = &p;
+	c->tail = &p;
+	pthread_cond_signal(&c->work);
+	while (!p.done)
+		pthread_cond_wait(&p.wake, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	pthread_cond_destroy(&p.wake);
+	if (p.result == 0)
+		*id = p.id;
+	return p.result;
+}
+
+void webhook_committer_stop(struct webhook_committer *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	c->stopping = 1;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->lock);
+	pthread_join(c->thread, NULL);
+	sqlite3_finalize(c->insert);
+	db_close(c->db);
+	pthread_cond_destroy(&c->work);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
