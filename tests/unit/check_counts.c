@@ -124,8 +124,8 @@ START_TEST(test_event_counts_follow_every_change)
 {
 	struct webhook_event_new e = { 0 };
 	int64_t id;
+	char key[16]; /* outlives the loop: the duplicate below inserts the last key again */
 	for (int i = 0; i < 12; i++) {
-		char key[16];
 		snprintf(key, sizeof(key), "k%d", i);
 		e.dedupe_key = key;
 		e.event_type = "membership.updated";
