@@ -29,6 +29,36 @@ def free_port():
         return s.getsockname()[1]
 
 
+def group_alive(pgid):
+    """The processes of group pgid still running (zombies, which init may never reap here, are not)."""
+    alive = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            alive.append(int(entry))
+    return alive
+
+
+def group_gone(pgid, timeout=10.0):
+    """Waits until no process of group pgid is running; SIGKILLs what remains after timeout."""
+    deadline = time.time() + timeout
+    while group_alive(pgid):
+        if time.time() > deadline:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
+            return
+        time.sleep(0.02)
+
+
 def wait_for_port(port, timeout=10.0):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -196,6 +226,9 @@ class App:
             except subprocess.TimeoutExpired:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
+            # The server's FastCGI children share its process group and may still be closing the
+            # database (slowly under a sanitizer): removing the folder under them would race.
+            group_gone(p.pid)
         self.procs = []
         self.tmp.cleanup()
 
