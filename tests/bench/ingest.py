@@ -61,16 +61,17 @@ from test_webhooks import ADA, LOC_LINKED, PLAN_BASIC, configure  # noqa: E402
 class BenchApp(App):
     """The app behind lighttpd with the given configuration, plus /bench/hello -> hello.fcgi."""
 
-    def __init__(self, conf, **kw):
+    def __init__(self, conf, hello_procs=1, **kw):
         super().__init__(**kw)
         self.conf_template = conf
+        self.hello_procs = hello_procs
 
     def _start_lighttpd(self):
         with open(self.conf_template) as f:
             conf = f.read()
         hello = ('$HTTP["url"] =~ "^/bench/hello" {\n  fastcgi.server = ("/" => ((\n'
                  '    "socket" => "@RUNDIR@/hello.sock", "bin-path" => "%s",\n'
-                 '    "check-local" => "disable", "max-procs" => 1,\n  )))\n} else ' % HELLO)
+                 '    "check-local" => "disable", "max-procs" => %d,\n  )))\n} else ' % (HELLO, self.hello_procs))
         conf = conf.replace('$HTTP["url"] =~ "^/static/"', hello + '$HTTP["url"] =~ "^/static/"', 1)
         for k, v in {"@PORT@": str(self.port), "@DATADIR@": ROOT, "@RUNDIR@": self.run_dir,
                      "@BINDIR@": os.path.join(BIN_ROOT, "cgi-bin")}.items():
@@ -112,10 +113,13 @@ def write_pool(directory, threads, per_thread, prefix, members):
 
 # -- wrk ----------------------------------------------------------------------------------------------
 
-def wrk(url, script, conns, duration, pool_dir=None):
+def wrk(url, script, conns, duration, pool_dir=None, headers=None):
     threads = 1 if conns == 1 else 2
     cmd = ["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % duration, "--timeout", "10s",
-           "-s", os.path.join(BENCH, script), url]
+           "-s", os.path.join(BENCH, script)]
+    for name, value in (headers or {}).items():
+        cmd += ["-H", "%s: %s" % (name, value)]
+    cmd.append(url)
     if pool_dir:
         cmd += ["--", pool_dir]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=duration + 120)

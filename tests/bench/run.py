@@ -11,6 +11,7 @@ the same run, so the ratios mean something on any machine. Nothing here asserts 
      counted against acknowledged ones, and the worker's storm of 10,000 membership.created events.
   3. The worker's peak RSS (ru_maxrss from wait4) while draining 1,000 charges with 4 threads,
      against the same worker with nothing to do (the baseline).
+  4. Signed-in list pages on an empty store against hello.fcgi (tests/bench/pages.py).
 
 The table is printed and saved to tests/bench/last-results.txt (quoted by the README).
 Run with `make bench` (it builds first), or /usr/bin/python3 tests/bench/run.py.
@@ -27,6 +28,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
 
 import feekit  # noqa: E402
 import ingest  # noqa: E402
+import pages  # noqa: E402
 from harness import App  # noqa: E402
 from simctl import SEED_PATH, Sim  # noqa: E402
 
@@ -91,6 +93,7 @@ def main():
         app.stop()
         sim.cleanup()
     ingest_lines = ingest.run()
+    page_lines = pages.run()
 
     lines = [
         "pilotomail bench, %s, %d CPUs, %s" % (
@@ -102,7 +105,7 @@ def main():
         row("worker peak RSS draining %d charges" % FEES, rss / 1024.0, "MiB", idle_rss / 1024.0,
             "idle worker"),
         "",
-    ] + ingest_lines
+    ] + ingest_lines + page_lines
     report = "\n".join(lines) + "\n"
     sys.stdout.write(report)
     with open(RESULTS, "w") as f:

@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""Signed-in list pages against the hello-world FastCGI yardstick, behind the same lighttpd.
+
+Issue 9's target: on an empty store, each signed-in list page serves at least 40% of what
+hello.fcgi (libfcgi + one ClearSilver render) serves in the same run. wrk, 16 connections,
+5 s each, the operator's session cookie on every request, both programs with 2 processes.
+Part of `make bench`.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+from ingest import ROOT, BenchApp, wrk  # noqa: E402
+
+PAGES = ("/mail", "/mailboxes", "/charges", "/activity", "/spaces", "/offerings")
+
+
+def run(conns=16, duration=5):
+    # hello.fcgi gets as many processes as pilotomail.fcgi has in the configuration (2).
+    app = BenchApp(os.path.join(ROOT, "conf", "lighttpd-dev.conf.in"), hello_procs=2)
+    try:
+        app.start()
+        op = app.new_operator()
+        cookie = "; ".join("%s=%s" % kv for kv in op.cookies.items())
+        for path in PAGES:
+            assert op.get(path).status == 200, path
+        hello = wrk(app.url + "/bench/hello", "get.lua", conns, duration)
+        rows = [(path, wrk(app.url + path, "get.lua", conns, duration, headers={"Cookie": cookie}))
+                for path in PAGES]
+    finally:
+        app.stop()
+    lines = ["signed-in pages, empty store, %d connections   req/s    p50 ms    p99 ms   x hello" % conns,
+             "%-42s %8.0f %9.2f %9.2f %8.2f" % ("hello.fcgi (FastCGI+ClearSilver)", hello["rate"],
+                                               hello["p50_us"] / 1000.0, hello["p99_us"] / 1000.0, 1.0)]
+    for path, r in rows:
+        lines.append("%-42s %8.0f %9.2f %9.2f %8.2f" % (path, r["rate"], r["p50_us"] / 1000.0,
+                                                       r["p99_us"] / 1000.0, r["rate"] / hello["rate"]))
+    return lines
+
+
+if __name__ == "__main__":
+    sys.stdout.write("\n".join(run()) + "\n")
