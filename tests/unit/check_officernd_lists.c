@@ -5,6 +5,7 @@
  * credentials. The refresh itself runs against the simulator in tests/e2e/test_officernd_lists.py.
  */
 #include "check_helpers.h"
+#include "check_store_fixture.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
 #include "store/integrations.h"
@@ -21,44 +22,23 @@
 #define HOUR 3600
 #define LEASE 120
 
-static char dir[64];
 static sqlite3 *db;
 static int64_t op, op2;
 
-static void exec(const char *sql)
-{
-	ck_assert_int_eq(db_exec(db, sql), 0);
-}
+static struct store_fixture fx;
 
 static void setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/pm-check-orn-lists-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	char *key = xasprintf("%s/key", dir), *path = xasprintf("%s/db", dir);
-	ck_assert_int_eq(secretbox_init(key), 0);
-	db = db_open(path);
-	ck_assert_ptr_nonnull(db);
-	ck_assert_int_eq(db_migrate(db), 0);
-	free(key);
-	free(path);
-	int taken = 0;
-	op = operator_create(db, "ops@example.com", "Acme", "pw-123456", &taken);
-	op2 = operator_create(db, "two@example.com", "Other", "pw-123456", &taken);
-	ck_assert_int_gt(op, 0);
-	ck_assert_int_gt(op2, 0);
-	/* Only the first operator connects OfficeRnD. */
-	char *sql = xasprintf("UPDATE officernd_settings SET org_slug = 'acme', client_id = 'cid', "
-			      "client_secret_enc = x'0102' WHERE operator_id = %lld", (long long)op);
-	exec(sql);
-	free(sql);
+	fixture_store_open(&fx, "orn-lists");
+	db = fx.db;
+	op = fx.op;
+	op2 = fx.op2;
 }
 
 static void teardown(void)
 {
-	db_close(db);
-	char *cmd = xasprintf("rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
-	free(cmd);
+	fixture_store_close(&fx);
+	db = NULL;
 }
 
 static size_t due(int64_t now)
