@@ -144,10 +144,14 @@ fuzz:
 	@sh conf/deps.sh ensure fuzz
 	sh tests/fuzz/run.sh $(FUZZ_SRC)
 
-run: all
+# Both build quietly (only a warning or an error would show) and stop cleanly on Ctrl-C.
+run: deps-check
+	@$(MAKE) -s --no-print-directory $(PROGRAMS)
 	@sh conf/run.sh
 
-demo: all
+demo: deps-check
+	@echo "Building pilotomail..."
+	@$(MAKE) -s --no-print-directory $(PROGRAMS)
 	@PILOTOMAIL_DEMO=1 sh conf/run.sh
 
 install: all
