@@ -1,6 +1,6 @@
 #!/bin/sh
 # `make run` / `make demo`: lighttpd on 127.0.0.1:$PORT with both FastCGI programs, and the
-# worker, in the foreground until Ctrl-C. Data stays in var/ between runs.
+# worker, in the foreground until Ctrl-C. Data stays in var/ (PILOTOMAIL_VAR) between runs.
 # `make demo` (PILOTOMAIL_DEMO=1) adds the OfficeRnD simulator on 127.0.0.1:$SIM_PORT [PORT + 1],
 # a connected demo operator, and prints the link of every email the worker writes.
 set -e
@@ -13,13 +13,15 @@ ROOT=$(pwd)
 PORT=${PORT:-8080}
 SIM_PORT=${SIM_PORT:-$((PORT + 1))}
 export PORT
-mkdir -p var/run var/mail
-export PILOTOMAIL_DB=${PILOTOMAIL_DB:-$ROOT/var/pilotomail.db}
-export PILOTOMAIL_KEY_FILE=${PILOTOMAIL_KEY_FILE:-$ROOT/var/secret.key}
-export PILOTOMAIL_MAIL_DIR=${PILOTOMAIL_MAIL_DIR:-$ROOT/var/mail}
+VAR=${PILOTOMAIL_VAR:-var}
+mkdir -p "$VAR/run" "$VAR/mail"
+VAR=$(cd "$VAR" && pwd)
+export PILOTOMAIL_DB=${PILOTOMAIL_DB:-$VAR/pilotomail.db}
+export PILOTOMAIL_KEY_FILE=${PILOTOMAIL_KEY_FILE:-$VAR/secret.key}
+export PILOTOMAIL_MAIL_DIR=${PILOTOMAIL_MAIL_DIR:-$VAR/mail}
 export PILOTOMAIL_TEMPLATE_DIR=${PILOTOMAIL_TEMPLATE_DIR:-$ROOT/templates}
 export PILOTOMAIL_BASE_URL=${PILOTOMAIL_BASE_URL:-http://127.0.0.1:$PORT}
-RUNDIR=$ROOT/var/run
+RUNDIR=$VAR/run
 pids=""
 cleanup() {
   trap - INT TERM EXIT
@@ -50,11 +52,11 @@ if [ -n "${PILOTOMAIL_DEMO:-}" ]; then
   # OfficeRnD's side is kept in var/ too (tests/sim/demo-sim.sh): a second `make demo` finds the
   # memberships of the first, so its checks find nothing deleted.
   rm -f "$RUNDIR/sim.port"
-  SIM_PORT=$SIM_PORT DEMO_SIM_STATE=$ROOT/var/officernd-sim.json sh tests/sim/demo-sim.sh "$RUNDIR/sim.port" \
+  SIM_PORT=$SIM_PORT DEMO_SIM_STATE=$VAR/officernd-sim.json sh tests/sim/demo-sim.sh "$RUNDIR/sim.port" \
     > "$RUNDIR/sim.log" 2>&1 &
   pids="$pids $!"
   for i in $(seq 50); do [ -s "$RUNDIR/sim.port" ] && break; sleep 0.1; done
-  [ -s "$RUNDIR/sim.port" ] || { echo "The OfficeRnD simulator did not start: see var/run/sim.log" >&2; exit 1; }
+  [ -s "$RUNDIR/sim.port" ] || { echo "The OfficeRnD simulator did not start: see $RUNDIR/sim.log" >&2; exit 1; }
   export PILOTOMAIL_OFFICERND_IDENTITY_URL=http://127.0.0.1:$SIM_PORT
   export PILOTOMAIL_OFFICERND_API_URL=http://127.0.0.1:$SIM_PORT/api/v2
 fi
@@ -105,9 +107,9 @@ cat <<BANNER
 
   $(grep '^curl ' "$RUNDIR/demo-setup.log" || echo "(no curl: the set-up failed)")
 
-  Invitations    written to var/mail/; each link is shown below when it is sent.
-  Logs           var/run/: app.log (pages), worker.log, sim.log (OfficeRnD)
-  Ctrl-C stops everything (var/ is kept; delete it to start afresh).
+  Invitations    written to ${PILOTOMAIL_MAIL_DIR#$ROOT/}/; each link is shown below when sent.
+  Logs           ${RUNDIR#$ROOT/}/: app.log (pages), worker.log, sim.log (OfficeRnD)
+  Ctrl-C stops everything (${VAR#$ROOT/}/ is kept: delete it to start afresh).
 
 BANNER
 /usr/bin/python3 tests/sim/demo_mailwatch.py "$PILOTOMAIL_MAIL_DIR" &
