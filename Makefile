@@ -6,6 +6,7 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 DATADIR  ?= $(PREFIX)/share/pilotomail
+MANDIR   ?= $(PREFIX)/share/man
 PORT     ?= 8080
 BUILD    ?= build
 PYTHON   ?= /usr/bin/python3
@@ -44,6 +45,7 @@ MAIN_SRC  := $(wildcard src/main/*.c)
 LIB_SRC   := $(filter-out $(MAIN_SRC),$(ALL_SRC))
 LIB_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,$(LIB_SRC)) $(BUILD)/store/migrations_table.o
 MIGRATIONS := $(sort $(wildcard src/store/migrations/*.sql))
+MANPAGES  := $(wildcard src/main/*.8)
 UNIT_SRC  := $(wildcard tests/unit/check_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -142,21 +144,26 @@ fuzz:
 	@sh conf/deps.sh ensure fuzz
 	sh tests/fuzz/run.sh $(FUZZ_SRC)
 
-run: all
+# Both build quietly (only a warning or an error would show) and stop cleanly on Ctrl-C.
+run: deps-check
+	@$(MAKE) -s --no-print-directory $(PROGRAMS)
 	@sh conf/run.sh
 
-demo: all
+demo: deps-check
+	@echo "Building pilotomail..."
+	@$(MAKE) -s --no-print-directory $(PROGRAMS)
 	@PILOTOMAIL_DEMO=1 sh conf/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin \
 	    $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/static $(DESTDIR)$(DATADIR)/conf \
-	    $(DESTDIR)$(PREFIX)/lib/systemd/system
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(MANDIR)/man8
 	$(MAKE) PILOTOMAIL_DATADIR=$(DATADIR) BUILD=build-install OUT=build-install/ \
 	    $(addprefix build-install/,$(PROGRAMS))
 	install -m 755 build-install/bin/pilotomail-worker build-install/bin/pilotomail-admin $(DESTDIR)$(PREFIX)/bin/
 	install -m 755 build-install/cgi-bin/pilotomail.fcgi build-install/cgi-bin/webhook.fcgi \
 	    $(DESTDIR)$(PREFIX)/lib/pilotomail/cgi-bin/
+	install -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 templates/*.cs $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 static/* $(DESTDIR)$(DATADIR)/static/
 	install -m 644 conf/*.example conf/*.in conf/*.service $(DESTDIR)$(DATADIR)/conf/

@@ -1,4 +1,5 @@
 <?cs include:"layout_head.cs" ?>
+<?cs include:"named_text.cs" ?>
 <div class="toolbar">
   <h1>Activity</h1>
   <form method="get" action="/activity" class="activity-search" role="search">
@@ -27,7 +28,7 @@
         <td><?cs var:h.renter_name ?></td>
         <td><a href="/mailboxes/<?cs var:h.mailbox_id ?>"><?cs var:h.pmb ?></a></td>
         <td><code><?cs var:h.membership ?></code></td>
-        <td><?cs var:h.reason ?></td>
+        <td><?cs call:named_text(h.reason) ?></td>
       </tr>
     <?cs /each ?>
     </tbody>
@@ -93,7 +94,7 @@
       <td><?cs if:e.membership_href ?><a href="<?cs var:e.membership_href ?>" title="Every event of this membership"><code><?cs var:e.membership ?></code></a><?cs else ?><span class="muted">—</span><?cs /if ?></td>
       <td>
         <span class="badge <?cs var:e.state_class ?>"><?cs var:e.state_label ?></span>
-        <span class="activity-outcome"><?cs var:e.outcome ?></span>
+        <span class="activity-outcome"><?cs call:named_text(e.outcome) ?></span>
         <?cs if:e.attempts ?><span class="activity-meta">Attempts: <?cs var:e.attempts ?></span><?cs /if ?>
         <?cs if:e.processed ?><span class="activity-meta">Done <?cs var:e.processed ?></span><?cs /if ?>
       </td>

@@ -4,6 +4,7 @@
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title><?cs var:Page.title ?> · pilotomail</title>
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/static/app.css">
 <script src="/static/app.js" defer></script>
 </head>
@@ -22,7 +23,7 @@
   </nav>
   <form class="signout" method="post" action="/logout">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
-    <span class="who"><?cs var:Nav.email ?></span>
+    <a class="who" href="/account" title="Your account"<?cs if:Nav.section == "account" ?> aria-current="page"<?cs /if ?>><?cs var:Nav.email ?></a>
     <button type="submit" class="link">Sign out</button>
   </form>
   <?cs elif:Nav.renter ?>

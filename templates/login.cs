@@ -10,5 +10,6 @@
     <label>Password <input type="password" name="password" required autocomplete="current-password"></label>
     <button type="submit" class="primary">Sign in</button>
   </form>
+  <p class="muted"><a href="/password/forgot">Forgot your password?</a></p>
 </section>
 <?cs include:"layout_foot.cs" ?>

@@ -1,11 +1,12 @@
 <?cs include:"layout_head.cs" ?>
+<?cs include:"named_text.cs" ?>
 <p class="muted"><a href="/mailboxes">← Mailboxes</a></p>
 <div class="toolbar">
   <h1>PMB <?cs var:Mailbox.pmb ?> · <?cs if:Mailbox.renter_name ?><?cs var:Mailbox.renter_name ?><?cs else ?>(no name)<?cs /if ?></h1>
   <span class="badge <?cs var:Mailbox.status_class ?>"><?cs var:Mailbox.status_label ?></span>
 </div>
 <?cs if:Mailbox.needs_attention ?>
-<div class="notice" role="status"><strong>Needs attention:</strong> <?cs var:Mailbox.needs_attention ?></div>
+<div class="notice" role="status"><strong>Needs attention:</strong> <?cs call:named_text(Mailbox.needs_attention) ?></div>
 <?cs /if ?>
 <div class="cards">
   <section class="card">
@@ -25,7 +26,7 @@
       <dt>Status</dt><dd><span class="badge <?cs var:Mailbox.status_class ?>"><?cs var:Mailbox.status_label ?></span><?cs if:Mailbox.cancelled ?> <span class="muted mailboxes-small">since <?cs var:Mailbox.cancelled ?><?cs if:Mailbox.cancelled_by ?>, <?cs var:Mailbox.cancelled_by ?><?cs /if ?></span><?cs /if ?></dd>
       <dt>Source</dt><dd><?cs var:Mailbox.source_label ?></dd>
       <?cs if:Mailbox.membership_id ?><dt>Membership</dt><dd><code><?cs var:Mailbox.membership_id ?></code></dd><?cs /if ?>
-      <?cs if:Mailbox.location_id ?><dt>OfficeRnD location</dt><dd><code><?cs var:Mailbox.location_id ?></code></dd><?cs /if ?>
+      <?cs if:Mailbox.location_id ?><dt>OfficeRnD location</dt><dd id="mailbox-location"><?cs var:Mailbox.location_name ?></dd><?cs /if ?>
       <dt>Created</dt><dd><?cs var:Mailbox.created ?></dd>
     </dl>
   </section>

@@ -1,4 +1,5 @@
 <?cs include:"layout_head.cs" ?>
+<?cs include:"named_text.cs" ?>
 <div class="toolbar">
   <h1>Mailboxes</h1>
   <a class="button primary" href="/mailboxes/new">New mailbox</a>
@@ -22,7 +23,7 @@
         <a href="/mailboxes/<?cs var:m.id ?>"><?cs if:m.renter_name ?><?cs var:m.renter_name ?><?cs else ?>(no name)<?cs /if ?></a>
         <div class="muted mailboxes-small"><?cs var:m.renter_email ?><?cs if:m.company_name ?> · <?cs var:m.company_name ?><?cs /if ?></div>
         <?cs if:m.needs_attention ?>
-        <div class="mailboxes-attention"><span class="badge warn">Needs attention</span> <span class="mailboxes-small"><?cs var:m.needs_attention ?></span></div>
+        <div class="mailboxes-attention"><span class="badge warn">Needs attention</span> <span class="mailboxes-small"><?cs call:named_text(m.needs_attention) ?></span></div>
         <?cs /if ?>
       </td>
       <td><?cs if:m.space_name ?><?cs var:m.space_name ?><?cs else ?><span class="muted">No space</span><?cs /if ?></td>

@@ -10,6 +10,7 @@
     <label>Password <input type="password" name="password" required autocomplete="current-password"></label>
     <button type="submit" class="primary">Sign in</button>
   </form>
+  <p class="muted"><a href="/my/password/forgot">Forgot your password?</a></p>
   <p class="muted renter-note">New here? Open the link in your invitation email to choose a password.</p>
 </section>
 <?cs include:"layout_foot.cs" ?>

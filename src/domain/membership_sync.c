@@ -289,8 +289,9 @@ static int apply_update(sqlite3 *db, int64_t operator_id, int64_t mb, const stru
 	if (mailbox_get(db, operator_id, mb, &v) < 0)
 		goto done;
 	if (changes.len)
-		outcome_set(out, SYNC_APPLIED, "mailbox %s: %s (offering %s, space %s)%s%s", v.pmb,
-			    changes.buf, v.offering_name, v.space_id ? v.space_name : "none",
+		outcome_set(out, SYNC_APPLIED, "mailbox %s: %s (offering %s, %s%s)%s%s", v.pmb,
+			    changes.buf, v.offering_name, v.space_id ? "space " : "no space yet",
+			    v.space_id ? v.space_name : "",
 			    *d->attention ? "; needs attention: " : "", d->attention);
 	else
 		outcome_set(out, SYNC_APPLIED, "no change: mailbox %s already matches the membership", v.pmb);
@@ -330,9 +331,11 @@ static int apply_create(sqlite3 *db, int64_t operator_id, const struct event_mem
 	}
 	if (*mb < 0 || mailbox_get(db, operator_id, *mb, &v) < 0)
 		return -1;
-	outcome_set(out, SYNC_APPLIED, "mailbox %s created for %.100s%s%.100s%s with offering %s in "
-		    "space %s; %s%s%s", v.pmb, renter.name, *renter.email ? " <" : "", renter.email,
-		    *renter.email ? ">" : "", v.offering_name, v.space_id ? v.space_name : "none",
+	/* Without a space: "... with offering Basic and no space yet", never "in space none". */
+	outcome_set(out, SYNC_APPLIED, "mailbox %s created for %.100s%s%.100s%s with offering %s %s%s; "
+		    "%s%s%s", v.pmb, renter.name, *renter.email ? " <" : "", renter.email,
+		    *renter.email ? ">" : "", v.offering_name, v.space_id ? "in space " : "and no space yet",
+		    v.space_id ? v.space_name : "",
 		    *renter.email ? "invitation email queued" : "no email address: no invitation sent",
 		    *d->attention ? "; needs attention: " : "", d->attention);
 	return 0;

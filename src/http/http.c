@@ -175,7 +175,8 @@ void http_response_send(const struct http_response *resp, FCGX_Stream *out)
 
 char *http_path_for_log(const char *path, char *out, size_t size)
 {
-	static const char *secret_prefixes[] = { "/invite/", "/webhooks/officernd/" };
+	static const char *secret_prefixes[] = { "/invite/", "/webhooks/officernd/", "/password/reset/",
+						      "/my/password/reset/" };
 	for (size_t i = 0; i < ARRAY_SIZE(secret_prefixes); i++) {
 		size_t len = strlen(secret_prefixes[i]);
 		if (path && strncmp(path, secret_prefixes[i], len) == 0) {

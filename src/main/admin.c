@@ -141,28 +141,57 @@ static int cmd_first_run(struct app *app, const char *email)
 	return 0;
 }
 
+enum admin_command { CMD_USAGE, CMD_MIGRATE, CMD_FIRST_RUN, CMD_OPERATOR_ADD, CMD_OPERATOR_LIST, CMD_OPERATOR_SHOW };
+
+/* The command the arguments name, by their shape (each command checks its values): a command
+ * line that names none gets the usage before the store is opened, so it changes nothing. */
+static enum admin_command command_of(int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "migrate") == 0)
+		return CMD_MIGRATE;
+	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "first-run") == 0)
+		return CMD_FIRST_RUN;
+	if (argc < 3 || strcmp(argv[1], "operator") != 0)
+		return CMD_USAGE;
+	if (strcmp(argv[2], "add") == 0)
+		return CMD_OPERATOR_ADD;
+	if (argc == 3 && strcmp(argv[2], "list") == 0)
+		return CMD_OPERATOR_LIST;
+	if (argc == 4 && strcmp(argv[2], "show") == 0)
+		return CMD_OPERATOR_SHOW;
+	return CMD_USAGE;
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2)
+	enum admin_command cmd = command_of(argc, argv);
+	if (cmd == CMD_USAGE)
 		return usage();
 	struct app app;
-	int migrate = strcmp(argv[1], "migrate") == 0 || strcmp(argv[1], "first-run") == 0;
+	int migrate = cmd == CMD_MIGRATE || cmd == CMD_FIRST_RUN;
 	if (app_open(&app, "pilotomail-admin", migrate ? APP_SCHEMA_MIGRATE : APP_SCHEMA_REQUIRE_CURRENT) < 0)
 		return 1;
-	int rc;
-	if (strcmp(argv[1], "migrate") == 0 && argc == 2) {
+	int rc = 2;
+	switch (cmd) {
+	case CMD_MIGRATE:
 		printf("database at schema version %d\n", db_schema_version(app.db));
 		rc = 0;
-	} else if (strcmp(argv[1], "first-run") == 0 && argc <= 3) {
+		break;
+	case CMD_FIRST_RUN:
 		rc = cmd_first_run(&app, argc == 3 ? argv[2] : "admin@example.com");
-	} else if (argc >= 3 && strcmp(argv[1], "operator") == 0 && strcmp(argv[2], "add") == 0) {
+		break;
+	case CMD_OPERATOR_ADD:
 		rc = cmd_operator_add(&app, argc - 3, argv + 3);
-	} else if (argc == 3 && strcmp(argv[1], "operator") == 0 && strcmp(argv[2], "list") == 0) {
+		break;
+	case CMD_OPERATOR_LIST:
 		rc = cmd_operator_list(&app);
-	} else if (argc == 4 && strcmp(argv[1], "operator") == 0 && strcmp(argv[2], "show") == 0) {
+		break;
+	case CMD_OPERATOR_SHOW:
 		rc = cmd_operator_show(&app, argv[3]);
-	} else {
+		break;
+	case CMD_USAGE:
 		rc = usage();
+		break;
 	}
 	app_close(&app);
 	return rc;

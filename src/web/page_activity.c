@@ -10,6 +10,7 @@
 #include "store/reconcile.h"
 #include "store/webhook_events.h"
 #include "util/timeutil.h"
+#include "web/names.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -123,7 +124,8 @@ static void activity_set_row(struct web_ctx *ctx, size_t i, const struct webhook
 	ROW_SET("state", v->state);
 	ROW_SET("state_label", si >= 0 ? state_labels[si] : v->state);
 	ROW_SET("state_class", si >= 0 ? state_classes[si] : "");
-	ROW_SET("outcome", outcome_text(v));
+	snprintf(key, sizeof(key), "Activity.items.%zu.outcome", i);
+	web_set_named_text(ctx, key, outcome_text(v));
 	if (v->membership_id[0]) {
 		char *href = activity_href("", v->membership_id, 0);
 		ROW_SET("membership_href", href);
@@ -247,7 +249,8 @@ static int activity_set_held(struct web_ctx *ctx)
 		HELD_SET("pmb", items[i].pmb);
 		HELD_SET("renter_name", items[i].renter_name);
 		HELD_SET("membership", items[i].membership_id);
-		HELD_SET("reason", items[i].reason);
+		snprintf(key, sizeof(key), "Held.items.%zu.reason", i);
+		web_set_named_text(ctx, key, items[i].reason);
 #undef HELD_SET
 	}
 	web_set_int(ctx, "Held.count", (int64_t)n);

@@ -19,9 +19,6 @@
 #include <string.h>
 #include <time.h>
 
-#define PASSWORD_MIN_CHARS 8
-#define PASSWORD_MAX_BYTES 1024
-
 /* Renders invite.cs for a link that cannot be used: 404 unknown, 410 for the rest. */
 static void invite_refuse(struct web_ctx *ctx, const char *state, const char *operator_name)
 {
@@ -99,28 +96,6 @@ void page_invite_show(struct web_ctx *ctx)
 	operator_clear(&op);
 }
 
-/* Counts UTF-8 characters (not bytes): "8 characters" is what a person counts. */
-static size_t utf8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xC0) != 0x80)
-			n++;
-	return n;
-}
-
-/* Why the chosen password cannot be used, or NULL. */
-static const char *password_problem(const char *password, const char *confirm)
-{
-	if (utf8_chars(password) < PASSWORD_MIN_CHARS)
-		return "Choose a password of at least 8 characters.";
-	if (strlen(password) > PASSWORD_MAX_BYTES)
-		return "That password is too long: at most 1024 characters.";
-	if (strcmp(password, confirm) != 0)
-		return "The two passwords do not match. Type the same password twice.";
-	return NULL;
-}
-
 /* Accepts in one transaction; the UPDATE re-checks pending and unexpired. The password is
  * hashed first: half a second of scrypt under the write lock would stall every writer. 0 or -1. */
 static int invite_accept(struct web_ctx *ctx, const struct invitation_view *inv, const char *password)
@@ -147,7 +122,7 @@ void page_invite_accept(struct web_ctx *ctx)
 	if (invite_load(ctx, &inv, &m, &op) < 0)
 		return;
 	const char *password = web_form(ctx, "password");
-	const char *problem = password_problem(password, web_form(ctx, "password_confirm"));
+	const char *problem = web_password_problem(password, web_form(ctx, "password_confirm"));
 	if (problem) {
 		invite_render_form(ctx, &inv, &m, &op, problem, 422);
 		operator_clear(&op);

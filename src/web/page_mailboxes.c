@@ -17,6 +17,7 @@
 #include "store/spaces.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "web/names.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -112,7 +113,10 @@ static void set_mailbox(struct web_ctx *ctx, const char *prefix, const struct ma
 	set_field(ctx, prefix, "source_label", str_eq(m->source, "officernd") ? "OfficeRnD membership" : "Manual");
 	set_field(ctx, prefix, "membership_id", m->membership_id);
 	set_field(ctx, prefix, "location_id", m->officernd_location_id);
-	set_field(ctx, prefix, "needs_attention", m->needs_attention);
+	snprintf(key, sizeof(key), "%s.needs_attention", prefix);
+	web_set_named_text(ctx, key, m->needs_attention);
+	snprintf(key, sizeof(key), "%s.location_name", prefix);
+	web_set_officernd_name(ctx, key, ORN_NAME_LOCATION, m->officernd_location_id);
 	set_field(ctx, prefix, "renter_name", m->renter_name);
 	set_field(ctx, prefix, "renter_email", m->renter_email);
 	set_field(ctx, prefix, "company_name", m->company_name);

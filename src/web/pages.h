@@ -91,4 +91,21 @@ void page_renter_login_submit(struct web_ctx *ctx);
 void page_renter_logout(struct web_ctx *ctx);
 void page_renter_home(struct web_ctx *ctx);
 
+/* page_password.c: password reset by an emailed one-time link, for operators and renters. */
+void page_password_forgot_form(struct web_ctx *ctx);
+void page_password_forgot_submit(struct web_ctx *ctx);
+void page_password_reset_form(struct web_ctx *ctx);
+void page_password_reset_submit(struct web_ctx *ctx);
+void page_renter_password_forgot_form(struct web_ctx *ctx);
+void page_renter_password_forgot_submit(struct web_ctx *ctx);
+void page_renter_password_reset_form(struct web_ctx *ctx);
+void page_renter_password_reset_submit(struct web_ctx *ctx);
+/* Why a new password (typed twice) cannot be used, in words for the person; NULL when it can. */
+const char *web_password_problem(const char *password, const char *confirm);
+
+/* page_account.c */
+void page_account(struct web_ctx *ctx);
+void page_account_name(struct web_ctx *ctx);
+void page_account_password(struct web_ctx *ctx);
+
 #endif

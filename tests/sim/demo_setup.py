@@ -1,7 +1,8 @@
 """`make demo`: connects the demo operator to the running OfficeRnD simulator, the way an
 operator would, through pilotomail's own pages: sign in, add spaces and offerings, fill the
 OfficeRnD card (organization, client id/secret, billing, signing secret, mapping), save, and
-register pilotomail's webhook URL in the simulator (OfficeRnD's "Add Endpoint" step).
+register pilotomail's webhook URL in the simulator (OfficeRnD's "Add Endpoint" step). Its last
+line is a curl that creates a membership in the simulator (conf/run.sh shows it in the banner).
 Run again (a second `make demo`, with var/ and the simulator's state kept), it adds nothing twice:
 existing spaces and offerings are kept, and the endpoint is registered only when missing.
 
@@ -76,13 +77,14 @@ def main(base, sim_url, email, password):
         http("POST", sim_url + "/_sim/webhook_endpoints",
              body={"org": ORG["slug"], "url": url.group(1), "secret": SIGNING_SECRET})
         print("Demo operator connected to the simulator; webhook endpoint registered:\n  %s" % url.group(1))
-    print("Try it: create a membership in the simulator for a linked plan, e.g.\n"
-          "  curl -s -X POST %s/_sim/memberships -H 'Content-Type: application/json' -d '%s'"
+    # conf/run.sh puts this line into the demo's banner.
+    print("curl -s -X POST %s/_sim/memberships -H 'Content-Type: application/json' -d '%s'"
           % (sim_url, json.dumps({"org": ORG["slug"], "name": "Mailbox for Ada",
                                   "member": by_name(ORG["members"], "Ada Lovelace"),
                                   "plan": by_name(ORG["plans"], "Virtual Office"),
                                   "location": by_name(ORG["locations"], "Downtown Hub"),
-                                  "startDate": "2026-11-01T00:00:00.000Z", "status": "approved"})))
+                                  "startDate": "2026-11-01T00:00:00.000Z", "status": "approved"},
+                                 separators=(",", ":"))))
 
 
 if __name__ == "__main__":
