@@ -628,9 +628,6 @@ static enum member_import_queue_result queue_run(sqlite3 *db, int64_t operator_i
 						 size_t *queued, struct member_import_row *bad)
 {
 	for (size_t i = 0; i < t->n_rows; i++) {
-		enum member_import_queue_result r = tick_check(db, operator_id, t->row_ids[i], bad);
-		if (r != MEMBER_IMPORT_QUEUED)
-			return r;
 		sqlite3_stmt *st = db_prepare(db, QUEUE_SET "AND id = ?3");
 		sqlite3_bind_int64(st, 3, t->row_ids[i]);
 		if (queue_where(db, st, operator_id, t->invite, queued) < 0)
@@ -655,11 +652,16 @@ enum member_import_queue_result member_import_queue(sqlite3 *db, int64_t operato
 	memset(bad, 0, sizeof(*bad));
 	if (db_begin(db) < 0)
 		return MEMBER_IMPORT_QUEUE_FAILED;
+	/* Every tick is checked before anything is written: another operator's row id is unknown here. */
+	enum member_import_queue_result r = MEMBER_IMPORT_QUEUED;
+	for (size_t i = 0; i < t->n_rows && r == MEMBER_IMPORT_QUEUED; i++)
+		r = tick_check(db, operator_id, t->row_ids[i], bad);
 	int64_t loaded = count_op(db, "SELECT count(*) FROM member_imports WHERE operator_id = ? AND load_state = 'loaded'",
 				  operator_id);
-	enum member_import_queue_result r = loaded < 0 ? MEMBER_IMPORT_QUEUE_FAILED
-				       : loaded == 0 ? MEMBER_IMPORT_NOT_LOADED
-						     : queue_run(db, operator_id, t, queued, bad);
+	if (r == MEMBER_IMPORT_QUEUED)
+		r = loaded < 0 ? MEMBER_IMPORT_QUEUE_FAILED
+		    : loaded == 0 ? MEMBER_IMPORT_NOT_LOADED
+				  : queue_run(db, operator_id, t, queued, bad);
 	if (r != MEMBER_IMPORT_QUEUED || db_commit(db) < 0) {
 		db_rollback(db);
 		*queued = 0;
