@@ -46,7 +46,8 @@ const char member_import_sql_by_location[] =
 const char member_import_sql_load_due[] =
 	"SELECT operator_id FROM member_imports WHERE load_state IN ('queued', 'loading') ORDER BY operator_id";
 const char member_import_sql_queued_operators[] =
-	"SELECT DISTINCT operator_id FROM member_import_rows WHERE import_state = 'queued'";
+	"SELECT i.operator_id FROM member_imports AS i WHERE EXISTS (SELECT 1 FROM member_import_rows AS r "
+	"WHERE r.operator_id = i.operator_id AND r.import_state = 'queued') ORDER BY i.operator_id";
 const char member_import_sql_queued_rows[] =
 	"SELECT id FROM member_import_rows WHERE operator_id = ? AND import_state = 'queued' ORDER BY id LIMIT ?";
 /* The group phase's batches. */

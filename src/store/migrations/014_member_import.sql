@@ -54,8 +54,11 @@ CREATE TABLE member_import_rows (
   mailbox_id        INTEGER,
   UNIQUE (operator_id, membership_id)
 );
--- The page: one group a page at a time, in load order; counts per plan and per location.
+-- The page: one group a page at a time, in load order; the counts per group and state, per plan
+-- and per location; the load's group phase, all rows in load order (the rowid ends every index).
 CREATE INDEX member_import_rows_group ON member_import_rows(operator_id, grp, id);
+CREATE INDEX member_import_rows_state ON member_import_rows(operator_id, grp, import_state);
+CREATE INDEX member_import_rows_operator ON member_import_rows(operator_id);
 CREATE INDEX member_import_rows_plan ON member_import_rows(operator_id, plan_id, grp, import_state);
 CREATE INDEX member_import_rows_location ON member_import_rows(operator_id, location_id, grp, import_state);
 -- The load's members and companies phases write each name onto the rows that name it.
