@@ -52,10 +52,16 @@ def asked_officernd(sim):
     return s["token_requests"] + sum(s["requests"].values())
 
 
-def load(app, op):
+def load(app, op, sim=None):
+    """Load existing members and let the worker read them; with sim, the page and the button
+    must not have asked OfficeRnD anything themselves."""
+    if sim:
+        sim.reset_stats()
     r = op.post(LOAD, {})
     assert r.status == 303 and r.location == PAGE, r
     assert "Loading" in text(op.get(PAGE).text)
+    if sim:
+        assert asked_officernd(sim) == 0, sim.stats()
     app.worker_once()
     page = op.get(PAGE)
     assert page.status == 200 and 'id="load-done"' in page.text, text(page.text)[:3000]
@@ -111,9 +117,8 @@ def test_import_of_300_killed_halfway_and_resumed_gives_one_mailbox_and_one_invi
     hand_mb = create_mailbox(op, space, basic, name="Made By Hand", mail=hand["email"].upper())
 
     # Neither the page nor "Load" asks OfficeRnD: only the worker does.
-    sim.reset_stats()
     assert "Nothing loaded yet" in text(op.get(PAGE).text)
-    page = load(app, op)
+    page = load(app, op, sim)
     stats = sim.stats()["requests"]
     assert stats["GET /memberships"] == 7 and stats["GET /members"] == 7, stats  # 312 and 317, 50 a page
     assert 'id="existing-members-link"' in op.get("/settings/integrations").text
@@ -238,3 +243,19 @@ def test_bad_ticks_are_refused_and_change_nothing(world):
     assert other.get(PAGE).status == 200 and "Nothing loaded yet" in text(other.get(PAGE).text)
     app.worker_once()
     assert app.query("SELECT count(*) AS n FROM mailboxes")[0]["n"] == 0
+
+
+def test_a_load_refused_by_officernd_says_why_and_nothing_of_it_can_be_imported(world):
+    app, sim, op = world
+    seed(sim, 60)
+    sim.fault(path="/members", kind="status", status=403, count=10)
+    assert op.post(LOAD, {}).status == 303
+    app.worker_once()
+    page = text(op.get(PAGE).text)
+    assert "The last load failed: OfficeRnD refused the list (forbidden)" in page, page[:2000]
+    assert "Per plan" not in page and 'name="row"' not in page
+    r = op.post(IMPORT, [("all", "new"), ("invite", "now")], follow=True)
+    assert "Load the existing members first" in text(r.text)
+    sim.clear_faults()
+    load(app, op)
+    assert len(rows(app, op, grp="new")) == 60
