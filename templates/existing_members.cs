@@ -68,7 +68,7 @@
 <form method="post" action="/settings/integrations/officernd/members/import" id="import-form">
   <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
   <table class="existing-table">
-    <thead><tr><?cs if:Group.name != "skip" ?><th><span class="visually-hidden">Import</span></th><?cs /if ?><th>Member</th><th>Plan</th><th>Location</th><th>Start</th><th><?cs if:Group.name == "skip" ?>Why skipped<?cs else ?>Import<?cs /if ?></th></tr></thead>
+    <thead><tr><?cs if:Group.name != "skip" ?><th>Import?</th><?cs /if ?><th>Member</th><th>Plan</th><th>Location</th><th>Start</th><th><?cs if:Group.name == "skip" ?>Why skipped<?cs else ?>Status<?cs /if ?></th></tr></thead>
     <tbody>
     <?cs each:r = Rows ?>
       <tr id="row-<?cs var:r.id ?>">
@@ -78,7 +78,7 @@
         <td><?cs var:r.location ?></td>
         <td><?cs var:r.start ?></td>
         <td><?cs if:r.state_label ?><span class="badge<?cs if:r.state == "imported" ?> ok<?cs elif:r.state == "queued" ?> warn<?cs /if ?>"><?cs var:r.state_label ?></span><?cs /if ?>
-          <?cs if:r.mailbox_id ?><a href="/mailboxes/<?cs var:r.mailbox_id ?>">mailbox</a><?cs /if ?>
+          <?cs if:r.mailbox_id ?><a href="/mailboxes/<?cs var:r.mailbox_id ?>">view</a><?cs /if ?>
           <div class="muted"><?cs if:r.outcome ?><?cs var:r.outcome ?><?cs else ?><?cs var:r.reason ?><?cs /if ?></div></td>
       </tr>
     <?cs /each ?>
@@ -86,11 +86,11 @@
   </table>
   <?cs if:!RowsAny ?><p class="muted">No memberships in this group.</p><?cs /if ?>
   <p class="existing-paging"><?cs if:RowsFirst ?><a href="<?cs var:RowsFirst ?>">First page</a> <?cs /if ?><?cs if:RowsNext ?><a href="<?cs var:RowsNext ?>">Next 100 &rarr;</a><?cs /if ?></p>
-  <?cs if:Group.name != "skip" && Group.count > 0 ?>
-  <fieldset class="existing-choose">
+  <?cs if:Group.name != "skip" && Group.open > 0 ?>
+  <fieldset class="form existing-choose">
     <legend>Import</legend>
     <label class="check"><input type="checkbox" name="all" value="<?cs var:Group.name ?>"> Every member of the
-      <?cs var:Group.label ?> group (<?cs var:Group.count ?>, on every page), not only the ticked ones</label>
+      <?cs var:Group.label ?> group not imported yet (<?cs var:Group.open ?>, on every page), not only the ticked ones</label>
     <label class="check"><input type="radio" name="invite" value="now" checked> Invite now: each new mailbox's
       member gets an invitation email</label>
     <label class="check"><input type="radio" name="invite" value="later"> Create without inviting: no email is

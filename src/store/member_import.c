@@ -96,7 +96,12 @@ static int status_state_read(sqlite3 *db, int64_t operator_id, struct member_imp
 
 static void status_count_add(struct member_import_status *out, const char *grp, const char *state, int64_t n)
 {
+	int open = str_eq(state, "") || str_eq(state, "not_imported");
 	out->rows += n;
+	if (open && str_eq(grp, "match"))
+		out->open_match += n;
+	if (open && str_eq(grp, "new"))
+		out->open_new += n;
 	if (str_eq(grp, "match"))
 		out->n_match += n;
 	else if (str_eq(grp, "new"))

@@ -38,6 +38,7 @@ struct member_import_status {
 	char error[512];      /* why the last load failed */
 	int64_t rows;         /* memberships in the snapshot */
 	int64_t n_match, n_new, n_skip, n_ungrouped;
+	int64_t open_match, open_new; /* of those, not imported or queued (what a tick can still import) */
 	int64_t queued, imported, not_imported;
 };
 /* 0 (all zero and "" when never loaded) or -1. */

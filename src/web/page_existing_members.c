@@ -122,6 +122,8 @@ static void set_tabs(struct web_ctx *ctx, const struct member_import_status *s, 
 			web_set(ctx, key, "1");
 		}
 	}
+	const int64_t open[3] = { s->open_match, s->open_new, 0 };
+	web_set_int(ctx, "Group.open", open[active]);
 	web_set(ctx, "Group.name", groups[active]);
 	web_set(ctx, "Group.label", group_labels[active]);
 	web_set_int(ctx, "Group.count", counts[active]);
