@@ -337,7 +337,8 @@ void page_existing_members_import(struct web_ctx *ctx)
 	}
 	if (ticked_rows(ctx, &ids, &n) < 0 || ticked_groups(ctx, &t) < 0) {
 		free(ids);
-		web_error(ctx, 400, "Only the members of the match and new groups can be ticked. Nothing was imported.");
+		web_error(ctx, 400, "This form is not one of this page's: tick members of the match and new groups only, "
+				    "at most 1,000 at a time. Nothing was imported.");
 		return;
 	}
 	if (!n && !t.all_match && !t.all_new) {
