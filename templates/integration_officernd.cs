@@ -119,7 +119,7 @@
         </div>
         <?cs /each ?>
       </div>
-      <?cs if:!PlanRowsAny ?><p class="hint integrations-none">No plans linked yet.</p><?cs /if ?>
+      <?cs if:!PlanRowsAny ?><p class="hint integrations-none">No plans linked yet.</p><?cs elif:Card.configured ?><p class="hint" id="existing-members-hint">Members already in OfficeRnD before you connected? <a href="/settings/integrations/officernd/members">Existing members</a> brings them in.</p><?cs /if ?>
       <?cs if:Lists.loaded ?><button type="button" data-add-row="#plan-row-template" data-into="#plan-rows">➕ Add plan</button><?cs /if ?>
       <?cs if:Err.plans ?><span class="integrations-field-error"><?cs var:Err.plans ?></span><?cs /if ?>
 

@@ -18,6 +18,7 @@
       <dt>Mapping</dt><dd><?cs var:ORN.plan_links ?> plan<?cs if:ORN.plan_links != 1 ?>s<?cs /if ?>, <?cs var:ORN.location_links ?> location<?cs if:ORN.location_links != 1 ?>s<?cs /if ?> linked</dd>
     </dl>
     <div class="integrations-card-foot">
+      <?cs if:ORN.configured && ORN.plan_links > 0 ?><a id="existing-members-link" href="/settings/integrations/officernd/members">Existing members</a><?cs /if ?>
       <a class="integrations-config" href="/settings/integrations/officernd" title="Configure OfficeRnD" aria-label="Configure OfficeRnD">&#9881;&#65039;</a>
     </div>
   </section>

@@ -324,7 +324,8 @@ static int apply_create(sqlite3 *db, int64_t operator_id, const struct event_mem
 	};
 	int exists = 0;
 	struct mailbox_view v;
-	*mb = provision_mailbox(db, operator_id, &renter, &f, now_ms / 1000, &exists);
+	*mb = prep->no_invitation ? provision_mailbox_uninvited(db, operator_id, &renter, &f, now_ms / 1000, &exists)
+				  : provision_mailbox(db, operator_id, &renter, &f, now_ms / 1000, &exists);
 	if (*mb < 0 && exists) {
 		*mb = mailbox_find_by_membership(db, operator_id, m->id);
 		return *mb > 0 ? 1 : -1;
@@ -336,7 +337,8 @@ static int apply_create(sqlite3 *db, int64_t operator_id, const struct event_mem
 		    "%s%s%s", v.pmb, renter.name, *renter.email ? " <" : "", renter.email,
 		    *renter.email ? ">" : "", v.offering_name, v.space_id ? "in space " : "and no space yet",
 		    v.space_id ? v.space_name : "",
-		    *renter.email ? "invitation email queued" : "no email address: no invitation sent",
+		    prep->no_invitation ? "no invitation (created without inviting)"
+		    : *renter.email ? "invitation email queued" : "no email address: no invitation sent",
 		    *d->attention ? "; needs attention: " : "", d->attention);
 	return 0;
 }

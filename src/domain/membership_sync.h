@@ -57,6 +57,8 @@ struct sync_prepared {
 	struct orn_member member;
 	int have_company;
 	struct orn_company company;
+	int no_invitation; /* a mailbox created by apply gets no invitation (the import's "create
+			      without inviting"); 0 for every webhook */
 };
 
 /*

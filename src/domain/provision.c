@@ -67,8 +67,9 @@ static int invite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t 
 	return rc;
 }
 
-int64_t provision_mailbox(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
-			  struct mailbox_fields *mailbox, int64_t now, int *exists)
+/* provision_mailbox, with or without the invitation. */
+static int64_t provision_create(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+				struct mailbox_fields *mailbox, int64_t now, int *exists, int with_invitation)
 {
 	int dummy = 0;
 	if (!exists)
@@ -86,11 +87,23 @@ int64_t provision_mailbox(sqlite3 *db, int64_t operator_id, const struct renter_
 	int64_t mailbox_id = mailbox_create(db, operator_id, mailbox, exists);
 	if (mailbox_id < 0)
 		return -1;
-	if (invite(db, operator_id, mailbox_id, now) < 0)
+	if (with_invitation && invite(db, operator_id, mailbox_id, now) < 0)
 		return -1;
-	log_info("provision", "mailbox provisioned mailbox=%lld operator=%lld source=%s", (long long)mailbox_id,
-		 (long long)operator_id, mailbox->source ? mailbox->source : "manual");
+	log_info("provision", "mailbox provisioned mailbox=%lld operator=%lld source=%s invited=%d", (long long)mailbox_id,
+		 (long long)operator_id, mailbox->source ? mailbox->source : "manual", with_invitation);
 	return mailbox_id;
+}
+
+int64_t provision_mailbox(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+			  struct mailbox_fields *mailbox, int64_t now, int *exists)
+{
+	return provision_create(db, operator_id, renter, mailbox, now, exists, 1);
+}
+
+int64_t provision_mailbox_uninvited(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+				    struct mailbox_fields *mailbox, int64_t now, int *exists)
+{
+	return provision_create(db, operator_id, renter, mailbox, now, exists, 0);
 }
 
 int provision_reinvite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now)

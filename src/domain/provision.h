@@ -30,6 +30,13 @@ int64_t provision_mailbox(sqlite3 *db, int64_t operator_id, const struct renter_
 			  struct mailbox_fields *mailbox, int64_t now, int *exists);
 
 /*
+ * The same without an invitation and without any email (the import's "create without inviting"):
+ * the operator sends one later with "Resend invitation" (provision_reinvite).
+ */
+int64_t provision_mailbox_uninvited(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+				    struct mailbox_fields *mailbox, int64_t now, int *exists);
+
+/*
  * "Resend invitation": revokes the mailbox's pending invitations (cancelling their queued
  * emails), creates a new invitation and queues its email. Refused (-1) for a cancelled
  * mailbox, a mailbox whose invitation was accepted, or an unknown mailbox. 0 or -1.

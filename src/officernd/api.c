@@ -608,3 +608,101 @@ int orn_list_catalog(struct orn_client *c, struct orn_plan **plans, size_t *n_pl
 	}
 	return 0;
 }
+
+/* ---- Existing members (issue 10): one page of members or companies ------------------------------
+ * The import's load walks these lists a page at a time and stores each page before asking for the
+ * next (worker/job_member_import.c), so these return one page and its cursor. */
+
+typedef int (*page_item_parser)(const json_t *o, void *item, struct orn_error *err);
+
+/* GET path?$limit=50[&$cursorNext=cursor]; items that do not parse are logged and counted. */
+static int api_one_page(struct orn_client *c, const char *collection, const char *cursor, size_t size,
+			page_item_parser parse, void **items, size_t *n, char **next, size_t *skipped,
+			struct orn_error *err)
+{
+	char *esc = cursor ? orn_url_escape(cursor) : NULL;
+	char *path = xasprintf("/%s?$limit=%d%s%s", collection, ORN_PAGE_LIMIT, esc ? "&$cursorNext=" : "",
+			       esc ? esc : "");
+	size_t cap = 0, left_out = 0;
+	json_t *root;
+	const json_t *results, *o;
+	const char *cursor_next;
+	*items = NULL;
+	*n = 0;
+	*next = NULL;
+	int rc = api_call(c, "GET", path, NULL, &root, err) || orn_parse_page(root, &results, &cursor_next, err) ? -1 : 0;
+	if (rc == 0) {
+		size_t i;
+		json_array_foreach(results, i, o) {
+			struct orn_error perr;
+			orn_error_reset(&perr);
+			*items = array_grow(*items, *n, &cap, size);
+			if (parse(o, (char *)*items + *n * size, &perr) == 0) {
+				(*n)++;
+				continue;
+			}
+			const char *id = json_string_value(json_object_get(o, "_id"));
+			log_warn("officernd", "%s entry left out id=%.64s err=\"%s\"", collection, id ? id : "?", perr.message);
+			left_out++;
+		}
+		*next = cursor_next ? xstrdup(cursor_next) : NULL;
+	}
+	json_decref(root);
+	free(path);
+	free(esc);
+	if (skipped)
+		*skipped = left_out;
+	return rc;
+}
+
+static int parse_member_item(const json_t *o, void *item, struct orn_error *err)
+{
+	return orn_parse_member(o, item, err);
+}
+
+static int parse_company_item(const json_t *o, void *item, struct orn_error *err)
+{
+	return orn_parse_company(o, item, err);
+}
+
+int orn_list_members_page(struct orn_client *c, const char *cursor, struct orn_member **items, size_t *n,
+			  char **next, size_t *skipped, struct orn_error *err)
+{
+	void *p;
+	int rc = api_one_page(c, "members", cursor, sizeof(**items), parse_member_item, &p, n, next, skipped, err);
+	*items = p;
+	if (rc) {
+		orn_members_free(*items, *n);
+		*items = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+int orn_list_companies_page(struct orn_client *c, const char *cursor, struct orn_company **items, size_t *n,
+			    char **next, size_t *skipped, struct orn_error *err)
+{
+	void *p;
+	int rc = api_one_page(c, "companies", cursor, sizeof(**items), parse_company_item, &p, n, next, skipped, err);
+	*items = p;
+	if (rc) {
+		orn_companies_free(*items, *n);
+		*items = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+void orn_members_free(struct orn_member *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++)
+		orn_member_clear(&items[i]);
+	free(items);
+}
+
+void orn_companies_free(struct orn_company *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++)
+		orn_company_clear(&items[i]);
+	free(items);
+}

@@ -179,6 +179,19 @@ int orn_list_memberships_page(struct orn_client *c, const char *modified_after, 
 			      struct orn_membership **items, size_t *n, char **next, size_t *skipped,
 			      struct orn_error *err);
 
+/*
+ * Existing members (issue 10): one page of GET /members or GET /companies ($limit=50), as
+ * orn_list_memberships_page: cursor NULL for the first page, *next (free()) NULL after the last,
+ * unreadable entries left out and counted in *skipped (may be NULL). On failure *items is NULL,
+ * *n 0, *next NULL. Free with orn_members_free / orn_companies_free.
+ */
+int orn_list_members_page(struct orn_client *c, const char *cursor, struct orn_member **items, size_t *n,
+			  char **next, size_t *skipped, struct orn_error *err);
+int orn_list_companies_page(struct orn_client *c, const char *cursor, struct orn_company **items, size_t *n,
+			    char **next, size_t *skipped, struct orn_error *err);
+void orn_members_free(struct orn_member *items, size_t n);
+void orn_companies_free(struct orn_company *items, size_t n);
+
 int orn_get_membership(struct orn_client *c, const char *id, struct orn_membership *out, struct orn_error *err);
 int orn_get_member(struct orn_client *c, const char *id, struct orn_member *out, struct orn_error *err);
 int orn_get_company(struct orn_client *c, const char *id, struct orn_company *out, struct orn_error *err);

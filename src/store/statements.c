@@ -39,5 +39,15 @@ const struct store_statement store_statements[] = {
 	S(reconcile_sql_open_count),
 	S(reconcile_sql_held_list),
 	S(storage_sql_due),
+	/* existing members */
+	S(member_import_sql_list),
+	S(member_import_sql_counts),
+	S(member_import_sql_by_plan),
+	S(member_import_sql_by_location),
+	S(member_import_sql_load_due),
+	S(member_import_sql_queued_operators),
+	S(member_import_sql_queued_rows),
+	S(member_import_sql_rows_after),
+	S(member_import_sql_match),
 };
 const size_t store_statements_count = sizeof(store_statements) / sizeof(store_statements[0]);

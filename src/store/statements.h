@@ -36,5 +36,9 @@ extern const char webhook_event_sql_list[], webhook_event_sql_list_state[],
 extern const char reconcile_sql_inbox_bodies[], reconcile_sql_open_list[],
 	reconcile_sql_event_ids[], reconcile_sql_open_count[], reconcile_sql_held_list[],
 	storage_sql_due[];
+/* existing members (member_import.c) */
+extern const char member_import_sql_list[], member_import_sql_counts[], member_import_sql_by_plan[],
+	member_import_sql_by_location[], member_import_sql_load_due[], member_import_sql_queued_operators[],
+	member_import_sql_queued_rows[], member_import_sql_rows_after[], member_import_sql_match[];
 
 #endif

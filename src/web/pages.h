@@ -64,6 +64,11 @@ struct officernd_lists;
 void page_officernd_lists_status(struct web_ctx *ctx, const struct officernd_lists *l, int configured);
 void page_officernd_refresh_lists(struct web_ctx *ctx);
 
+/* page_existing_members.c: OfficeRnD members who had no mailbox, loaded and imported by the worker. */
+void page_existing_members(struct web_ctx *ctx);
+void page_existing_members_load(struct web_ctx *ctx);
+void page_existing_members_import(struct web_ctx *ctx);
+
 /* page_activity.c */
 void page_activity(struct web_ctx *ctx);
 void page_activity_retry(struct web_ctx *ctx);

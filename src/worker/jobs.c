@@ -12,6 +12,8 @@ const struct worker_job worker_jobs[] = {
 	{ "fees", job_fees_run },
 	{ "reconcile", job_reconcile_run },
 	{ "officernd-lists", job_officernd_lists_run },
+	{ "member-import-load", job_member_import_load_run },
+	{ "member-import", job_member_import_run },
 	{ "prune", job_prune_run },
 	{ NULL, NULL },
 };

@@ -28,6 +28,11 @@ int job_reconcile_run(struct worker *w);
 /* job_officernd_lists.c: loads the operators' OfficeRnD plans and locations for the settings card. */
 int job_officernd_lists_run(struct worker *w);
 
+/* job_member_import.c: loads the operators' existing OfficeRnD memberships ("Existing members")
+ * and imports the rows they ticked. */
+int job_member_import_load_run(struct worker *w);
+int job_member_import_run(struct worker *w);
+
 /* job_prune.c: deletes expired sessions and forgotten sign-in failures, in small chunks. */
 int job_prune_run(struct worker *w);
 

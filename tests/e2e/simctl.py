@@ -296,6 +296,13 @@ class Sim:
             raise TypeError("unknown arguments: %s" % ", ".join(verbatim))
         return self._call("POST", "/send_webhook", body)
 
+    def seed_memberships(self, org, count, **options):
+        """Existing memberships (no webhooks): ended=, not_approved=, unlinked_location= with
+        on_unlinked_location=, with_company=, plans=, locations=, prefix=, start_date= (see
+        officernd_sim.py). Returns {"created", "memberships": [{"_id","member","name","email",
+        "plan","location","company","kind"}]}."""
+        return self._call("POST", "/seed_memberships", dict(options, org=org, count=count))
+
     def fees(self, org=None):
         return self.list("fees", org)
 

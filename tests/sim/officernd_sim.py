@@ -98,6 +98,18 @@ Control API (tests only; no authentication; JSON in and out; errors are 4xx {"er
     POST   /_sim/webhook_endpoints        {"org","url","secret"[,"events":[...]]}
     GET    /_sim/webhook_endpoints        the endpoints; DELETE /_sim/webhook_endpoints[/{id}]
     GET    /_sim/deliveries               every webhook sent by membership changes
+    POST   /_sim/seed_memberships         {"org","count"[,"plans","locations","ended","not_approved",
+                                           "unlinked_location","on_unlinked_location","with_company",
+                                           "prefix","start_date"]}
+        Existing memberships, as an account has them before pilotomail is connected: count
+        members ("<Prefix> 0001" <prefix>.0001@example.com) each with one membership, plans and
+        locations taken in turn from the given ids (default: all of the org's). In creation order
+        the first `ended` have an endDate in the past, the next `not_approved` are not approved,
+        the next `on_unlinked_location` are at unlinked_location, the last `with_company` belong
+        to a company of their own; startDate is start_date (default 2024-01-01) plus i days.
+        No webhook is sent. Answers {"created":N,"memberships":[{"_id","member","name","email",
+        "plan","location","kind"}]} (kind: active, ended, not_approved, unlinked_location).
+        Served by GET /memberships and GET /members with the usual cursor paging.
     POST   /_sim/send_webhook             {"url","secret","event_type","object","previous",
                                            "timestamp","event_id","raw_body","signature_header"}
         Builds (or takes raw_body verbatim), signs (or takes signature_header verbatim; a null
@@ -767,6 +779,85 @@ def api_list(sim, slug, kind, query):
                  "rangeEnd": offset + len(page)}
 
 
+# ---------------------------------------------------------------------------------------------
+# Existing memberships (the import of members who were in OfficeRnD before the connection)
+# ---------------------------------------------------------------------------------------------
+
+SEED_KINDS = ("ended", "not_approved", "on_unlinked_location")
+
+
+def _seed_int(body, key, default=0):
+    value = body.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        control_fail(400, "%s: must be an integer >= 0" % key)
+    return value
+
+
+def _seed_ids(org, body, key, kind):
+    ids = body.get(key)
+    if ids is None:
+        ids = list(org[kind])
+    if not isinstance(ids, list) or not ids or not all(i in org[kind] for i in ids):
+        control_fail(400, "%s: must be a non-empty list of the org's %s ids" % (key, kind))
+    return ids
+
+
+def _seed_kind(i, counts):
+    """The kind of the i-th seeded membership: the first counts[0] ended, then not approved, ..."""
+    start = 0
+    for kind, n in zip(SEED_KINDS, counts):
+        if start <= i < start + n:
+            return {"on_unlinked_location": "unlinked_location"}.get(kind, kind)
+        start += n
+    return "active"
+
+
+def seed_existing_memberships(sim, body):
+    """POST /_sim/seed_memberships: see the control API at the top of this file."""
+    slug = body.get("org")
+    count = _seed_int(body, "count")
+    counts = [_seed_int(body, k) for k in SEED_KINDS]
+    with_company = _seed_int(body, "with_company")
+    prefix = body.get("prefix", "existing")
+    if not isinstance(prefix, str) or not re.match(r"^[a-z][a-z0-9-]*$", prefix):
+        control_fail(400, "prefix: lower-case letters, digits and '-'")
+    start = parse_iso(body.get("start_date", "2024-01-01"))
+    if start is None:
+        control_fail(400, "start_date: must be an ISO-8601 date")
+    with sim.lock:
+        org = sim.org(slug if isinstance(slug, str) else "")
+        plans = _seed_ids(org, body, "plans", "plans")
+        locations = _seed_ids(org, body, "locations", "locations")
+        unlinked = body.get("unlinked_location")
+        if counts[2] and unlinked not in org["locations"]:
+            control_fail(400, "unlinked_location: must be one of the org's location ids")
+        created = []
+        past = (datetime.datetime.now(datetime.timezone.utc)
+                - datetime.timedelta(days=30)).strftime("%Y-%m-%d")
+        for i in range(count):
+            kind = _seed_kind(i, counts)
+            label = "%s %04d" % (prefix.replace("-", " ").title(), i + 1)
+            email = "%s.%04d@example.com" % (prefix, i + 1)
+            company = None
+            if i >= count - with_company:
+                company = sim.add_object("companies", slug, {"name": label + " Ltd"})["_id"]
+            location = unlinked if kind == "unlinked_location" else locations[i % len(locations)]
+            member = sim.add_object("members", slug, {"name": label, "email": email,
+                                                      "location": location, "company": company})
+            fields = {"member": member["_id"], "plan": plans[i % len(plans)], "location": location,
+                      "company": company, "isPersonal": company is None,
+                      "startDate": (start + datetime.timedelta(days=i)).strftime("%Y-%m-%d")}
+            if kind == "ended":
+                fields["endDate"] = past
+            if kind == "not_approved":
+                fields["status"] = "not_approved"
+            m = sim.add_object("memberships", slug, fields)
+            created.append({"_id": m["_id"], "member": member["_id"], "name": label, "email": email,
+                            "plan": m["plan"], "location": location, "company": company,
+                            "kind": kind})
+    return {"created": len(created), "memberships": created}
+
+
 FEE_FIELDS = {"name", "issueDate", "location", "plan", "price", "member", "company", "quantity",
               "shouldBillInAdvance", "isPersonal", "properties", "description"}
 
@@ -1095,6 +1186,8 @@ class Handler(BaseHTTPRequestHandler):
                 return 200, list(sim.deliveries)
         if parts == ["send_webhook"] and method == "POST":
             return 200, self.control_send_webhook(body)
+        if parts == ["seed_memberships"] and method == "POST":
+            return 201, seed_existing_memberships(sim, body)
         if head in KINDS and len(parts) == 1:
             if method == "GET":
                 if org_q is not None:

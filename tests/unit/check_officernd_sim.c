@@ -625,6 +625,54 @@ START_TEST(memberships_paged_and_filtered)
 }
 END_TEST
 
+/* Existing members (issue 10): members and companies a page at a time, 50 each, to the end. */
+START_TEST(members_and_companies_paged)
+{
+	sim_do("POST", "/_sim/seed_memberships", "{\"org\":\"" SLUG "\",\"count\":120,\"with_company\":60}");
+	struct orn_client *c = demo_client();
+	struct orn_error err;
+	char *next = NULL, *cursor = NULL;
+	size_t n, skipped, pages = 0, members = 0, with_email = 0;
+	do {
+		struct orn_member *ms;
+		ck_assert_int_eq(orn_list_members_page(c, cursor, &ms, &n, &next, &skipped, &err), 0);
+		ck_assert_int_le(n, 50);
+		ck_assert_int_eq(skipped, 0);
+		for (size_t i = 0; i < n; i++)
+			with_email += strstr(ms[i].email, "@example.com") != NULL;
+		members += n;
+		orn_members_free(ms, n);
+		free(cursor);
+		cursor = next;
+		pages++;
+	} while (cursor);
+	ck_assert_int_eq(members, 125); /* the seed's five and the 120 */
+	ck_assert_int_eq(with_email, 123); /* all but the two @globex.example.com */
+	ck_assert_int_eq(pages, 3);
+	ck_assert_int_eq(sim_stat("GET /members"), 3);
+	struct orn_company *cs;
+	ck_assert_int_eq(orn_list_companies_page(c, NULL, &cs, &n, &next, NULL, &err), 0);
+	ck_assert_int_eq(n, 50);
+	ck_assert_ptr_nonnull(next);
+	orn_companies_free(cs, n);
+	ck_assert_int_eq(orn_list_companies_page(c, next, &cs, &n, &cursor, NULL, &err), 0);
+	ck_assert_int_eq(n, 11);
+	ck_assert_ptr_null(cursor);
+	ck_assert_str_eq(cs[n - 1].name, "Existing 0120 Ltd");
+	orn_companies_free(cs, n);
+	free(next);
+	/* A failing page is the caller's to retry: nothing half given. */
+	sim_fault("{\"kind\":\"status\",\"status\":403,\"path\":\"/members\"}");
+	struct orn_member *ms = (struct orn_member *)1;
+	ck_assert_int_eq(orn_list_members_page(c, NULL, &ms, &n, &next, NULL, &err), -1);
+	ck_assert_int_eq(err.status, ORN_ERR_FORBIDDEN);
+	ck_assert_ptr_null(ms);
+	ck_assert_ptr_null(next);
+	ck_assert_int_eq(n, 0);
+	orn_client_free(c);
+}
+END_TEST
+
 /* ---- faults --------------------------------------------------------------------------------- */
 
 START_TEST(fault_503_recovered_quickly)
@@ -1117,6 +1165,7 @@ static Suite *officernd_sim_suite(void)
 	tcase_add_test(tc, pagination_120_plans);
 	tcase_add_test(tc, membership_fetched);
 	tcase_add_test(tc, memberships_paged_and_filtered);
+	tcase_add_test(tc, members_and_companies_paged);
 	tcase_add_test(tc, fault_503_recovered_quickly);
 	tcase_add_test(tc, fault_429_reported_with_retry_after);
 	tcase_add_test(tc, fault_delay_times_out);

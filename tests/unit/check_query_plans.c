@@ -23,7 +23,7 @@ static sqlite3 *db;
 /* Tables that grow with the business (the rest hold a few rows per operator). */
 static const char *const large_tables[] = { "charges",  "mail_items",     "action_requests", "mailboxes",
 					    "renters",  "invitations",    "outbox",          "webhook_events",
-					    "memberships", "sessions" };
+					    "memberships", "sessions", "member_import_rows" };
 
 /*
  * Three operators; operator 1 is the big one. Mailboxes, renters, invitations, outbox rows, mail
@@ -62,7 +62,12 @@ static const char seed_sql[] =
 	" SELECT 1 + (x % 3), 'e' || x, 'ms' || (x % 400), '{}', x, CASE WHEN x % 4 = 0 THEN 'pending' ELSE 'applied' END "
 	" FROM n;"
 	"INSERT INTO memberships(operator_id, membership_id, updated_at) SELECT operator_id, officernd_membership_id, 0 "
-	" FROM mailboxes;";
+	" FROM mailboxes;"
+	"INSERT INTO member_import_rows(operator_id, membership_id, member_id, plan_id, location_id, email, grp, "
+	" import_state, match_mailbox_id, company_id) SELECT 1 + (x % 7 = 0) + (x % 7 = 1), 'im' || x, 'mm' || x, "
+	" 'p' || (x % 5), 'l' || (x % 3), 'r' || x || '@x.example', CASE x % 3 WHEN 0 THEN 'match' WHEN 1 THEN 'new' "
+	" ELSE 'skip' END, CASE x % 4 WHEN 0 THEN 'queued' WHEN 1 THEN 'imported' ELSE '' END, "
+	" CASE WHEN x % 3 = 0 THEN x END, CASE WHEN x % 10 = 0 THEN 'c' || x END FROM n;";
 
 static void setup(void)
 {
