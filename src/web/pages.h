@@ -53,6 +53,8 @@ void page_renter_mail_request(struct web_ctx *ctx);
 /* page_integrations.c */
 void page_integrations(struct web_ctx *ctx);
 void page_integrations_stripe(struct web_ctx *ctx);
+/* The OfficeRnD card: officernd_card_view.c, officernd_card_form.c, officernd_card_test.c,
+ * officernd_webhook.c (shared: web/officernd_card.h). */
 void page_officernd_form(struct web_ctx *ctx);
 void page_officernd_save(struct web_ctx *ctx);
 void page_officernd_test(struct web_ctx *ctx);
