@@ -115,4 +115,19 @@ void card_render(struct web_ctx *ctx, struct card *c, int status);
  */
 struct orn_client *card_client_for_form(struct web_ctx *ctx, const struct card *c, const char *slug);
 
+/* What Save's check of the credentials found. */
+enum card_verdict {
+	CARD_NOT_TRIED,    /* nothing to try (incomplete), or unchanged and known to work */
+	CARD_WORKS,
+	CARD_REFUSED,      /* OfficeRnD refused them: msg says what is wrong */
+	CARD_UNREACHABLE,  /* OfficeRnD could not be asked: msg says why */
+};
+/*
+ * Save tries the credentials the form would store (slug: the reduced one) when they are new, or
+ * were not known to work: a fresh token, then the locations and plans, as Test connection does.
+ * msg gets the reason in the operator's words.
+ */
+enum card_verdict card_credentials_try(struct web_ctx *ctx, const struct card *c, const char *slug, char *msg,
+				       size_t size);
+
 #endif

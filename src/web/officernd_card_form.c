@@ -5,6 +5,7 @@
  * secretbox_seal.
  */
 #include "domain/org_slug.h"
+#include "store/officernd_connection.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/util.h"
@@ -221,6 +222,56 @@ static enum integrations_result card_store(struct web_ctx *ctx, struct card *c, 
 	return r;
 }
 
+/* What Save does after the checks: Save's check of the credentials and what it says. */
+struct save_outcome {
+	enum card_verdict verdict;
+	char why[600];       /* OfficeRnD's reason when it refused or could not be asked */
+	int anyway;          /* the operator chose to store refused credentials */
+};
+
+/* Records the verdict and what connecting again resumes. */
+static void save_after(struct web_ctx *ctx, const struct card *c, const char *slug, const struct save_outcome *o)
+{
+	static const char *const state[] = { [CARD_WORKS] = "ok", [CARD_REFUSED] = "failing",
+					     [CARD_UNREACHABLE] = "unchecked" };
+	if (o->verdict != CARD_NOT_TRIED)
+		officernd_health_credentials(ctx->db, ctx->operator_id, state[o->verdict], o->why, time_now());
+	if (*slug && c->v.bill_renters && officernd_reconnected(ctx->db, ctx->operator_id, time_now()) < 0)
+		log_warn("integrations", "waiting charges not made due operator=%lld", (long long)ctx->operator_id);
+	officernd_health_request(ctx->db, ctx->operator_id);
+	if (str_eq(web_form(ctx, "then"), "lists"))
+		officernd_lists_request(ctx->db, ctx->operator_id);
+}
+
+/* The redirect after a save, with what the check found. */
+static void save_redirect(struct web_ctx *ctx, const struct save_outcome *o)
+{
+	char flash[900];
+	int lists = str_eq(web_form(ctx, "then"), "lists");
+	const char *path = lists ? CARD_FORM_PATH "#step-6" : CARD_FORM_PATH;
+	if (o->verdict == CARD_REFUSED) {
+		snprintf(flash, sizeof(flash), "OfficeRnD settings saved as you asked, although OfficeRnD refused them: %s. "
+			 "Nothing reaches OfficeRnD until they are fixed.", o->why);
+		web_redirect(ctx, path, "error", flash);
+	} else if (o->verdict == CARD_UNREACHABLE) {
+		snprintf(flash, sizeof(flash), "OfficeRnD settings saved, but not checked: OfficeRnD could not be reached "
+			 "(%s). Press Test connection once it is back.", o->why);
+		web_redirect(ctx, path, "error", flash);
+	} else {
+		web_redirect(ctx, path, "ok", lists ? "OfficeRnD settings saved. pilotomail is loading the plans and "
+			     "locations from OfficeRnD: they appear in step 6 within seconds." : "OfficeRnD settings saved.");
+	}
+}
+
+/* Refused credentials, not stored: the card again with the reason at the top and a way to store
+ * them on purpose. */
+static void save_refused_credentials(struct web_ctx *ctx, struct card *c, const struct save_outcome *o)
+{
+	web_set(ctx, "Refused.message", o->why);
+	web_set(ctx, "Card.failing", "1");
+	card_render(ctx, c, 422);
+}
+
 /* Validates the typed card and saves it, or re-renders it with the reasons (422). */
 void page_officernd_save(struct web_ctx *ctx)
 {
@@ -240,17 +291,27 @@ void page_officernd_save(struct web_ctx *ctx)
 	struct mapping m = { 0 };
 	mapping_check(ctx, &c, &PLAN_SECTION, &m.plans, &m.n_plans);
 	mapping_check(ctx, &c, &LOCATION_SECTION, &m.locations, &m.n_locations);
+	struct save_outcome o = { .anyway = str_eq(web_form(ctx, "save_anyway"), "1") };
+	/* The one wait on OfficeRnD of a save, bounded like Test connection: broken credentials are
+	 * never stored without the operator being told. */
+	if (c.n_errors == 0)
+		o.verdict = card_credentials_try(ctx, &c, slug, o.why, sizeof(o.why));
+	int refused = o.verdict == CARD_REFUSED && !o.anyway;
 	/* A refusal by the store adds its reason to the card's errors like the checks above. */
 	int failed = 0;
-	if (c.n_errors == 0)
+	if (c.n_errors == 0 && !refused)
 		failed = card_store(ctx, &c, slug, &m) == INTEGRATIONS_FAILED;
 	free(m.plans);
 	free(m.locations);
-	if (failed)
+	if (failed) {
 		web_error(ctx, 500, "The OfficeRnD settings could not be saved. Please try again.");
-	else if (c.n_errors)
+	} else if (c.n_errors) {
 		card_render(ctx, &c, 422);
-	else
-		web_redirect(ctx, CARD_FORM_PATH, "ok", "OfficeRnD settings saved.");
+	} else if (refused) {
+		save_refused_credentials(ctx, &c, &o);
+	} else {
+		save_after(ctx, &c, slug, &o);
+		save_redirect(ctx, &o);
+	}
 	card_free(&c);
 }

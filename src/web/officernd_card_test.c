@@ -7,6 +7,7 @@
 #include "domain/org_slug.h"
 #include "officernd/officernd.h"
 #include "store/officernd_account.h"
+#include "store/officernd_connection.h"
 #include "util/log.h"
 #include "util/util.h"
 #include "web/officernd_card.h"
@@ -41,6 +42,46 @@ struct orn_client *card_client_for_form(struct web_ctx *ctx, const struct card *
 		client = orn_client_new(slug, id, secret);
 	card_secret_free(secret);
 	return client;
+}
+
+/* 1 when the form changes what signs in to OfficeRnD. */
+static int credentials_changed(struct web_ctx *ctx, const struct card *c, const char *slug)
+{
+	return *web_form(ctx, "client_secret") || !str_eq(slug, c->d.stored.org_slug) ||
+	       !str_eq(c->v.client_id, c->d.stored.client_id);
+}
+
+enum card_verdict card_credentials_try(struct web_ctx *ctx, const struct card *c, const char *slug, char *msg,
+				       size_t size)
+{
+	struct officernd_health h;
+	size_t nl = 0, np = 0;
+	struct orn_error err;
+	msg[0] = '\0';
+	if (!*slug || !*c->v.client_id)
+		return CARD_NOT_TRIED;
+	if (!credentials_changed(ctx, c, slug) &&
+	    (officernd_health_get(ctx->db, ctx->operator_id, &h) || str_eq(h.credentials, "ok")))
+		return CARD_NOT_TRIED;
+	struct orn_client *client = card_client_for_form(ctx, c, slug);
+	if (!client)
+		return CARD_NOT_TRIED;
+	int failed = orn_test_connection(client, &nl, &np, &err);
+	orn_client_free(client);
+	log_info("integrations", "save checked credentials operator=%lld ok=%d kind=%s", (long long)ctx->operator_id,
+		 !failed, failed ? orn_status_name(err.status) : "ok");
+	if (!failed)
+		return CARD_WORKS;
+	snprintf(msg, size, "%s", err.message);
+	switch (err.status) {
+	case ORN_ERR_AUTH:
+	case ORN_ERR_FORBIDDEN:
+	case ORN_ERR_NOT_FOUND:
+	case ORN_ERR_INVALID:
+		return CARD_REFUSED;
+	default: /* network, timeout, 5xx, 429, an unreadable answer: nothing learnt */
+		return CARD_UNREACHABLE;
+	}
 }
 
 static const char *plural(size_t n, const char *one, const char *many)

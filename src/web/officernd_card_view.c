@@ -140,6 +140,9 @@ void card_render(struct web_ctx *ctx, struct card *c, int status)
 	web_set(ctx, "Nav.section", "settings");
 	set_fields(ctx, c);
 	page_officernd_lists_status(ctx, &c->d.lists, integrations_officernd_configured(&c->d.stored));
+	page_officernd_health_set(ctx, "Health");
+	if (str_eq(hdf_get_value(ctx->hdf, "Health.credentials", ""), "failing"))
+		web_set(ctx, "Card.failing", "1");
 	set_mapping(ctx, c);
 	ctx->resp->status = status;
 	web_render(ctx, "integration_officernd.cs", "OfficeRnD integration");

@@ -40,6 +40,7 @@ void page_integrations(struct web_ctx *ctx)
 	web_set_int(ctx, "ORN.plan_links", (int64_t)n_plans);
 	web_set_int(ctx, "ORN.location_links", (int64_t)n_locations);
 	web_set(ctx, "Stripe.bill_renters", stripe_on ? "1" : "");
+	page_officernd_health_set(ctx, "Health");
 	int status = 200;
 	if (hdf_get_value(ctx->hdf, "Stripe.error", NULL))
 		status = 422;

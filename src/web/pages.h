@@ -66,6 +66,21 @@ struct officernd_lists;
 void page_officernd_lists_status(struct web_ctx *ctx, const struct officernd_lists *l, int configured);
 void page_officernd_refresh_lists(struct web_ctx *ctx);
 
+/* officernd_webhook.c: Register webhook in OfficeRnD, and the red notice's one-click fix. */
+void page_officernd_register(struct web_ctx *ctx);
+void page_officernd_fix(struct web_ctx *ctx);
+
+/* page_officernd_disconnect.c: the confirmation page and Disconnect OfficeRnD. */
+void page_officernd_disconnect_confirm(struct web_ctx *ctx);
+void page_officernd_disconnect(struct web_ctx *ctx);
+
+/* officernd_health.c: the connection's health in plain words. page_officernd_health_set sets
+ * prefix.{webhook, webhook_words, webhook_error, missing_events, registered, credentials,
+ * credentials_words, credentials_error, bad, checked, last_event}; page_officernd_notice sets
+ * Conn.{notice, fix, missing_events, credentials_error} for the layout's red notice. */
+void page_officernd_health_set(struct web_ctx *ctx, const char *prefix);
+void page_officernd_notice(struct web_ctx *ctx);
+
 /* page_activity.c */
 void page_activity(struct web_ctx *ctx);
 void page_activity_retry(struct web_ctx *ctx);

@@ -12,6 +12,7 @@ const struct worker_job worker_jobs[] = {
 	{ "fees", job_fees_run },
 	{ "reconcile", job_reconcile_run },
 	{ "officernd-lists", job_officernd_lists_run },
+	{ "officernd-health", job_officernd_health_run },
 	{ "prune", job_prune_run },
 	{ NULL, NULL },
 };

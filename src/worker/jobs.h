@@ -28,6 +28,9 @@ int job_reconcile_run(struct worker *w);
 /* job_officernd_lists.c: loads the operators' OfficeRnD plans and locations for the settings card. */
 int job_officernd_lists_run(struct worker *w);
 
+/* job_officernd_health.c: checks each connected operator's OfficeRnD credentials and webhook. */
+int job_officernd_health_run(struct worker *w);
+
 /* job_prune.c: deletes expired sessions and forgotten sign-in failures, in small chunks. */
 int job_prune_run(struct worker *w);
 
