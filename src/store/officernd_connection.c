@@ -2,6 +2,7 @@
 #include "store/officernd_connection.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
+#include "store/statements.h"
 #include "util/log.h"
 #include "util/util.h"
 
@@ -184,10 +185,12 @@ static void id_read(sqlite3_stmt *st, void *elem)
 	*(int64_t *)elem = sqlite3_column_int64(st, 0);
 }
 
+const char officernd_health_sql_due[] = "SELECT s.operator_id " FROM "WHERE " CONFIGURED " AND " DUE
+					 " ORDER BY coalesce(h.requested, 0) > 0 DESC, s.operator_id";
+
 int officernd_health_due(sqlite3 *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT s.operator_id " FROM "WHERE " CONFIGURED " AND " DUE
-					  " ORDER BY coalesce(h.requested, 0) > 0 DESC, s.operator_id");
+	sqlite3_stmt *st = db_prepare(db, officernd_health_sql_due);
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, interval_s);
 	int failed = 0;
@@ -255,11 +258,13 @@ int officernd_health_store(sqlite3 *db, int64_t operator_id, const char *worker,
 	return sqlite3_changes(db) == 1 ? 0 : 1;
 }
 
+/* Reconciliation's own events carry "reconcile:" keys: they say nothing about the webhook. */
+const char officernd_health_sql_last_event[] = "SELECT coalesce(max(received_at), 0) FROM webhook_events "
+					       "WHERE operator_id = ?1 AND dedupe_key NOT LIKE 'reconcile:%'";
+
 int64_t officernd_last_webhook_at(sqlite3 *db, int64_t operator_id)
 {
-	/* Reconciliation's own events carry "reconcile:" keys: they say nothing about the webhook. */
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(max(received_at), 0) FROM webhook_events "
-					  "WHERE operator_id = ? AND dedupe_key NOT LIKE 'reconcile:%'");
+	sqlite3_stmt *st = db_prepare(db, officernd_health_sql_last_event);
 	sqlite3_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }

@@ -39,5 +39,8 @@ const struct store_statement store_statements[] = {
 	S(reconcile_sql_open_count),
 	S(reconcile_sql_held_list),
 	S(storage_sql_due),
+	/* OfficeRnD connection health */
+	S(officernd_health_sql_due),
+	S(officernd_health_sql_last_event),
 };
 const size_t store_statements_count = sizeof(store_statements) / sizeof(store_statements[0]);

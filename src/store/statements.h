@@ -36,5 +36,7 @@ extern const char webhook_event_sql_list[], webhook_event_sql_list_state[],
 extern const char reconcile_sql_inbox_bodies[], reconcile_sql_open_list[],
 	reconcile_sql_event_ids[], reconcile_sql_open_count[], reconcile_sql_held_list[],
 	storage_sql_due[];
+/* OfficeRnD connection health */
+extern const char officernd_health_sql_due[], officernd_health_sql_last_event[];
 
 #endif
