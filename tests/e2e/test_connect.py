@@ -327,3 +327,23 @@ def test_account_without_webhook_scopes_is_told_and_the_manual_path_works(world)
     assert health(app, op)["webhook"] == "unknown" and health(app, op)["credentials"] == "ok"
     assert 'id="connection-notice"' not in op.get("/mail").text
     assert "Could not be checked." in text(op.get("/activity").text)
+
+
+def test_save_and_load_plans_after_step_2(world):
+    app, sim = world
+    op = app.new_operator()
+    card = op.get(FORM).text
+    # The button sits in step 2, before the mapping it prepares.
+    assert card.index('id="save-load-plans"') < card.index('id="step-3"')
+    r = op.post(FORM, [("org_slug", DEMO_ORG), ("client_id", CLIENT_ID), ("client_secret", CLIENT_SECRET),
+                       ("then", "lists")])
+    assert r.status == 303 and r.location == FORM + "#step-6", r
+    assert "pilotomail is loading the plans and locations from OfficeRnD" in text(op.get(FORM).text)
+    app.worker_once()
+    page = text(op.get(FORM).text)
+    assert "Lists loaded from OfficeRnD" in page and "Virtual Office" in page
+    # The add buttons carry an icon and a text label, no emoji.
+    card = op.get(FORM).text
+    assert re.search(r'class="add-row"[^>]*><svg class="icon"[^>]*>.*?</svg> Add plan</button>', card)
+    assert "\u2795" not in card and 'class="step sticky-actions" id="step-7"' in card
+    assert re.search(r'<svg class="icon"[^>]*>.*?</svg> Configure</a>', op.get("/settings/integrations").text)
