@@ -32,7 +32,9 @@ POST /oauth/token  (application/x-www-form-urlencoded: client_id, client_secret,
                     grant_type=client_credentials, scope = space separated)
     200 {"access_token","token_type":"Bearer","expires_in":<token_ttl, 3599>,"scope":"<granted>"}
     The granted scopes are the requested ones that the client is allowed (all allowed ones when no
-    scope is asked for); a scope not granted is reported later, by the API, as a 403.
+    scope is asked for); a scope not granted is reported later, by the API, as a 403. With config
+    token_invalid_scope 1, asking for a scope the client lacks fails instead:
+    400 {"error":"invalid_scope"} (which of the two OfficeRnD does is unverified).
     401 {"error":"invalid_client"} unknown client / wrong secret
     400 {"error":"unsupported_grant_type"} / {"error":"invalid_request"}
 
@@ -139,7 +141,7 @@ Control API (tests only; no authentication; JSON in and out; errors are 4xx {"er
     POST   /_sim/config                   {"token_ttl","write_limit_per_minute",
                                            "read_limit_per_minute","rate_window_seconds",
                                            "fee_latency_ms","webhook_disable_after",
-                                           "webhook_patch"}
+                                           "webhook_patch","token_invalid_scope"}
                                           (a limit of null = not enforced); GET /_sim/config
         fee_latency_ms (default 0): every POST /fees that gets past the faults is held this long
         before it is handled, like a distant server (the benchmark uses 20).
@@ -194,7 +196,8 @@ FEE_CREATE_SCOPE = "flex.community.fees.create"
 
 DEFAULT_CONFIG = {"token_ttl": 3599, "write_limit_per_minute": None,
                   "read_limit_per_minute": None, "rate_window_seconds": 60,
-                  "fee_latency_ms": 0, "webhook_disable_after": None, "webhook_patch": 1}
+                  "fee_latency_ms": 0, "webhook_disable_after": None, "webhook_patch": 1,
+                  "token_invalid_scope": 0}
 WEBHOOK_SCOPES = {"read": "flex.settings.webhooks.read", "create": "flex.settings.webhooks.create",
                   "update": "flex.settings.webhooks.update", "delete": "flex.settings.webhooks.delete"}
 MEMBERSHIP_EVENTS = ["membership.created", "membership.updated", "membership.removed"]
@@ -443,6 +446,11 @@ class Simulator:
                 return 401, {"error": "invalid_client",
                              "error_description": "Unknown client or wrong client secret"}
             requested = form.get("scope", "").split()
+            refused = [x for x in requested if x not in client["scopes"]]
+            if refused and self.config.get("token_invalid_scope"):
+                # The other reading of OAuth: a scope the client may not have fails the request.
+                return 400, {"error": "invalid_scope",
+                             "error_description": "Requested scope is not allowed: %s" % refused[0]}
             if requested:
                 granted = [s for s in dict.fromkeys(requested) if s in client["scopes"]]
             else:
