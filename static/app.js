@@ -72,6 +72,28 @@
     }, true);
   });
 
+  /*
+   * A "not linked" reason links to #plan-ID or #location-ID. A saved row with that id is simply
+   * scrolled to; otherwise a new row is added with that plan or location already chosen.
+   */
+  function openMappingFromHash() {
+    var m = /^#(plan|location)-([A-Za-z0-9_-]+)$/.exec(window.location.hash);
+    if (!m || document.getElementById(m[1] + '-' + m[2])) return;
+    var button = document.querySelector('button[data-add-row="#' + m[1] + '-row-template"]');
+    var into = document.getElementById(m[1] + '-rows');
+    if (!button || !into) return;
+    addRow(button);
+    var row = into.lastElementChild;
+    var select = row && row.querySelector('select[name="' + m[1] + '_id"]');
+    if (!select) return;
+    row.id = m[1] + '-' + m[2];
+    select.value = m[2];
+    row.scrollIntoView();
+    select.focus();
+  }
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', openMappingFromHash);
+  else openMappingFromHash();
+
   /* Forms with data-confirm ask before submitting (cancel, regenerate, delete). */
   document.addEventListener('submit', function (e) {
     var msg = e.target.getAttribute('data-confirm');

@@ -47,6 +47,17 @@
   </div>
 </section>
 <?cs /if ?>
+<?cs if:Reconcile.configured ?>
+<section class="card connect-health<?cs if:Health.bad ?> connect-health-bad<?cs /if ?>" id="connection-health">
+  <h2>OfficeRnD connection</h2>
+  <dl class="integrations-facts">
+    <dt>Webhook</dt><dd id="health-webhook"><?cs var:Health.webhook_words ?><?cs if:Health.missing_events ?> Missing: <?cs var:Health.missing_events ?>.<?cs /if ?><?cs if:Health.webhook_error ?> <?cs var:Health.webhook_error ?><?cs /if ?></dd>
+    <dt>Last event received</dt><dd id="health-last-event"><?cs if:Health.last_event ?><?cs var:Health.last_event ?><?cs else ?>none yet<?cs /if ?></dd>
+    <dt>Credentials</dt><dd id="health-credentials"><?cs var:Health.credentials_words ?><?cs if:Health.credentials_error ?> <?cs var:Health.credentials_error ?><?cs /if ?></dd>
+    <dt>Last checked</dt><dd id="health-checked"><?cs if:Health.checked ?><?cs var:Health.checked ?><?cs else ?>not yet<?cs /if ?></dd>
+  </dl>
+</section>
+<?cs /if ?>
 <div class="card activity-reconcile" id="reconcile">
   <div class="activity-reconcile-text">
     <strong>Missed a webhook?</strong>

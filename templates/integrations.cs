@@ -8,7 +8,7 @@
   <section class="card integrations-card" id="officernd-card">
     <div class="card-head">
       <h2>OfficeRnD</h2>
-      <?cs if:ORN.configured ?><span class="badge ok">connected</span><?cs else ?><span class="badge warn">not configured</span><?cs /if ?>
+      <?cs if:ORN.configured && Health.credentials == "failing" ?><span class="badge err">failing</span><?cs elif:ORN.configured ?><span class="badge ok">connected</span><?cs else ?><span class="badge warn">not configured</span><?cs /if ?>
     </div>
     <p class="muted">Members who sign up in OfficeRnD for a linked plan get a mailbox and an invitation
       automatically; mail charges can go on their OfficeRnD invoices.</p>
@@ -19,7 +19,7 @@
     </dl>
     <div class="integrations-card-foot">
       <?cs if:ORN.configured && ORN.plan_links > 0 ?><a id="existing-members-link" href="/settings/integrations/officernd/members">Existing members</a><?cs /if ?>
-      <a class="integrations-config" href="/settings/integrations/officernd" title="Configure OfficeRnD" aria-label="Configure OfficeRnD">&#9881;&#65039;</a>
+      <a class="integrations-config" href="/settings/integrations/officernd" title="Configure OfficeRnD"><svg class="icon" aria-hidden="true" focusable="false" width="16" height="16" viewBox="0 0 16 16"><path fill="currentColor" d="M6.6 0h2.8l.4 2.2 1.3.6 1.9-1.3 2 2-1.3 1.9.6 1.3 2.2.4v2.8l-2.2.4-.6 1.3 1.3 1.9-2 2-1.9-1.3-1.3.6-.4 2.2H6.6l-.4-2.2-1.3-.6-1.9 1.3-2-2 1.3-1.9-.6-1.3L0 9.4V6.6l2.2-.4.6-1.3-1.3-1.9 2-2 1.9 1.3 1.3-.6zM8 5a3 3 0 1 0 0 6 3 3 0 0 0 0-6z"/></svg> Configure</a>
     </div>
   </section>
   <section class="card integrations-card" id="stripe-card">

@@ -36,6 +36,16 @@
   <?cs /if ?>
 </header>
 <main class="page">
+<?cs if:Conn.notice ?>
+<div class="flash flash-error connect-notice" role="alert" id="connection-notice">
+  <strong>OfficeRnD:</strong> <?cs var:Conn.notice ?><?cs if:Conn.missing_events ?> Missing: <?cs var:Conn.missing_events ?>.<?cs /if ?><?cs if:Conn.credentials_error ?> <?cs var:Conn.credentials_error ?>.<?cs /if ?>
+  <?cs if:Conn.fix ?><form method="post" action="/settings/integrations/officernd/fix" class="connect-fix">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <input type="hidden" name="back" value="<?cs var:Page.path ?>">
+    <button type="submit" class="primary" id="connection-fix"><?cs var:Conn.fix ?></button>
+  </form><?cs else ?> <a href="/settings/integrations/officernd">Fix them on the OfficeRnD card</a><?cs /if ?>
+</div>
+<?cs /if ?>
 <?cs if:Flash.message ?>
 <div class="flash flash-<?cs var:Flash.kind ?>" role="status"><?cs var:Flash.message ?></div>
 <?cs /if ?>

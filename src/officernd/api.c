@@ -1,7 +1,7 @@
 /*
  * api.c: the OfficeRnD v2 calls pilotomail makes, and Test connection.
  *
- * Every call goes through api_call(): bearer token, one refresh after a 401, and for GETs up to
+ * Every call goes through orn_api_call(): bearer token, one refresh after a 401, and for GETs up to
  * two quick retries (under 1 s in all) after a network error or a 5xx. Lists follow cursorNext.
  */
 #include "officernd/internal.h"
@@ -59,6 +59,8 @@ static int api_once(struct orn_client *c, const char *method, const char *path, 
 		}
 		if (rs.status < 200 || rs.status > 299)
 			orn_error_from_http(err, rs.status, rs.body.buf, rs.body.len, rs.retry_after_s);
+		else if (rs.body.len == 0) /* 204, or a DELETE answered without a body */
+			*out = json_object(), rc = 0;
 		else if (orn_parse_json(rs.body.buf, rs.body.len, out, err) == 0)
 			rc = 0;
 		if (rc) {
@@ -80,7 +82,7 @@ static int api_quick_retryable(const struct orn_error *e)
 }
 
 /* body NULL: an idempotent GET. *out (json_decref) holds the parsed 2xx answer. */
-static int api_call(struct orn_client *c, const char *method, const char *path, const char *body,
+int orn_api_call(struct orn_client *c, const char *method, const char *path, const char *body,
 		    json_t **out, struct orn_error *err)
 {
 	*out = NULL;
@@ -94,17 +96,7 @@ static int api_call(struct orn_client *c, const char *method, const char *path, 
 	}
 }
 
-typedef int (*item_parser)(const json_t *o, void *item, struct orn_error *err);
-typedef void (*item_clearer)(void *item);
-
-struct list {
-	char *items;
-	size_t n, cap, size;
-	item_parser parse;
-	item_clearer clear;
-};
-
-static int list_add_page(struct list *l, const json_t *results, struct orn_error *err)
+static int list_add_page(struct orn_list *l, const json_t *results, struct orn_error *err)
 {
 	size_t i;
 	const json_t *o;
@@ -120,7 +112,7 @@ static int list_add_page(struct list *l, const json_t *results, struct orn_error
 	return 0;
 }
 
-static void list_free(struct list *l)
+static void list_free(struct orn_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
 		l->clear(l->items + i * l->size);
@@ -130,7 +122,7 @@ static void list_free(struct list *l)
 }
 
 /* GET path?filter&$limit=50, then &$cursorNext=… until OfficeRnD says there is no next page. */
-static int api_list(struct orn_client *c, const char *path, const char *filter, struct list *l,
+int orn_api_list(struct orn_client *c, const char *path, const char *filter, struct orn_list *l,
 		    struct orn_error *err)
 {
 	char *cursor = NULL;
@@ -147,7 +139,7 @@ static int api_list(struct orn_client *c, const char *path, const char *filter, 
 		json_t *root;
 		const json_t *results;
 		const char *next;
-		int failed = api_call(c, "GET", p, NULL, &root, err) ||
+		int failed = orn_api_call(c, "GET", p, NULL, &root, err) ||
 			     orn_parse_page(root, &results, &next, err) || list_add_page(l, results, err);
 		free(p);
 		if (!failed && next && cursor && strcmp(next, cursor) == 0) {
@@ -199,8 +191,8 @@ static void clear_fee(void *item)
 
 int orn_list_locations(struct orn_client *c, struct orn_location **items, size_t *n, struct orn_error *err)
 {
-	struct list l = { .size = sizeof(**items), .parse = parse_location, .clear = clear_location };
-	int rc = api_list(c, "/locations", NULL, &l, err);
+	struct orn_list l = { .size = sizeof(**items), .parse = parse_location, .clear = clear_location };
+	int rc = orn_api_list(c, "/locations", NULL, &l, err);
 	*items = (struct orn_location *)(void *)l.items;
 	*n = l.n;
 	return rc;
@@ -208,8 +200,8 @@ int orn_list_locations(struct orn_client *c, struct orn_location **items, size_t
 
 int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, struct orn_error *err)
 {
-	struct list l = { .size = sizeof(**items), .parse = parse_plan, .clear = clear_plan };
-	int rc = api_list(c, "/plans", NULL, &l, err);
+	struct orn_list l = { .size = sizeof(**items), .parse = parse_plan, .clear = clear_plan };
+	int rc = orn_api_list(c, "/plans", NULL, &l, err);
 	*items = (struct orn_plan *)(void *)l.items;
 	*n = l.n;
 	return rc;
@@ -218,14 +210,14 @@ int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, str
 int orn_list_fees(struct orn_client *c, const char *member, const char *company, struct orn_fee **items,
 		  size_t *n, struct orn_error *err)
 {
-	struct list l = { .size = sizeof(**items), .parse = parse_fee, .clear = clear_fee };
+	struct orn_list l = { .size = sizeof(**items), .parse = parse_fee, .clear = clear_fee };
 	char *filter = NULL;
 	if (member || company) {
 		char *esc = orn_url_escape(member ? member : company);
 		filter = xasprintf("%s=%s", member ? "member" : "company", esc);
 		free(esc);
 	}
-	int rc = api_list(c, "/fees", filter, &l, err);
+	int rc = orn_api_list(c, "/fees", filter, &l, err);
 	free(filter);
 	*items = (struct orn_fee *)(void *)l.items;
 	*n = l.n;
@@ -275,7 +267,7 @@ int orn_list_fee_refs(struct orn_client *c, const char *member, const char *comp
 		json_t *root;
 		const json_t *results;
 		const char *next;
-		int failed = api_call(c, "GET", p, NULL, &root, err) || orn_parse_page(root, &results, &next, err);
+		int failed = orn_api_call(c, "GET", p, NULL, &root, err) || orn_parse_page(root, &results, &next, err);
 		free(p);
 		if (!failed) {
 			fee_refs_add_page(results, items, n, &cap, &left_out);
@@ -364,7 +356,7 @@ int orn_list_memberships_page(struct orn_client *c, const char *modified_after, 
 	json_t *root;
 	const json_t *results;
 	const char *cursor_next;
-	int rc = api_call(c, "GET", path.buf, NULL, &root, err) || orn_parse_page(root, &results, &cursor_next, err)
+	int rc = orn_api_call(c, "GET", path.buf, NULL, &root, err) || orn_parse_page(root, &results, &cursor_next, err)
 			 ? -1 : 0;
 	if (rc == 0) {
 		memberships_add_page(results, items, n, &cap, &left_out);
@@ -442,7 +434,7 @@ static int api_get_one(struct orn_client *c, const char *collection, const char 
 	}
 	char *esc = orn_url_escape(id);
 	char *path = xasprintf("/%s/%s", collection, esc);
-	int rc = api_call(c, "GET", path, NULL, root, err);
+	int rc = orn_api_call(c, "GET", path, NULL, root, err);
 	free(esc);
 	free(path);
 	return rc;
@@ -491,7 +483,7 @@ int orn_create_fee(struct orn_client *c, const struct orn_fee_request *rq, struc
 	}
 	char *text = orn_json_dump(body);
 	json_decref(body);
-	int rc = api_call(c, "POST", "/fees", text, &root, err);
+	int rc = orn_api_call(c, "POST", "/fees", text, &root, err);
 	free(text);
 	if (rc == 0 && orn_parse_fee(root, &fee, err)) {
 		/* The fee exists but its answer is unreadable: the caller reconciles by reference. */
@@ -630,7 +622,7 @@ static int api_one_page(struct orn_client *c, const char *collection, const char
 	*items = NULL;
 	*n = 0;
 	*next = NULL;
-	int rc = api_call(c, "GET", path, NULL, &root, err) || orn_parse_page(root, &results, &cursor_next, err) ? -1 : 0;
+	int rc = orn_api_call(c, "GET", path, NULL, &root, err) || orn_parse_page(root, &results, &cursor_next, err) ? -1 : 0;
 	if (rc == 0) {
 		size_t i;
 		json_array_foreach(results, i, o) {

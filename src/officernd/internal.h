@@ -15,6 +15,11 @@
 	"flex.community.members.read flex.community.memberships.read "                        \
 	"flex.community.companies.read flex.space.locations.read flex.billing.plans.read "    \
 	"flex.community.fees.create flex.community.fees.read"
+/* Asked for too, for one-click webhook registration and the health check; an application
+ * without them still works (token.c asks again without them if OfficeRnD refuses the scope). */
+#define ORN_WEBHOOK_SCOPES                                                                    \
+	"flex.settings.webhooks.read flex.settings.webhooks.create "                          \
+	"flex.settings.webhooks.update flex.settings.webhooks.delete"
 
 #define ORN_PAGE_LIMIT 50
 #define ORN_BODY_MAX ((size_t)8 << 20)  /* answers above 8 MiB are refused */
@@ -33,7 +38,7 @@ struct orn_client {
 /* transport.c ----------------------------------------------------------------------------- */
 
 struct orn_http_request {
-	const char *method;       /* "GET" or "POST" */
+	const char *method;       /* "GET", "POST", "PATCH" or "DELETE" */
 	const char *url;
 	const char *log_path;     /* what the log line shows as path= */
 	const char *bearer;       /* NULL: no Authorization header */
@@ -89,6 +94,9 @@ int orn_parse_membership(const json_t *o, struct orn_membership *out, struct orn
 int orn_parse_member(const json_t *o, struct orn_member *out, struct orn_error *err);
 int orn_parse_company(const json_t *o, struct orn_company *out, struct orn_error *err);
 int orn_parse_fee(const json_t *o, struct orn_fee *out, struct orn_error *err);
+/* A webhook: _id and url required; eventTypes a list of strings (absent: none); isEnabled
+ * (absent: enabled); secret NULL when absent. */
+int orn_parse_webhook(const json_t *o, struct orn_webhook *out, struct orn_error *err);
 /*
  * A JSON price (integer or real) into minor units, rounded half away from zero on its decimal
  * text (12.345 -> 1235, 0.1+0.2 -> 30). 0, or -1 when not a number or out of range.
@@ -98,6 +106,30 @@ int orn_price_to_minor(const json_t *v, int64_t *minor);
 json_t *orn_fee_request_json(const struct orn_fee_request *rq);
 /* Serialises a request body: compact, reals with 15 significant digits (19.99, not 19.989…). */
 char *orn_json_dump(const json_t *v);
+
+/* api.c ----------------------------------------------------------------------------------- */
+
+/*
+ * One API call (path under /organizations/{slug}): bearer token, one refresh after a 401, and
+ * with body NULL (GET, DELETE: idempotent) up to two quick retries after a blip. *out
+ * (json_decref) holds the parsed 2xx answer ({} when it had no body).
+ */
+int orn_api_call(struct orn_client *c, const char *method, const char *path, const char *body,
+		 json_t **out, struct orn_error *err);
+
+typedef int (*item_parser)(const json_t *o, void *item, struct orn_error *err);
+typedef void (*item_clearer)(void *item);
+
+/* A list being read: items of size bytes each, parsed and cleared by the callbacks. */
+struct orn_list {
+	char *items;
+	size_t n, cap, size;
+	item_parser parse;
+	item_clearer clear;
+};
+/* GET path?filter&$limit=50, following $cursorNext to the end; on failure l is emptied. */
+int orn_api_list(struct orn_client *c, const char *path, const char *filter, struct orn_list *l,
+		 struct orn_error *err);
 
 /* token.c --------------------------------------------------------------------------------- */
 

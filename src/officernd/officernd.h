@@ -146,6 +146,20 @@ struct orn_fee_ref {
 	char *reference;
 };
 
+/* An OfficeRnD webhook endpoint (Webhooks API). secret: never log or show it. */
+struct orn_webhook {
+	char *id, *url;
+	char *description;     /* "" when absent */
+	char *secret;          /* NULL when absent */
+	char **event_types;    /* n_event_types strings */
+	size_t n_event_types;
+	int is_enabled;        /* 1 when absent */
+};
+
+/* The events pilotomail needs, in OfficeRnD's names. */
+#define ORN_WEBHOOK_EVENT_COUNT 3
+extern const char *const orn_webhook_events[ORN_WEBHOOK_EVENT_COUNT];
+
 /* Lists, following $cursorNext with $limit=50 to the end. On failure *items is NULL, *n 0. */
 int orn_list_locations(struct orn_client *c, struct orn_location **items, size_t *n, struct orn_error *err);
 int orn_list_plans(struct orn_client *c, struct orn_plan **items, size_t *n, struct orn_error *err);
@@ -202,6 +216,33 @@ int orn_get_company(struct orn_client *c, const char *id, struct orn_company *ou
  */
 int orn_create_fee(struct orn_client *c, const struct orn_fee_request *rq, struct orn_fee *out,
 		   struct orn_error *err);
+
+/* GET /webhooks, every page (flex.settings.webhooks.read). Free with orn_webhooks_free. */
+int orn_list_webhooks(struct orn_client *c, struct orn_webhook **items, size_t *n, struct orn_error *err);
+/* POST /webhooks with url, the three membership events and description; out gets _id and the
+ * secret (flex.settings.webhooks.create). Never retried here. */
+int orn_create_webhook(struct orn_client *c, const char *url, const char *description, struct orn_webhook *out,
+		       struct orn_error *err);
+/* What a PATCH /webhooks/{id} changes: url when not NULL, the three events when set_events,
+ * isEnabled when enable is 0 or 1 (-1 leaves it). */
+struct orn_webhook_change {
+	const char *url;
+	int set_events;
+	int enable;
+};
+/* PATCH /webhooks/{id} (flex.settings.webhooks.update); out may be NULL. An account that
+ * answers 404 or 405 here fails with that status: the caller may delete and create again. */
+int orn_update_webhook(struct orn_client *c, const char *id, const struct orn_webhook_change *ch,
+		       struct orn_webhook *out, struct orn_error *err);
+/* DELETE /webhooks/{id} (flex.settings.webhooks.delete); a webhook already gone (404) is success. */
+int orn_delete_webhook(struct orn_client *c, const char *id, struct orn_error *err);
+/* 1 when the webhook subscribes to every event of orn_webhook_events. */
+int orn_webhook_has_events(const struct orn_webhook *w);
+/* Rewrites err->message of a failed webhook call in the operator's words (a missing scope is
+ * named, with where to enable it). */
+void orn_webhook_explain(struct orn_error *err);
+void orn_webhook_clear(struct orn_webhook *w);
+void orn_webhooks_free(struct orn_webhook *items, size_t n);
 
 /*
  * Test connection: a fresh token, then the locations and plans (counts filled on success).

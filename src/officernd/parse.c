@@ -419,6 +419,64 @@ void orn_location_clear(struct orn_location *l)
 	memset(l, 0, sizeof(*l));
 }
 
+/* eventTypes: a list of strings; other entries are left out (an unknown shape never hides the
+ * events we look for). */
+static int field_events(const json_t *o, struct orn_webhook *out, struct orn_error *err)
+{
+	const json_t *v = json_object_get(o, "eventTypes");
+	size_t i;
+	const json_t *e;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return field_error(err, "webhook", "eventTypes", "expected a list");
+	out->event_types = xcalloc(json_array_size(v) + 1, sizeof(*out->event_types));
+	json_array_foreach(v, i, e) {
+		if (json_is_string(e))
+			out->event_types[out->n_event_types++] = xstrdup(json_string_value(e));
+	}
+	return 0;
+}
+
+int orn_parse_webhook(const json_t *o, struct orn_webhook *out, struct orn_error *err)
+{
+	static const char w[] = "webhook";
+	memset(out, 0, sizeof(*out));
+	out->is_enabled = 1;
+	const json_t *enabled = json_object_get(o, "isEnabled");
+	if (object_check(o, w, err) || field_id(o, w, &out->id, err) ||
+	    field_string(o, w, "url", F_REQUIRED, &out->url, err) ||
+	    field_string(o, w, "description", F_EMPTY, &out->description, err) ||
+	    field_string(o, w, "secret", F_NULL, &out->secret, err) || field_events(o, out, err) ||
+	    (enabled && !json_is_null(enabled) && field_bool(o, w, "isEnabled", &out->is_enabled, err))) {
+		orn_webhook_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+void orn_webhook_clear(struct orn_webhook *w)
+{
+	free(w->id);
+	free(w->url);
+	free(w->description);
+	if (w->secret) {
+		explicit_bzero(w->secret, strlen(w->secret));
+		free(w->secret);
+	}
+	for (size_t i = 0; i < w->n_event_types; i++)
+		free(w->event_types[i]);
+	free(w->event_types);
+	memset(w, 0, sizeof(*w));
+}
+
+void orn_webhooks_free(struct orn_webhook *items, size_t n)
+{
+	for (size_t i = 0; items && i < n; i++)
+		orn_webhook_clear(&items[i]);
+	free(items);
+}
+
 void orn_plan_clear(struct orn_plan *p)
 {
 	free(p->id);

@@ -80,11 +80,11 @@ static void token_set(struct orn_client *c, char *token, int64_t expires_at)
 	c->token_expires_at = token ? expires_at : 0;
 }
 
-static char *token_form(const struct orn_client *c)
+static char *token_form(const struct orn_client *c, const char *scopes)
 {
 	char *id = orn_url_escape(c->client_id);
 	char *secret = orn_url_escape(c->client_secret);
-	char *scope = orn_url_escape(ORN_SCOPES);
+	char *scope = orn_url_escape(scopes);
 	char *form = xasprintf("grant_type=client_credentials&client_id=%s&client_secret=%s&scope=%s", id,
 			       secret, scope);
 	free(id);
@@ -93,11 +93,11 @@ static char *token_form(const struct orn_client *c)
 	return form;
 }
 
-/* Asks the identity server for a new token and caches it. */
-static int token_fetch(struct orn_client *c, struct orn_error *err)
+/* Asks the identity server for a new token with scopes and caches it. */
+static int token_fetch_scopes(struct orn_client *c, const char *scopes, struct orn_error *err)
 {
 	char *url = xasprintf("%s/oauth/token", config_get()->officernd_identity_url);
-	char *form = token_form(c);
+	char *form = token_form(c, scopes);
 	struct orn_http_request rq = {
 		.method = "POST", .url = url, .log_path = "/oauth/token",
 		.content_type = "application/x-www-form-urlencoded", .body = form, .body_len = strlen(form),
@@ -136,6 +136,21 @@ static int token_fetch(struct orn_client *c, struct orn_error *err)
 	if (c->db && officernd_account_token_save(c->db, c->operator_id, token, expires_at))
 		log_warn("officernd", "token not cached operator=%lld", (long long)c->operator_id);
 	return 0;
+}
+
+/*
+ * The webhook scopes are asked for too. Whether OfficeRnD grants the allowed subset or refuses
+ * the whole request (invalid_scope) is unverified: on a scope refusal, ask once more with
+ * only the scopes pilotomail cannot work without.
+ */
+static int token_fetch(struct orn_client *c, struct orn_error *err)
+{
+	if (token_fetch_scopes(c, ORN_SCOPES " " ORN_WEBHOOK_SCOPES, err) == 0)
+		return 0;
+	if (err->status != ORN_ERR_FORBIDDEN)
+		return -1;
+	orn_error_reset(err);
+	return token_fetch_scopes(c, ORN_SCOPES, err);
 }
 
 /* A token another process stored, when it is still good. */

@@ -162,6 +162,8 @@ static void transport_setup(CURL *h, const struct orn_http_request *rq, struct c
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+		if (strcmp(rq->method, "POST") != 0) /* PATCH with a body */
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	} else if (strcmp(rq->method, "GET") != 0) {
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	}

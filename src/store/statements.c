@@ -49,5 +49,8 @@ const struct store_statement store_statements[] = {
 	S(member_import_sql_queued_rows),
 	S(member_import_sql_rows_after),
 	S(member_import_sql_match),
+	/* OfficeRnD connection health */
+	S(officernd_health_sql_due),
+	S(officernd_health_sql_last_event),
 };
 const size_t store_statements_count = sizeof(store_statements) / sizeof(store_statements[0]);

@@ -40,5 +40,7 @@ extern const char reconcile_sql_inbox_bodies[], reconcile_sql_open_list[],
 extern const char member_import_sql_list[], member_import_sql_counts[], member_import_sql_by_plan[],
 	member_import_sql_by_location[], member_import_sql_load_due[], member_import_sql_queued_operators[],
 	member_import_sql_queued_rows[], member_import_sql_rows_after[], member_import_sql_match[];
+/* OfficeRnD connection health */
+extern const char officernd_health_sql_due[], officernd_health_sql_last_event[];
 
 #endif

@@ -74,6 +74,7 @@ void config_reload(void)
 	current.fee_max_attempts = env_int("PILOTOMAIL_FEE_MAX_ATTEMPTS", 10, 1, 100);
 	current.reconcile_interval_s = env_int("PILOTOMAIL_RECONCILE_INTERVAL_S", 3600, 60, 7 * 86400);
 	current.officernd_lists_interval_s = env_int("PILOTOMAIL_OFFICERND_LISTS_INTERVAL_S", 3600, 60, 7 * 86400);
+	current.officernd_health_interval_s = env_int("PILOTOMAIL_OFFICERND_HEALTH_INTERVAL_S", 900, 1, 86400);
 	current.secure_cookies = str_starts_with(current.base_url, "https://");
 	loaded = 1;
 }

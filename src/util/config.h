@@ -29,6 +29,8 @@ struct config {
 	int64_t reconcile_interval_s;     /* PILOTOMAIL_RECONCILE_INTERVAL_S: OfficeRnD checked this often */
 	int64_t officernd_lists_interval_s; /* PILOTOMAIL_OFFICERND_LISTS_INTERVAL_S: plans and locations
 					       reloaded this often */
+	int64_t officernd_health_interval_s; /* PILOTOMAIL_OFFICERND_HEALTH_INTERVAL_S: the connection
+						checked this often */
 	int secure_cookies;               /* base_url starts with https:// */
 };
 

@@ -212,6 +212,7 @@ static int activity_set_reconcile(struct web_ctx *ctx)
 	if (!rs.configured)
 		return 0;
 	web_set(ctx, "Reconcile.configured", "1");
+	page_officernd_health_set(ctx, "Health"); /* the connection, in plain words */
 	format_time(rs.reconciled_at, when, sizeof(when));
 	web_set(ctx, "Reconcile.last", rs.reconciled_at ? when : "never");
 	int64_t last = rs.reconciled_at > rs.attempted_at ? rs.reconciled_at : rs.attempted_at;

@@ -53,6 +53,8 @@ void page_renter_mail_request(struct web_ctx *ctx);
 /* page_integrations.c */
 void page_integrations(struct web_ctx *ctx);
 void page_integrations_stripe(struct web_ctx *ctx);
+/* The OfficeRnD card: officernd_card_view.c, officernd_card_form.c, officernd_card_test.c,
+ * officernd_webhook.c (shared: web/officernd_card.h). */
 void page_officernd_form(struct web_ctx *ctx);
 void page_officernd_save(struct web_ctx *ctx);
 void page_officernd_test(struct web_ctx *ctx);
@@ -68,6 +70,20 @@ void page_officernd_refresh_lists(struct web_ctx *ctx);
 void page_existing_members(struct web_ctx *ctx);
 void page_existing_members_load(struct web_ctx *ctx);
 void page_existing_members_import(struct web_ctx *ctx);
+/* officernd_webhook.c: Register webhook in OfficeRnD, and the red notice's one-click fix. */
+void page_officernd_register(struct web_ctx *ctx);
+void page_officernd_fix(struct web_ctx *ctx);
+
+/* page_officernd_disconnect.c: the confirmation page and Disconnect OfficeRnD. */
+void page_officernd_disconnect_confirm(struct web_ctx *ctx);
+void page_officernd_disconnect(struct web_ctx *ctx);
+
+/* officernd_health.c: the connection's health in plain words. page_officernd_health_set sets
+ * prefix.{webhook, webhook_words, webhook_error, missing_events, registered, credentials,
+ * credentials_words, credentials_error, bad, checked, last_event}; page_officernd_notice sets
+ * Conn.{notice, fix, missing_events, credentials_error} for the layout's red notice. */
+void page_officernd_health_set(struct web_ctx *ctx, const char *prefix);
+void page_officernd_notice(struct web_ctx *ctx);
 
 /* page_activity.c */
 void page_activity(struct web_ctx *ctx);

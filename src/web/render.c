@@ -1,6 +1,7 @@
 /* render.c: ClearSilver rendering with HTML escaping on by default, and the page helpers. */
 #include "web/web.h"
 #include "store/operators.h"
+#include "web/pages.h"
 #include "store/db.h"
 #include "util/log.h"
 #include "util/money.h"
@@ -71,6 +72,8 @@ static void set_nav_data(struct web_ctx *ctx)
 		web_set(ctx, "Nav.email", db_col_text(st, 0));
 	sqlite3_finalize(st);
 	web_set(ctx, ctx->renter_id ? "Nav.renter" : "Nav.operator", "1");
+	if (!ctx->renter_id)
+		page_officernd_notice(ctx); /* the red notice while OfficeRnD has our webhook off */
 }
 
 /* The data every page's layout uses. */

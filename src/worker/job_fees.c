@@ -29,6 +29,7 @@
 #include "store/charge_jobs.h"
 #include "store/charges.h"
 #include "store/db.h"
+#include "store/officernd_connection.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "util/util.h"
@@ -44,6 +45,8 @@
 #define FEE_BATCH_PER_THREAD 8
 #define FEE_RUN_BUDGET_MS 20000   /* one run returns after this, so other jobs get their turn */
 #define FEE_STORE_RETRY_S 60      /* a charge the store could not read is tried again after this */
+#define FEE_DISCONNECTED_WAIT_S 3600 /* a disconnected operator's charge looks again after this
+					(connecting again makes it due at once) */
 
 /* ------------------------------------------------------------------------------------------ */
 /* The per-operator request budget, shared by every thread of the process. */
@@ -266,6 +269,15 @@ static void fee_prepare(struct fee_run *run, struct clients *cs, struct fee_work
 		return;
 	}
 	wk->uncertain = wk->uncertain || wk->t.uncertain;
+	if (officernd_disconnected(db, wk->c.operator_id) == 1) {
+		/* Disconnect promised that queued charges stay queued: they wait for the next connection. */
+		struct fee_outcome o = { .next = FEE_NEXT_RETRY, .uncertain = wk->uncertain,
+					 .next_attempt_at = time_now() + FEE_DISCONNECTED_WAIT_S };
+		str_copy(o.error, sizeof(o.error), "OfficeRnD is disconnected: this charge waits in the queue until "
+			 "OfficeRnD is connected again");
+		fee_record(db, wk, NULL, &o, 1);
+		return;
+	}
 	if (!charge_officernd_billing_on(db, wk->c.operator_id)) {
 		fee_fail(db, wk, "Billing through OfficeRnD is off (or Stripe billing is on): turn on \"Bill mailbox "
 			 "renters with OfficeRnD?\" on the OfficeRnD card, then retry");

@@ -14,6 +14,7 @@ const struct worker_job worker_jobs[] = {
 	{ "officernd-lists", job_officernd_lists_run },
 	{ "member-import-load", job_member_import_load_run },
 	{ "member-import", job_member_import_run },
+	{ "officernd-health", job_officernd_health_run },
 	{ "prune", job_prune_run },
 	{ NULL, NULL },
 };

@@ -32,6 +32,8 @@ int job_officernd_lists_run(struct worker *w);
  * and imports the rows they ticked. */
 int job_member_import_load_run(struct worker *w);
 int job_member_import_run(struct worker *w);
+/* job_officernd_health.c: checks each connected operator's OfficeRnD credentials and webhook. */
+int job_officernd_health_run(struct worker *w);
 
 /* job_prune.c: deletes expired sessions and forgotten sign-in failures, in small chunks. */
 int job_prune_run(struct worker *w);

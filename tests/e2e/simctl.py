@@ -39,6 +39,12 @@ ALL_SCOPES = [
     "flex.community.fees.create",
     "flex.community.fees.read",
 ]
+WEBHOOK_SCOPES = [
+    "flex.settings.webhooks.read",
+    "flex.settings.webhooks.create",
+    "flex.settings.webhooks.update",
+    "flex.settings.webhooks.delete",
+]
 DEMO_ORG = "acme-spaces"
 DEMO_CLIENT_ID = "demo-client"
 DEMO_CLIENT_SECRET = "demo-secret"
@@ -277,6 +283,21 @@ class Sim:
 
     def deliveries(self):
         return self._call("GET", "/deliveries")
+
+    # -- webhook endpoints managed through the API (issue 10) ---------------------------------
+
+    def patch_webhook_endpoint(self, endpoint_id, **fields):
+        """Change an endpoint behind pilotomail's back: url, events, isEnabled, secret."""
+        return self._call("PATCH", "/webhook_endpoints/%s" % endpoint_id, fields)
+
+    def fail_deliveries(self, count):
+        """The next count membership deliveries fail, as if pilotomail's receiver were off."""
+        return self._call("POST", "/delivery_faults", {"count": count})
+
+    def change_while_off(self, membership_id, **fields):
+        """A membership change OfficeRnD makes while it sends pilotomail nothing: the endpoint
+        is disabled (or the delivery fails). Returns the membership (with its deliveries)."""
+        return self.patch_membership(membership_id, send_webhooks=False, **fields)
 
     def send_webhook(self, url, secret, event_type="membership.created", object=None,
                      previous=None, timestamp=None, event_id=None, raw_body=None,

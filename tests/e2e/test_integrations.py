@@ -247,7 +247,9 @@ def test_card_shows_every_step_in_the_order_of_the_help_article(app):
         row = m.group(1)
         assert 'class="mapping-row"' in row and 'name="%s"' % a in row and 'name="%s"' % b in row
         assert "data-remove-row" in row and "✕" in row
-    assert '<button type="button" data-add-row="#plan-row-template" data-into="#plan-rows">➕ Add plan</button>' in page
+    # The add buttons: an inline icon next to a text label (no emoji that may render as a box).
+    assert re.search(r'<button type="button" class="add-row" data-add-row="#plan-row-template" '
+                     r'data-into="#plan-rows"><svg class="icon"[^>]*>.*?</svg> Add plan</button>', page)
     assert 'formaction="%s"' % TEST in page
 
 
@@ -347,7 +349,9 @@ def test_new_credentials_drop_the_cached_access_token(app):
     assert card_row(app, op)["access_token_enc"] is not None
     configure(op, client_secret="", signing_secret="")
     assert card_row(app, op)["access_token_enc"] is not None  # same credentials keep it
-    configure(op, client_id=NOPLANS_ID, client_secret=NOPLANS_SECRET)
+    # That application lacks a scope: Save says so, and stores it only when asked to anyway.
+    assert save(op, client_id=NOPLANS_ID, client_secret=NOPLANS_SECRET).status == 422
+    configure(op, client_id=NOPLANS_ID, client_secret=NOPLANS_SECRET, save_anyway="1")
     assert card_row(app, op)["access_token_enc"] is None
     # The worker now asks with the new application, which lacks the plans scope, and the card
     # says so, keeping the lists loaded before.
@@ -536,10 +540,11 @@ def test_another_operators_offering_or_space_is_refused_and_nothing_saved(app):
     their_space = add_space(app, other, "Their floor")
     configure(op)
     before = card_row(app, op)
-    r = save(op, client_id="changed-client", plans=[(PLAN_MBX, theirs)])
+    r = save(op, client_id="changed-client", plans=[(PLAN_MBX, theirs)], save_anyway="1")
     assert r.status == 422
     assert "not one of your mailbox offerings" in text(r)
-    r = save(op, client_id="changed-client", plans=[(PLAN_MBX, mine)], locations=[(LOC_DOWNTOWN, their_space)])
+    r = save(op, client_id="changed-client", plans=[(PLAN_MBX, mine)], locations=[(LOC_DOWNTOWN, their_space)],
+             save_anyway="1")
     assert r.status == 422
     assert "not one of your spaces" in text(r)
     assert "Theirs" not in r.text and "Their floor" not in r.text
@@ -670,7 +675,7 @@ def test_posts_without_csrf_are_refused_and_change_nothing(app):
 def test_operators_see_only_their_own_card(app):
     a = app.new_operator()
     b = app.new_operator()
-    configure(a, client_id="a-client")
+    configure(a, client_id="a-client", save_anyway="1")  # not a client of the simulator
     page = b.get(FORM).text
     assert "a-client" not in page
     assert app.webhook_url(a.operator_id) not in html.unescape(page)

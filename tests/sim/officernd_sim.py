@@ -32,7 +32,9 @@ POST /oauth/token  (application/x-www-form-urlencoded: client_id, client_secret,
                     grant_type=client_credentials, scope = space separated)
     200 {"access_token","token_type":"Bearer","expires_in":<token_ttl, 3599>,"scope":"<granted>"}
     The granted scopes are the requested ones that the client is allowed (all allowed ones when no
-    scope is asked for); a scope not granted is reported later, by the API, as a 403.
+    scope is asked for); a scope not granted is reported later, by the API, as a 403. With config
+    token_invalid_scope 1, asking for a scope the client lacks fails instead:
+    400 {"error":"invalid_scope"} (which of the two OfficeRnD does is unverified).
     401 {"error":"invalid_client"} unknown client / wrong secret
     400 {"error":"unsupported_grant_type"} / {"error":"invalid_request"}
 
@@ -47,6 +49,16 @@ POST /oauth/token  (application/x-www-form-urlencoded: client_id, client_secret,
     GET  /companies, /companies/{id}           flex.community.companies.read
     GET  /fees, /fees/{id}                     flex.community.fees.read
     POST /fees                                 flex.community.fees.create
+    GET  /webhooks, /webhooks/{id}             flex.settings.webhooks.read
+    POST /webhooks {"url","eventTypes"[,"description","isEnabled"]}  flex.settings.webhooks.create
+         201 {"_id","url","description","eventTypes","secret","isEnabled"}: a new secret each
+    PATCH /webhooks/{id} {"url","eventTypes","isEnabled","description"}  .update (405 when
+         config webhook_patch is 0, as an account without PATCH would answer)
+    DELETE /webhooks/{id}                      flex.settings.webhooks.delete
+    The webhooks are the endpoints below: each signs its deliveries with its own secret, gets
+    only the events it subscribes to, and only while isEnabled. After webhook_disable_after
+    (config; default null = never, so older tests are unaffected) consecutive failed
+    deliveries it is disabled.
     Lists: $limit (default 50, values above 50 are capped at 50, below 1 -> 400), $cursorNext
     (opaque; a bad one -> 400). Body {"results","cursorNext"|null,"cursorPrev":null,
     "rangeStart","rangeEnd"} with 1-based inclusive ranges, as in OfficeRnD's "Building queries".
@@ -96,7 +108,12 @@ Control API (tests only; no authentication; JSON in and out; errors are 4xx {"er
         "deliveries":[{"url","status","event_id","event_type","body"}]. ?webhooks=0: none
         (a "lost" webhook). calculatedStatus is recomputed from status and dates unless given.
     POST   /_sim/webhook_endpoints        {"org","url","secret"[,"events":[...]]}
-    GET    /_sim/webhook_endpoints        the endpoints; DELETE /_sim/webhook_endpoints[/{id}]
+    GET    /_sim/webhook_endpoints        the endpoints (with "isEnabled", "failures");
+                                          DELETE /_sim/webhook_endpoints[/{id}]
+    PATCH  /_sim/webhook_endpoints/{id}   {"url","events","isEnabled","secret","description"}
+    POST   /_sim/delivery_faults          {"count"}: the next count membership deliveries fail
+                                          (status 0, nothing sent), as if the receiver were off;
+                                          they count towards webhook_disable_after
     GET    /_sim/deliveries               every webhook sent by membership changes
     POST   /_sim/seed_memberships         {"org","count"[,"plans","locations","ended","not_approved",
                                            "unlinked_location","on_unlinked_location","with_company",
@@ -135,7 +152,8 @@ Control API (tests only; no authentication; JSON in and out; errors are 4xx {"er
     GET    /_sim/faults,  DELETE /_sim/faults
     POST   /_sim/config                   {"token_ttl","write_limit_per_minute",
                                            "read_limit_per_minute","rate_window_seconds",
-                                           "fee_latency_ms"}
+                                           "fee_latency_ms","webhook_disable_after",
+                                           "webhook_patch","token_invalid_scope"}
                                           (a limit of null = not enforced); GET /_sim/config
         fee_latency_ms (default 0): every POST /fees that gets past the faults is held this long
         before it is handled, like a distant server (the benchmark uses 20).
@@ -190,7 +208,11 @@ FEE_CREATE_SCOPE = "flex.community.fees.create"
 
 DEFAULT_CONFIG = {"token_ttl": 3599, "write_limit_per_minute": None,
                   "read_limit_per_minute": None, "rate_window_seconds": 60,
-                  "fee_latency_ms": 0}
+                  "fee_latency_ms": 0, "webhook_disable_after": None, "webhook_patch": 1,
+                  "token_invalid_scope": 0}
+WEBHOOK_SCOPES = {"read": "flex.settings.webhooks.read", "create": "flex.settings.webhooks.create",
+                  "update": "flex.settings.webhooks.update", "delete": "flex.settings.webhooks.delete"}
+MEMBERSHIP_EVENTS = ["membership.created", "membership.updated", "membership.removed"]
 NOMINAL_LIMIT = 1000          # shown in the headers when no limit is enforced
 MAX_LIMIT = 50
 API_PREFIX = re.compile(r"^/api/v2/organizations/([^/]+)(/.*)?$")
@@ -316,6 +338,7 @@ class Simulator:
             self.tokens = {}          # access token -> {client_id, org, scopes, expires}
             self.endpoints = []       # {_id, org, url, secret, events}
             self.deliveries = []      # webhook deliveries caused by membership changes
+            self.delivery_failures = 0  # deliveries still to fail on purpose (/_sim/delivery_faults)
             self.fee_order = []       # (slug, fee id) in creation order
             self.faults = []
             self.config = dict(DEFAULT_CONFIG)
@@ -435,6 +458,11 @@ class Simulator:
                 return 401, {"error": "invalid_client",
                              "error_description": "Unknown client or wrong client secret"}
             requested = form.get("scope", "").split()
+            refused = [x for x in requested if x not in client["scopes"]]
+            if refused and self.config.get("token_invalid_scope"):
+                # The other reading of OAuth: a scope the client may not have fails the request.
+                return 400, {"error": "invalid_scope",
+                             "error_description": "Requested scope is not allowed: %s" % refused[0]}
             if requested:
                 granted = [s for s in dict.fromkeys(requested) if s in client["scopes"]]
             else:
@@ -585,12 +613,13 @@ class Simulator:
         for key in ("org", "url", "secret"):
             if not isinstance(body.get(key), str) or not body[key]:
                 control_fail(400, "%s: required string" % key)
-        events = body.get("events") or ["membership.created", "membership.updated",
-                                         "membership.removed"]
+        events = body.get("events") or list(MEMBERSHIP_EVENTS)
         with self.lock:
             self.org(body["org"])
             ep = {"_id": new_object_id(), "org": body["org"], "url": body["url"],
-                  "secret": body["secret"], "events": events}
+                  "secret": body["secret"], "events": events,
+                  "isEnabled": body.get("isEnabled", True) is not False,
+                  "description": str(body.get("description") or ""), "failures": 0}
             self.endpoints.append(ep)
             return dict(ep)
 
@@ -599,18 +628,70 @@ class Simulator:
         receiver may call back into the API while handling it."""
         with self.lock:
             targets = [dict(ep) for ep in self.endpoints
-                       if ep["org"] == slug and event_type in ep["events"]]
+                       if ep["org"] == slug and event_type in ep["events"]
+                       and ep.get("isEnabled", True)]
         results = []
         for ep in targets:
             event = build_event(event_type, obj, previous)
-            status, text, _ = post_signed(ep["url"], ep["secret"], compact_json(event))
+            if self.take_delivery_failure():
+                status, text = 0, "simulated delivery failure"
+            else:
+                status, text, _ = post_signed(ep["url"], ep["secret"], compact_json(event))
             result = {"url": ep["url"], "status": status, "event_id": event["event"],
                       "event_type": event_type, "body": text[:2000]}
             results.append(result)
             with self.lock:
                 self.deliveries.append(dict(result, object_id=obj.get("_id"),
                                             at=iso_now()))
+                self.count_delivery(ep["_id"], 200 <= status < 300)
         return results
+
+    # -- webhook endpoints as the API manages them (Webhooks API of the facts sheet) ----------
+
+    def take_delivery_failure(self):
+        """True when this delivery is to fail on purpose (the receiver is 'off')."""
+        with self.lock:
+            if self.delivery_failures > 0:
+                self.delivery_failures -= 1
+                return True
+            return False
+
+    def count_delivery(self, endpoint_id, ok):
+        """OfficeRnD's rule, as modelled: disabled after webhook_disable_after consecutive
+        failed deliveries (null: never). Called with the lock held."""
+        for ep in self.endpoints:
+            if ep["_id"] != endpoint_id:
+                continue
+            ep["failures"] = 0 if ok else ep.get("failures", 0) + 1
+            limit = self.config.get("webhook_disable_after")
+            if not ok and limit and ep["failures"] >= limit:
+                ep["isEnabled"] = False
+
+    @staticmethod
+    def webhook_view(ep):
+        """An endpoint as the API shows it."""
+        return {"_id": ep["_id"], "url": ep["url"], "description": ep.get("description", ""),
+                "eventTypes": list(ep["events"]), "secret": ep["secret"],
+                "isEnabled": ep.get("isEnabled", True)}
+
+    def webhook_find(self, slug, webhook_id):
+        for ep in self.endpoints:
+            if ep["org"] == slug and ep["_id"] == webhook_id:
+                return ep
+        fail(404, "Webhook not found")
+
+    def patch_endpoint(self, endpoint_id, fields):
+        """Control: change url, events, isEnabled or secret of an endpoint."""
+        with self.lock:
+            for ep in self.endpoints:
+                if ep["_id"] == endpoint_id:
+                    for key in ("url", "events", "isEnabled", "secret", "description"):
+                        if key in fields:
+                            ep[key] = fields[key]
+                    if fields.get("isEnabled"):
+                        ep["failures"] = 0
+                    return dict(ep)
+            control_fail(404, "webhook endpoint not found: %s" % endpoint_id)
 
     # -- faults --------------------------------------------------------------------------------
 
@@ -700,6 +781,8 @@ class Simulator:
 def route_api(method, rest):
     """(route key for stats, handler name, kind, id, scope) of an API path, or None."""
     m = re.match(r"^/([A-Za-z]+)(?:/([^/]+))?/?$", rest or "")
+    if m and m.group(1) == "webhooks":
+        return route_webhooks(method, m.group(2))
     if not m or m.group(1) not in KINDS:
         return None
     kind, obj_id = m.group(1), m.group(2)
@@ -709,6 +792,98 @@ def route_api(method, rest):
     if method == "POST" and kind == "fees" and obj_id is None:
         return "POST /fees", "create_fee", kind, None, FEE_CREATE_SCOPE
     return None
+
+
+def route_webhooks(method, obj_id):
+    """The Webhooks API: list, create, get, update (PATCH), delete."""
+    suffix = "/{id}" if obj_id else ""
+    action = {("GET", False): "list", ("POST", False): "create", ("GET", True): "get",
+              ("PATCH", True): "update", ("DELETE", True): "delete"}.get((method, bool(obj_id)))
+    if action is None:
+        return None
+    scope = WEBHOOK_SCOPES["read" if action in ("list", "get") else action]
+    return ("%s /webhooks%s" % (method, suffix), "webhook_" + action, "webhooks", obj_id, scope)
+
+
+def webhook_fields(body, creating):
+    """The checked url / eventTypes / isEnabled / description of a create or PATCH body."""
+    allowed = {"url", "eventTypes", "isEnabled", "description"}
+    for field in body:
+        if field not in allowed:
+            fail(422, "%s: is not allowed" % field)
+    if creating or "url" in body:
+        url = body.get("url")
+        if not isinstance(url, str) or not re.match(r"^https?://", url):
+            fail(422, "url: must be an http(s) URL")
+    if creating or "eventTypes" in body:
+        events = body.get("eventTypes")
+        if not isinstance(events, list) or not events or \
+                not all(isinstance(e, str) and e for e in events):
+            fail(422, "eventTypes: must be a non-empty list of event names")
+    if "isEnabled" in body and not isinstance(body["isEnabled"], bool):
+        fail(422, "isEnabled: must be a boolean")
+    if "description" in body and not isinstance(body["description"], str):
+        fail(422, "description: must be a string")
+    return body
+
+
+def api_webhooks(sim, slug, action, obj_id, query, body):
+    """GET/POST /webhooks, GET/PATCH/DELETE /webhooks/{id}. Each endpoint signs with its own
+    secret, made here on creation and shown in every answer (as OfficeRnD's reference says)."""
+    with sim.lock:
+        if action == "list":
+            items = [sim.webhook_view(ep) for ep in sim.endpoints if ep["org"] == slug]
+            return 200, page_of(items, query)
+        if action == "create":
+            fields = webhook_fields(body, True)
+            ep = sim.add_endpoint({"org": slug, "url": fields["url"],
+                                   "secret": secrets.token_hex(24),
+                                   "events": list(dict.fromkeys(fields["eventTypes"])),
+                                   "isEnabled": fields.get("isEnabled", True),
+                                   "description": fields.get("description", "")})
+            return 201, sim.webhook_view(ep)
+        ep = sim.webhook_find(slug, obj_id)
+        if action == "get":
+            return 200, sim.webhook_view(ep)
+        if action == "update":
+            if not sim.config.get("webhook_patch"):
+                fail(405, "Cannot PATCH /webhooks/%s" % obj_id)
+            fields = webhook_fields(body, False)
+            if "url" in fields:
+                ep["url"] = fields["url"]
+            if "eventTypes" in fields:
+                ep["events"] = list(dict.fromkeys(fields["eventTypes"]))
+            if "description" in fields:
+                ep["description"] = fields["description"]
+            if "isEnabled" in fields:
+                ep["isEnabled"] = fields["isEnabled"]
+                if fields["isEnabled"]:
+                    ep["failures"] = 0
+            return 200, sim.webhook_view(ep)
+        sim.endpoints = [e for e in sim.endpoints if e is not ep]
+        return 200, sim.webhook_view(ep)
+
+
+def page_of(items, query):
+    """One cursor page of items, as every list of the API answers."""
+    limit = MAX_LIMIT
+    if "$limit" in query:
+        try:
+            limit = int(query["$limit"][0])
+        except ValueError:
+            fail(400, "$limit: must be an integer")
+        if limit < 1:
+            fail(400, "$limit: must be at least 1")
+        limit = min(limit, MAX_LIMIT)
+    offset = 0
+    cursor = query.get("$cursorNext", [""])[0]
+    if cursor and cursor != "null":
+        offset = decode_cursor(cursor)
+    page = copy.deepcopy(items[offset:offset + limit])
+    more = offset + limit < len(items)
+    return {"results": page, "cursorNext": encode_cursor(offset + limit) if more else None,
+            "cursorPrev": None, "rangeStart": offset + 1 if page else 0,
+            "rangeEnd": offset + len(page)}
 
 
 def encode_cursor(offset):
@@ -1100,6 +1275,10 @@ class Handler(BaseHTTPRequestHandler):
             headers = sim.rate_headers(slug)[0]
             headers["Retry-After"] = str(wait)
             raise ApiError(429, {"message": "Too many requests"}, headers)
+        if action.startswith("webhook_"):
+            return api_webhooks(sim, slug, action[len("webhook_"):], obj_id, query,
+                                self.json_body(body) if action in ("webhook_create",
+                                                                   "webhook_update") else {})
         if action == "list":
             return api_list(sim, slug, kind, query)
         if action == "get":
@@ -1109,6 +1288,10 @@ class Handler(BaseHTTPRequestHandler):
                     fail(404, "%s not found" % SINGULAR[kind])
                 return 200, copy.deepcopy(obj)
         # create_fee
+        return api_create_fee(sim, slug, self.json_body(body))
+
+    def json_body(self, body):
+        """The JSON object of an API request body (415 / 400 otherwise)."""
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/json":
             fail(415, "Content-Type must be application/json")
@@ -1118,7 +1301,7 @@ class Handler(BaseHTTPRequestHandler):
             fail(400, "Malformed JSON body")
         if not isinstance(data, dict):
             fail(400, "The body must be a JSON object")
-        return api_create_fee(sim, slug, data)
+        return data
 
     # -- the control API -----------------------------------------------------------------------
 
@@ -1175,12 +1358,16 @@ class Handler(BaseHTTPRequestHandler):
                 with sim.lock:
                     return 200, [dict(ep) for ep in sim.endpoints
                                  if org_q is None or ep["org"] == org_q]
+            if method == "PATCH" and len(parts) == 2:
+                return 200, sim.patch_endpoint(parts[1], body)
             if method == "DELETE":
                 with sim.lock:
                     before = len(sim.endpoints)
                     sim.endpoints = [ep for ep in sim.endpoints
                                      if len(parts) == 2 and ep["_id"] != parts[1]]
                     return 200, {"deleted": before - len(sim.endpoints)}
+        if parts == ["delivery_faults"] and method == "POST":
+            return 200, self.control_delivery_faults(sim, body)
         if parts == ["deliveries"] and method == "GET":
             with sim.lock:
                 return 200, list(sim.deliveries)
@@ -1226,6 +1413,16 @@ class Handler(BaseHTTPRequestHandler):
                     return 200, dict(obj, deliveries=deliveries)
                 return 200, obj
         control_fail(404, "no control endpoint %s %s" % (method, path))
+
+    @staticmethod
+    def control_delivery_faults(sim, body):
+        """The next `count` membership deliveries fail (as if the receiver were off)."""
+        count = body.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            control_fail(400, "count: must be an integer >= 0")
+        with sim.lock:
+            sim.delivery_failures = count
+            return {"count": count}
 
     def control_send_webhook(self, body):
         url = body.get("url")

@@ -397,3 +397,61 @@ def test_reset_and_start_stop():
         assert not os.path.exists(port_file)                  # removed on a clean exit
     finally:
         s.cleanup()
+
+
+# -- Webhooks API (issue 10) -------------------------------------------------------------------
+
+def test_webhooks_api_scopes_crud_and_paging(sim):
+    sim.add_client("wh-client", "wh-secret", DEMO_ORG, scopes=ALL_SCOPES + simctl.WEBHOOK_SCOPES)
+    full = sim.token("wh-client", "wh-secret", ALL_SCOPES + simctl.WEBHOOK_SCOPES)
+    plain = sim.token()  # the demo application: no webhook scopes
+    r = sim.api("GET", "/webhooks", plain)
+    assert r.status == 403 and r.json()["message"] == "Missing required scope: flex.settings.webhooks.read"
+    r = sim.api("POST", "/webhooks", plain, {"url": "https://x.example/h", "eventTypes": ["membership.created"]})
+    assert r.status == 403 and r.json()["message"].endswith("flex.settings.webhooks.create")
+
+    made = []
+    for i in range(3):
+        r = sim.api("POST", "/webhooks", full, {"url": "https://x.example/h%d" % i,
+                                                "eventTypes": ["membership.created", "membership.updated"]})
+        assert r.status == 201, r
+        made.append(r.json())
+    assert len({w["secret"] for w in made}) == 3 and all(w["isEnabled"] for w in made)
+    r = sim.api("GET", "/webhooks?$limit=2", full)
+    page = r.json()
+    assert [w["_id"] for w in page["results"]] == [made[0]["_id"], made[1]["_id"]] and page["cursorNext"]
+    r = sim.api("GET", "/webhooks?$limit=2&$cursorNext=" + page["cursorNext"], full)
+    assert [w["_id"] for w in r.json()["results"]] == [made[2]["_id"]] and r.json()["cursorNext"] is None
+
+    r = sim.api("PATCH", "/webhooks/" + made[0]["_id"], full, {"isEnabled": False, "url": "https://x.example/moved"})
+    assert r.status == 200 and r.json()["isEnabled"] is False and r.json()["url"] == "https://x.example/moved"
+    assert sim.api("PATCH", "/webhooks/" + made[0]["_id"], full, {"secret": "x"}).status == 422
+    sim.config(webhook_patch=0)
+    assert sim.api("PATCH", "/webhooks/" + made[0]["_id"], full, {"isEnabled": True}).status == 405
+    assert sim.api("DELETE", "/webhooks/" + made[1]["_id"], full).status == 200
+    assert sim.api("GET", "/webhooks/" + made[1]["_id"], full).status == 404
+    assert sorted(ep["_id"] for ep in sim.webhook_endpoints()) == sorted([made[0]["_id"], made[2]["_id"]])
+
+
+def test_deliveries_signed_per_webhook_filtered_and_disabled_after_failures(sim, receiver):
+    sim.add_client("wh-client", "wh-secret", DEMO_ORG, scopes=ALL_SCOPES + simctl.WEBHOOK_SCOPES)
+    tok = sim.token("wh-client", "wh-secret", ALL_SCOPES + simctl.WEBHOOK_SCOPES)
+    created_only = sim.api("POST", "/webhooks", tok, {"url": receiver.url, "eventTypes": ["membership.created"]}).json()
+    every = sim.add_webhook_endpoint(DEMO_ORG, receiver.url + "?all", "hand-secret")
+    m = sim.add("memberships", DEMO_ORG, member=MEMBER, plan=MAIL_PLAN, location=LOC)
+    assert sorted(d["url"] for d in m["deliveries"]) == sorted([receiver.url, receiver.url + "?all"])
+    verified = [verify(s, h, b)[0] for (h, b) in receiver.requests for s in (created_only["secret"], "hand-secret")]
+    assert len(receiver.requests) == 2 and verified.count(True) == 2  # each with its own webhook's secret only
+    # membership.updated goes only to the webhook that subscribes to it.
+    m2 = sim.patch_membership(m["_id"], name="Renamed")
+    assert [d["url"] for d in m2["deliveries"]] == [receiver.url + "?all"]
+
+    sim.config(webhook_disable_after=2)
+    sim.fail_deliveries(2)
+    for name in ("a", "b"):
+        assert [d["status"] for d in sim.patch_membership(m["_id"], name=name)["deliveries"]] == [0]
+    ep = [e for e in sim.webhook_endpoints() if e["_id"] == every["_id"]][0]
+    assert ep["isEnabled"] is False and ep["failures"] == 2
+    assert sim.patch_membership(m["_id"], name="c")["deliveries"] == []  # disabled: nothing sent
+    sim.patch_webhook_endpoint(every["_id"], isEnabled=True)
+    assert [d["status"] for d in sim.patch_membership(m["_id"], name="d")["deliveries"]] == [200]

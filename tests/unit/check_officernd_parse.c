@@ -769,6 +769,82 @@ START_TEST(fee_request_body)
 }
 END_TEST
 
+/* ---- webhooks ------------------------------------------------------------------------------ */
+
+START_TEST(webhook_good)
+{
+	json_t *o = load("{\"_id\":\"W1\",\"url\":\"https://pm.example/webhooks/officernd/t\",\"description\":\"pm\","
+			 "\"eventTypes\":[\"membership.created\",\"membership.updated\",7,\"membership.removed\"],"
+			 "\"secret\":\"s3cr3t\",\"isEnabled\":false}");
+	struct orn_webhook w;
+	ck_assert_int_eq(orn_parse_webhook(o, &w, &err), 0);
+	ck_assert_str_eq(w.id, "W1");
+	ck_assert_str_eq(w.url, "https://pm.example/webhooks/officernd/t");
+	ck_assert_str_eq(w.secret, "s3cr3t");
+	ck_assert_int_eq(w.is_enabled, 0);
+	/* The entry that is not a string is left out; the three events are all there. */
+	ck_assert_uint_eq(w.n_event_types, 3);
+	ck_assert_int_eq(orn_webhook_has_events(&w), 1);
+	orn_webhook_clear(&w);
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(webhook_defaults_and_missing_events)
+{
+	/* No isEnabled: enabled (the reference's default). No secret: NULL. */
+	json_t *o = load("{\"_id\":\"W2\",\"url\":\"https://x\",\"eventTypes\":[\"membership.created\"]}");
+	struct orn_webhook w;
+	ck_assert_int_eq(orn_parse_webhook(o, &w, &err), 0);
+	ck_assert_int_eq(w.is_enabled, 1);
+	ck_assert_ptr_null(w.secret);
+	ck_assert_str_eq(w.description, "");
+	ck_assert_int_eq(orn_webhook_has_events(&w), 0);
+	orn_webhook_clear(&w);
+	json_decref(o);
+
+	o = load("{\"_id\":\"W3\",\"url\":\"https://x\"}");
+	ck_assert_int_eq(orn_parse_webhook(o, &w, &err), 0);
+	ck_assert_uint_eq(w.n_event_types, 0);
+	ck_assert_int_eq(orn_webhook_has_events(&w), 0);
+	orn_webhook_clear(&w);
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(webhook_errors)
+{
+	struct orn_webhook w;
+	json_t *o = load("{\"_id\":\"W4\"}");
+	ck_assert_int_eq(orn_parse_webhook(o, &w, &err), -1);
+	ck_assert_str_eq(err.message, "webhook.url: missing");
+	ck_assert_ptr_null(w.id);
+	json_decref(o);
+
+	o = load("{\"_id\":\"W5\",\"url\":\"https://x\",\"eventTypes\":\"membership.created\"}");
+	ck_assert_int_eq(orn_parse_webhook(o, &w, &err), -1);
+	ck_assert_str_eq(err.message, "webhook.eventTypes: expected a list");
+	json_decref(o);
+
+	o = load("{\"_id\":\"W6\",\"url\":\"https://x\",\"isEnabled\":\"yes\"}");
+	ck_assert_int_eq(orn_parse_webhook(o, &w, &err), -1);
+	ck_assert_str_eq(err.message, "webhook.isEnabled: expected boolean");
+	json_decref(o);
+}
+END_TEST
+
+START_TEST(webhook_scope_explained)
+{
+	const char body[] = "{\"message\":\"Missing required scope: flex.settings.webhooks.create\"}";
+	orn_error_from_http(&err, 403, body, strlen(body), 0);
+	orn_webhook_explain(&err);
+	ck_assert_int_eq(err.status, ORN_ERR_FORBIDDEN);
+	ck_assert_str_eq(err.missing_scope, "flex.settings.webhooks.create");
+	ck_assert_msg(strstr(err.message, "lacks the scope flex.settings.webhooks.create") != NULL, "%s", err.message);
+	ck_assert_msg(strstr(err.message, "by hand (steps 4 and 5)") != NULL, "%s", err.message);
+}
+END_TEST
+
 static Suite *officernd_parse_suite(void)
 {
 	Suite *s = suite_create("officernd_parse");
@@ -785,6 +861,10 @@ static Suite *officernd_parse_suite(void)
 	tcase_add_test(tc, json_truncated);
 	tcase_add_test(tc, page_results_and_cursor);
 	tcase_add_test(tc, token_answer);
+	tcase_add_test(tc, webhook_good);
+	tcase_add_test(tc, webhook_defaults_and_missing_events);
+	tcase_add_test(tc, webhook_errors);
+	tcase_add_test(tc, webhook_scope_explained);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
