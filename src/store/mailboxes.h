@@ -23,6 +23,12 @@ struct renter_fields {
 /* Finds the renter by OfficeRnD member id (when given) or creates it; updates name, email and
  * company from fields. Returns the renter id or -1. */
 int64_t renter_upsert(sqlite3 *db, int64_t operator_id, const struct renter_fields *fields);
+/* The address the renter last asked a forward to ("" when none yet): set, and read into out.
+ * 0 or -1. */
+int renter_set_forward_address(sqlite3 *db, int64_t operator_id, int64_t renter_id, const char *address);
+int renter_forward_address(sqlite3 *db, int64_t operator_id, int64_t renter_id, char *out, size_t size);
+/* The operator renames the renter (kept through OfficeRnD's later updates). 0 or -1. */
+int renter_rename(sqlite3 *db, int64_t operator_id, int64_t renter_id, const char *name);
 
 struct mailbox_fields {
 	int64_t renter_id;

@@ -16,6 +16,7 @@ const struct store_statement store_statements[] = {
 	S(mail_sql_list_unassigned),
 	S(mail_sql_list_for_renter),
 	S(mail_sql_count_unassigned),
+	S(action_request_sql_count_open),
 	/* mailboxes */
 	S(mailbox_sql_list),
 	S(mailbox_sql_list_status),

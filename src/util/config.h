@@ -29,6 +29,8 @@ struct config {
 	int64_t reconcile_interval_s;     /* PILOTOMAIL_RECONCILE_INTERVAL_S: OfficeRnD checked this often */
 	int64_t officernd_lists_interval_s; /* PILOTOMAIL_OFFICERND_LISTS_INTERVAL_S: plans and locations
 					       reloaded this often */
+	const char *scan_dir;             /* PILOTOMAIL_SCAN_DIR: scan files, <dir>/<operator>/<sha256> */
+	int64_t scan_max_bytes;           /* PILOTOMAIL_SCAN_MAX_BYTES: the largest scan file accepted */
 	int secure_cookies;               /* base_url starts with https:// */
 };
 
