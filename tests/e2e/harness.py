@@ -175,6 +175,7 @@ class App:
             "PILOTOMAIL_DB": self.db_path,
             "PILOTOMAIL_KEY_FILE": os.path.join(self.dir, "secret.key"),
             "PILOTOMAIL_MAIL_DIR": self.mail_dir,
+            "PILOTOMAIL_SCAN_DIR": os.path.join(self.dir, "scans"),
             "PILOTOMAIL_TEMPLATE_DIR": os.path.join(ROOT, "templates"),
             "PILOTOMAIL_BASE_URL": self.url,
             # Nothing may reach the real OfficeRnD from a test: unset URLs point nowhere useful.
