@@ -7,6 +7,7 @@ Nothing here reaches outside 127.0.0.1.
 """
 import html
 import os
+import secrets
 import re
 import signal
 import socket
@@ -146,6 +147,27 @@ class Client:
         if follow and r.status in (301, 302, 303):
             return self.get(r.location, follow=True)
         return r
+
+    def post_multipart(self, path, fields=None, files=None, csrf=True):
+        """A multipart/form-data POST, as a browser sends a form with a file input.
+        files: {name: (filename, content_type, bytes)}."""
+        boundary = "----pilotomail%s" % secrets.token_hex(8)
+        fields = dict(fields or {})
+        if csrf is True:
+            if self.csrf is None:
+                self.get("/login")
+            fields["csrf_token"] = self.csrf
+        parts = []
+        for name, value in fields.items():
+            parts.append(b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                         % (boundary.encode(), name.encode(), str(value).encode()))
+        for name, (filename, ctype, data) in (files or {}).items():
+            parts.append(b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                         b'Content-Type: %s\r\n\r\n%s\r\n'
+                         % (boundary.encode(), name.encode(), filename.encode(), ctype.encode(), data))
+        body = b"".join(parts) + b"--%s--\r\n" % boundary.encode()
+        return self.request("POST", path, body=body,
+                            headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
 
     def login(self, email, password):
         self.get("/login")
