@@ -146,16 +146,25 @@ const char mail_sql_list_assigned[] = MAIL_LIST("AND i.mailbox_id IS NOT NULL ")
 const char mail_sql_list_unassigned[] =
 	MAIL_LIST_FROM(ITEM_COLUMNS_FROM("mail_items i INDEXED BY mail_items_unassigned"), "AND i.mailbox_id IS NULL ");
 
+/* One mailbox's items (its page), in the same order, through mail_items_by_mailbox. */
+const char mail_sql_list_mailbox[] = "SELECT " ITEM_COLUMNS "WHERE i.mailbox_id = ?2 AND i.operator_id = ?1 "
+				     "AND (i.received_on, i.id) < (?3, ?4) ORDER BY i.received_on DESC, i.id DESC LIMIT ?5";
+
 int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
 		   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
+	sqlite3_stmt *st = db_prepare(db, f->mailbox_id > 0 ? mail_sql_list_mailbox
+					  : f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
 					  : f->tab == MAIL_TAB_ASSIGNED ? mail_sql_list_assigned
 									: mail_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
-	char *pattern = f->q && *f->q ? like_pattern(f->q) : NULL;
-	db_bind_text(st, 2, pattern);
-	free(pattern);
+	if (f->mailbox_id > 0) {
+		sqlite3_bind_int64(st, 2, f->mailbox_id);
+	} else {
+		char *pattern = f->q && *f->q ? like_pattern(f->q) : NULL;
+		db_bind_text(st, 2, pattern);
+		free(pattern);
+	}
 	/* No cursor: above every day and id. */
 	db_bind_text(st, 3, f->before_id ? f->before_day : "9999-12-31");
 	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);

@@ -52,6 +52,7 @@ int64_t mail_item_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, c
 int mail_item_get(sqlite3 *db, int64_t operator_id, int64_t id, struct mail_item *out);
 struct mail_filter {
 	enum mail_tab tab;
+	int64_t mailbox_id;   /* > 0: that mailbox's items only (tab and q are then ignored) */
 	const char *q;        /* NULL or "": else the PMB, the renter's name or email, the item
 				 reference or the sender contains it (any case) */
 	size_t limit;         /* at most this many (0 = 500) */

@@ -793,3 +793,43 @@ int renter_rename(sqlite3 *db, int64_t operator_id, int64_t renter_id, const cha
 	sqlite3_bind_int64(st, 3, operator_id);
 	return db_update_one(st);
 }
+
+int mailbox_officernd_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_officernd *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(r.officernd_member_id, ''), r.officernd_member_name, "
+					  "coalesce(ms.plan_id, ''), coalesce(ms.location_id, m.officernd_location_id, ''), "
+					  "coalesce(s.org_slug, '') FROM mailboxes m JOIN renters r ON r.id = m.renter_id "
+					  "LEFT JOIN memberships ms ON ms.operator_id = m.operator_id "
+					  " AND ms.membership_id = m.officernd_membership_id "
+					  "LEFT JOIN officernd_settings s ON s.operator_id = m.operator_id "
+					  "WHERE m.id = ? AND m.operator_id = ?");
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	memset(out, 0, sizeof(*out));
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		str_copy(out->member_id, sizeof(out->member_id), db_col_text(st, 0));
+		str_copy(out->member_name, sizeof(out->member_name), db_col_text(st, 1));
+		str_copy(out->plan_id, sizeof(out->plan_id), db_col_text(st, 2));
+		str_copy(out->location_id, sizeof(out->location_id), db_col_text(st, 3));
+		str_copy(out->org_slug, sizeof(out->org_slug), db_col_text(st, 4));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int mailbox_set_space_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
+			       int64_t offering_id, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET space_id = ?1, offering_id = ?2, updated_at = ?5 "
+					  "WHERE id = ?3 AND operator_id = ?4 "
+					  "AND EXISTS (SELECT 1 FROM spaces WHERE id = ?1 AND operator_id = ?4) "
+					  "AND EXISTS (SELECT 1 FROM offerings WHERE id = ?2 AND operator_id = ?4)");
+	sqlite3_bind_int64(st, 1, space_id);
+	sqlite3_bind_int64(st, 2, offering_id);
+	sqlite3_bind_int64(st, 3, mailbox_id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	sqlite3_bind_int64(st, 5, now);
+	return db_update_one(st);
+}

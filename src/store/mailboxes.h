@@ -114,6 +114,21 @@ int mailbox_choices(sqlite3 *db, int64_t operator_id, size_t limit, struct mailb
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,
 			    struct mailbox_view **items, size_t *n);
 
+/* What the mailbox page shows of its OfficeRnD side: ids, the member's name as last fetched,
+ * the membership's plan and location, and the operator's organization slug ("" when unknown). */
+struct mailbox_officernd {
+	char member_id[64];
+	char member_name[404];
+	char plan_id[64];
+	char location_id[64];
+	char org_slug[128];
+};
+/* 0 or -1 (not found: another operator's mailbox included). */
+int mailbox_officernd_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_officernd *out);
+/* The operator edits the mailbox: its space and offering (both the operator's). 0 or -1. */
+int mailbox_set_space_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
+			       int64_t offering_id, int64_t now);
+
 /* Renter sign-in: the renter whose email and password match (renters of every operator are
  * tried; a renter without a password never matches), or 0. Takes the time of a password check
  * even when no renter has that email, so timing does not reveal accounts. */

@@ -109,6 +109,17 @@ void page_mailbox_resend(struct web_ctx *ctx);
 void page_mailbox_revoke(struct web_ctx *ctx);
 void page_mailbox_cancel(struct web_ctx *ctx);
 void page_mailbox_reopen(struct web_ctx *ctx);
+/* The mailbox page with an error about a refused edit (NULL: none) and its status. */
+void page_mailbox_render(struct web_ctx *ctx, int64_t id, const char *error, int status);
+/* The operator's spaces and offerings as Form.spaces / Form.offerings (selected marked). 0 or -1. */
+int page_mailboxes_set_choices(struct web_ctx *ctx, int64_t space_id, int64_t offering_id);
+
+/* page_mailbox_details.c: the rest of the mailbox page (its mail and charges, paged by key; the
+ * OfficeRnD member, plan and location by name; the edit form), and the edit itself. Returns 0,
+ * or -1 when it answered already (a bad page link: 400; a store error: 500). */
+struct mailbox_view;
+int page_mailbox_details(struct web_ctx *ctx, const struct mailbox_view *m, const char *error);
+void page_mailbox_edit(struct web_ctx *ctx);
 
 /* page_invite.c */
 void page_invite_show(struct web_ctx *ctx);

@@ -60,6 +60,7 @@ const struct web_route web_routes[] = {
 	{ "POST", "/mailboxes/*/revoke-invitation", page_mailbox_revoke, WEB_OPERATOR },
 	{ "POST", "/mailboxes/*/cancel", page_mailbox_cancel, WEB_OPERATOR },
 	{ "POST", "/mailboxes/*/reopen", page_mailbox_reopen, WEB_OPERATOR },
+	{ "POST", "/mailboxes/*/edit", page_mailbox_edit, WEB_OPERATOR },
 	{ "GET", "/invite/*", page_invite_show, WEB_PUBLIC },
 	{ "POST", "/invite/*", page_invite_accept, WEB_PUBLIC },
 	{ "GET", "/my", page_renter_home, WEB_RENTER },

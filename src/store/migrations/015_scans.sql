@@ -22,3 +22,7 @@ ALTER TABLE action_requests ADD COLUMN forward_address TEXT NOT NULL DEFAULT '';
 ALTER TABLE renters ADD COLUMN forward_address TEXT NOT NULL DEFAULT '';
 -- The member's name as OfficeRnD has it, kept apart from the renter name the operator may edit.
 ALTER TABLE renters ADD COLUMN officernd_member_name TEXT NOT NULL DEFAULT '';
+
+-- The mailbox page lists one mailbox's mail and charges, newest first, paged by key.
+CREATE INDEX mail_items_by_mailbox ON mail_items(mailbox_id, received_on, id);
+CREATE INDEX charges_by_mailbox ON charges(mailbox_id, charge_date, id);
