@@ -280,6 +280,29 @@ START_TEST(test_renter_requests_refuse_conflicts_and_keep_the_address)
 }
 END_TEST
 
+/* The member's name is kept as OfficeRnD sends it; a renter the operator renamed keeps that name. */
+START_TEST(test_operator_rename_sticks_through_officernd_updates)
+{
+	struct renter_fields f = { .name = "Ada L.", .email = "ada@example.com", .officernd_member_id = "mem_9" };
+	int64_t id = renter_upsert(fx.db, fx.op, &f);
+	ck_assert_int_gt(id, 0);
+	struct renter_fields renamed = f;
+	renamed.name = "Ada Lovelace";
+	ck_assert_int_eq(renter_upsert(fx.db, fx.op, &renamed), id); /* OfficeRnD renames: followed */
+	ck_assert_int_eq(renter_rename(fx.db, fx.op, id, "Ada (desk 4)"), 0);
+	struct renter_fields again = f;
+	again.name = "Ada King";
+	ck_assert_int_eq(renter_upsert(fx.db, fx.op, &again), id); /* the operator's name stays */
+	sqlite3_stmt *st = db_prepare(fx.db, "SELECT name, officernd_member_name FROM renters WHERE id = ?");
+	sqlite3_bind_int64(st, 1, id);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq(db_col_text(st, 0), "Ada (desk 4)");
+	ck_assert_str_eq(db_col_text(st, 1), "Ada King");
+	sqlite3_finalize(st);
+	ck_assert_int_eq(renter_rename(fx.db, fx.op2, id, "Eve"), -1);
+}
+END_TEST
+
 static Suite *scans_suite(void)
 {
 	Suite *s = suite_create("scans");
@@ -292,6 +315,7 @@ static Suite *scans_suite(void)
 	tcase_add_test(tc, test_another_operator_cannot_attach_or_read);
 	tcase_add_test(tc, test_conflicting_requests);
 	tcase_add_test(tc, test_renter_requests_refuse_conflicts_and_keep_the_address);
+	tcase_add_test(tc, test_operator_rename_sticks_through_officernd_updates);
 	suite_add_tcase(s, tc);
 	return s;
 }
