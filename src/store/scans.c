@@ -5,7 +5,12 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define SCAN_COLUMNS                                                                               \
 	"s.id, s.mail_item_id, i.reference, s.sha256, s.size, s.content_type, s.created_at "       \
@@ -111,4 +116,55 @@ int scan_release_file(sqlite3 *db, const char *dir, int64_t operator_id, const c
 	if (rc == 0 && refs == 0)
 		log_info("scans", "scan file deleted operator=%lld sha256=%s", (long long)operator_id, sha256);
 	return rc;
+}
+
+/* 1 when name is 64 lower-case hex digits: a published scan file. */
+static int is_hash_name(const char *name)
+{
+	size_t n = strspn(name, "0123456789abcdef");
+	return n == 64 && name[n] == '\0';
+}
+
+/* Sweeps one operator's folder. How many files it deleted. */
+static int sweep_operator(sqlite3 *db, const char *dir, int64_t operator_id, int64_t cutoff)
+{
+	char *folder = xasprintf("%s/%lld", dir, (long long)operator_id);
+	DIR *d = opendir(folder);
+	int deleted = 0;
+	for (struct dirent *e; d && (e = readdir(d));) {
+		int tmp = strncmp(e->d_name, ".tmp-", 5) == 0;
+		if (!tmp && !is_hash_name(e->d_name))
+			continue;
+		char *path = xasprintf("%s/%s", folder, e->d_name);
+		struct stat sb;
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && (int64_t)sb.st_mtime <= cutoff) {
+			if (tmp)
+				deleted += unlink(path) == 0;
+			else if (scan_hash_refs(db, operator_id, e->d_name) == 0 &&
+				 scan_release_file(db, dir, operator_id, e->d_name) == 0 && access(path, F_OK) != 0)
+				deleted++;
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(folder);
+	return deleted;
+}
+
+int scan_files_sweep(sqlite3 *db, const char *dir, int64_t now, int64_t min_age_s)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : -1;
+	int deleted = 0;
+	for (struct dirent *e; (e = readdir(d));) {
+		int64_t operator_id;
+		if (parse_int64(e->d_name, 1, INT64_MAX, &operator_id) == 0)
+			deleted += sweep_operator(db, dir, operator_id, now - min_age_s);
+	}
+	closedir(d);
+	if (deleted)
+		log_info("scans", "swept files=%d", deleted);
+	return deleted;
 }

@@ -45,4 +45,12 @@ int64_t scan_hash_refs(sqlite3 *db, int64_t operator_id, const char *sha256);
  */
 int scan_release_file(sqlite3 *db, const char *dir, int64_t operator_id, const char *sha256);
 
+/*
+ * Deletes what a killed request can leave in dir: temporary files, and files no row names (a
+ * kill between the rename and the commit), when last modified at least min_age_s before now.
+ * Each file is checked under the write lock, as scan_release_file() does. How many it deleted,
+ * or -1 when dir cannot be read (a missing dir is 0).
+ */
+int scan_files_sweep(sqlite3 *db, const char *dir, int64_t now, int64_t min_age_s);
+
 #endif

@@ -207,21 +207,22 @@ void page_renter_mail(struct web_ctx *ctx)
 void page_renter_mail_request(struct web_ctx *ctx)
 {
 	const char *action = web_form(ctx, "action");
-	/* A shred cannot be undone: it needs the confirmation step's explicit yes. */
-	if (str_eq(action, "shred") && !str_eq(web_form(ctx, "confirm"), "yes")) {
-		page_renter_ask_render(ctx, web_arg_id(ctx, 0), action,
-				       "Confirm the shredding below: nothing was changed yet.", 422);
+	char address[512];
+	const char *step_error = NULL;
+	/* A shred cannot be undone: it needs the confirmation step's explicit yes. A forward needs
+	 * its address. Either goes back to the step page (which shows a refusal first, if any). */
+	if (str_eq(action, "shred") && !str_eq(web_form(ctx, "confirm"), "yes"))
+		step_error = "Confirm the shredding below: nothing was changed yet.";
+	else if (str_eq(action, "forward"))
+		step_error = charging_forward_address_check(web_form(ctx, "forward_address"), address, sizeof(address));
+	if (step_error) {
+		page_renter_ask_render(ctx, web_arg_id(ctx, 0), action, step_error, 422);
 		return;
 	}
 	struct charging_result res;
 	enum charging_status st = charging_request_action(ctx->db, ctx->operator_id, ctx->renter_id,
 							  web_arg_id(ctx, 0), action, web_form(ctx, "forward_address"),
 							  time_now(), &res);
-	if (st == CHARGING_INVALID && str_eq(action, "forward") && res.action_request_id == 0 &&
-	    strstr(res.message, "address")) {
-		page_renter_ask_render(ctx, web_arg_id(ctx, 0), action, res.message, 422);
-		return;
-	}
 	switch (st) {
 	case CHARGING_OK:
 		web_redirect(ctx, "/my/mail", "ok", res.message);

@@ -66,7 +66,7 @@ void page_renter_ask_render(struct web_ctx *ctx, int64_t item_id, const char *ac
 		if (str_eq(action, "forward"))
 			ask_set_address(ctx, &it);
 	}
-	if (error)
+	if (error && st == CHARGING_OK)
 		web_set(ctx, "Ask.error", error);
 	char title[64];
 	snprintf(title, sizeof(title), "%s of %s", charging_action_label(action), it.reference);

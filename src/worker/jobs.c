@@ -13,5 +13,6 @@ const struct worker_job worker_jobs[] = {
 	{ "reconcile", job_reconcile_run },
 	{ "officernd-lists", job_officernd_lists_run },
 	{ "prune", job_prune_run },
+	{ "scan-sweep", job_scan_sweep_run },
 	{ NULL, NULL },
 };

@@ -13,6 +13,7 @@
 #include "store/scans.h"
 
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <dirent.h>
 #include <unistd.h>
@@ -210,6 +211,30 @@ START_TEST(test_another_operator_cannot_attach_or_read)
 }
 END_TEST
 
+/* What a kill between the rename and the commit leaves (a file no row names) and a killed
+ * upload's temporary file are swept once old enough; referenced files never are. */
+START_TEST(test_sweep_deletes_only_old_unreferenced_files)
+{
+	ck_assert_int_eq(scan_with_file(fx.op, item_a, pdf, sizeof(pdf) - 1), CHARGING_OK);
+	char sha[65], *tmp = NULL;
+	char orphan[] = "%PDF-1.4 orphan";
+	ck_assert_int_eq(scan_file_stage(scan_dir, fx.op, orphan, sizeof(orphan) - 1, sha, &tmp), 0);
+	ck_assert_int_eq(scan_file_publish(tmp, scan_dir, fx.op, sha), 0);
+	free(tmp);
+	char other[65];
+	ck_assert_int_eq(scan_file_stage(scan_dir, fx.op, orphan, 3, other, &tmp), 0);
+	free(tmp);
+	ck_assert_int_eq(files_in_folder(fx.op), 3);
+	int64_t now = time(NULL);
+	ck_assert_int_eq(scan_files_sweep(fx.db, scan_dir, now, 3600), 0); /* too young */
+	ck_assert_int_eq(scan_files_sweep(fx.db, scan_dir, now + 7200, 3600), 2);
+	ck_assert_int_eq(files_in_folder(fx.op), 1);
+	char kept[65];
+	sha256_hex(pdf, sizeof(pdf) - 1, kept);
+	ck_assert(file_exists(fx.op, kept));
+}
+END_TEST
+
 /* -- conflicting requests ---------------------------------------------------------------- */
 
 static struct action_request req(const char *action, const char *state)
@@ -313,6 +338,7 @@ static Suite *scans_suite(void)
 	tcase_add_test(tc, test_a_refused_completion_leaves_no_file);
 	tcase_add_test(tc, test_shared_file_is_deleted_with_its_last_row);
 	tcase_add_test(tc, test_another_operator_cannot_attach_or_read);
+	tcase_add_test(tc, test_sweep_deletes_only_old_unreferenced_files);
 	tcase_add_test(tc, test_conflicting_requests);
 	tcase_add_test(tc, test_renter_requests_refuse_conflicts_and_keep_the_address);
 	tcase_add_test(tc, test_operator_rename_sticks_through_officernd_updates);
