@@ -52,7 +52,7 @@ void page_renter_ask_render(struct web_ctx *ctx, int64_t item_id, const char *ac
 	web_set(ctx, "Ask.label", charging_action_label(action));
 	if (st != CHARGING_OK) {
 		web_set(ctx, "Ask.refused", res.message);
-		status = st == CHARGING_ERROR ? 500 : 409;
+		status = st == CHARGING_INVALID ? 422 : st == CHARGING_CONFLICT ? 409 : 500;
 	} else {
 		char price[160];
 		if (offering_get(ctx->db, ctx->operator_id, it.offering_id, &off) < 0 ||
