@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #define SCAN_CSP "default-src 'none'; img-src 'self'; object-src 'self'; style-src 'unsafe-inline'; " \
-		 "frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+		 "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 /* "/mail/<digits>" followed by rest exactly. */
 static int mail_path_is(const char *path, const char *rest)
