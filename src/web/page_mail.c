@@ -545,6 +545,35 @@ static void mail_after_charging(struct web_ctx *ctx, int64_t item_id, enum charg
 	web_error(ctx, 500, res->message[0] ? res->message : "The action could not be saved. Please try again.");
 }
 
+/*
+ * Records action on item id (request_id 0), or completes request request_id, and shows the
+ * outcome. A scan takes the form's scan file with it, attached in the same transaction; a file
+ * the form sent but that is refused (type, size) stops everything before any change.
+ */
+static void mail_charge(struct web_ctx *ctx, int64_t id, int64_t request_id, const char *action,
+			const struct forward_details *fwd)
+{
+	struct scan_delivery d;
+	struct charging_hook hook;
+	int status = 422;
+	char msg[256];
+	int staged = str_eq(action, "scan") ? page_scan_stage(ctx, &d, msg, sizeof(msg), &status) : 0;
+	if (staged < 0) {
+		mail_render_item(ctx, id, msg, status);
+		return;
+	}
+	if (staged)
+		scan_delivery_hook(&d, &hook);
+	const struct charging_hook *h = staged ? &hook : NULL;
+	struct charging_result res;
+	enum charging_status st =
+		request_id ? charging_complete_action_hooked(ctx->db, ctx->operator_id, request_id, fwd, h, time_now(), &res)
+			   : charging_record_action_hooked(ctx->db, ctx->operator_id, id, action, fwd, h, time_now(), &res);
+	if (staged)
+		scan_delivery_finish(&d, ctx->db, ctx->operator_id, st == CHARGING_OK);
+	mail_after_charging(ctx, id, st, &res);
+}
+
 void page_mail_action_record(struct web_ctx *ctx)
 {
 	int64_t id = web_arg_id(ctx, 0);
@@ -565,23 +594,7 @@ void page_mail_action_record(struct web_ctx *ctx)
 		mail_render_item(ctx, id, problem, 422);
 		return;
 	}
-	struct scan_delivery d;
-	struct charging_hook hook;
-	int status = 422;
-	char msg[256];
-	int staged = str_eq(action, "scan") ? page_scan_stage(ctx, &d, msg, sizeof(msg), &status) : 0;
-	if (staged < 0) {
-		mail_render_item(ctx, id, msg, status);
-		return;
-	}
-	if (staged)
-		scan_delivery_hook(&d, &hook);
-	struct charging_result res;
-	enum charging_status st = charging_record_action_hooked(ctx->db, ctx->operator_id, id, action, &fwd,
-								staged ? &hook : NULL, time_now(), &res);
-	if (staged)
-		scan_delivery_finish(&d, ctx->db, ctx->operator_id, st == CHARGING_OK);
-	mail_after_charging(ctx, id, st, &res);
+	mail_charge(ctx, id, 0, action, &fwd);
 }
 
 /* The request route argument 1, when it belongs to the item of argument 0. */
@@ -606,23 +619,7 @@ void page_mail_action_complete(struct web_ctx *ctx)
 		mail_render_item(ctx, id, problem, 422);
 		return;
 	}
-	struct scan_delivery d;
-	struct charging_hook hook;
-	int status = 422;
-	char msg[256];
-	int staged = str_eq(req.action, "scan") ? page_scan_stage(ctx, &d, msg, sizeof(msg), &status) : 0;
-	if (staged < 0) {
-		mail_render_item(ctx, id, msg, status);
-		return;
-	}
-	if (staged)
-		scan_delivery_hook(&d, &hook);
-	struct charging_result res;
-	enum charging_status st = charging_complete_action_hooked(ctx->db, ctx->operator_id, req.id, &fwd,
-								  staged ? &hook : NULL, time_now(), &res);
-	if (staged)
-		scan_delivery_finish(&d, ctx->db, ctx->operator_id, st == CHARGING_OK);
-	mail_after_charging(ctx, id, st, &res);
+	mail_charge(ctx, id, req.id, req.action, &fwd);
 }
 
 void page_mail_action_cancel(struct web_ctx *ctx)
