@@ -40,14 +40,16 @@ static int write_all_fd(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* fsync of a folder, so a rename or unlink in it survives a crash. */
-static void sync_dir(const char *path)
+/* fsync of the operator's folder, so a rename or unlink in it survives a crash. */
+static void sync_operator_dir(const char *dir, int64_t operator_id)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *folder = xasprintf("%s/%lld", dir, (long long)operator_id);
+	int fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
+	free(folder);
 }
 
 int scan_file_stage(const char *dir, int64_t operator_id, const void *data, size_t len, char sha256[65],
@@ -92,11 +94,8 @@ int scan_file_publish(const char *tmp_path, const char *dir, int64_t operator_id
 	if (rc < 0)
 		log_error("scans", "cannot publish scan file path=%s err=\"%s\"", path, strerror(errno));
 	free(path);
-	if (rc == 0) {
-		char *folder = xasprintf("%s/%lld", dir, (long long)operator_id);
-		sync_dir(folder);
-		free(folder);
-	}
+	if (rc == 0)
+		sync_operator_dir(dir, operator_id);
 	return rc;
 }
 
@@ -115,10 +114,7 @@ int scan_file_remove(const char *dir, int64_t operator_id, const char *sha256)
 	if (rc < 0)
 		log_error("scans", "cannot delete scan file path=%s err=\"%s\"", path, strerror(errno));
 	free(path);
-	if (rc == 0) {
-		char *folder = xasprintf("%s/%lld", dir, (long long)operator_id);
-		sync_dir(folder);
-		free(folder);
-	}
+	if (rc == 0)
+		sync_operator_dir(dir, operator_id);
 	return rc;
 }

@@ -99,17 +99,22 @@ static void scan_send(struct web_ctx *ctx, const struct scan *s, int download)
 	http_response_file(ctx->resp, fd, (int64_t)sb.st_size);
 }
 
-/* The operator's scan of the item in route argument 0, or a 404. */
-static void operator_scan(struct web_ctx *ctx, int download)
+/* Answers a scan lookup (found: 1, 0 or -1 as scan_get returns): the file, a 404 or a 500. */
+static void scan_answer(struct web_ctx *ctx, int found, const struct scan *s, int download)
 {
-	struct scan s;
-	int found = scan_get(ctx->db, ctx->operator_id, web_arg_id(ctx, 0), &s);
 	if (found < 0)
 		web_error(ctx, 500, "The scan could not be loaded. Please try again.");
 	else if (found == 0)
 		web_not_found(ctx);
 	else
-		scan_send(ctx, &s, download);
+		scan_send(ctx, s, download);
+}
+
+/* The operator's scan of the item in route argument 0. */
+static void operator_scan(struct web_ctx *ctx, int download)
+{
+	struct scan s;
+	scan_answer(ctx, scan_get(ctx->db, ctx->operator_id, web_arg_id(ctx, 0), &s), &s, download);
 }
 
 void page_mail_scan_view(struct web_ctx *ctx)
@@ -127,12 +132,7 @@ static void renter_scan(struct web_ctx *ctx, int download)
 {
 	struct scan s;
 	int found = scan_get_for_renter(ctx->db, ctx->operator_id, ctx->renter_id, web_arg_id(ctx, 0), &s);
-	if (found < 0)
-		web_error(ctx, 500, "The scan could not be loaded. Please try again.");
-	else if (found == 0)
-		web_not_found(ctx);
-	else
-		scan_send(ctx, &s, download);
+	scan_answer(ctx, found, &s, download);
 }
 
 void page_renter_scan_view(struct web_ctx *ctx)
