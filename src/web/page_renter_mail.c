@@ -76,6 +76,14 @@ int page_renter_price_words(struct web_ctx *ctx, const struct mail_item *it, con
 	int idx = mail_action_parse(action);
 	if (idx < 0 || idx >= ACTION_COUNT)
 		return -1;
+	/* Once per mailbox and action: a renter's page lists many items of the same mailbox. */
+	char cache[96];
+	snprintf(cache, sizeof(cache), "Renter.price.%lld.%s", (long long)it->mailbox_id, action);
+	const char *known = hdf_get_value(ctx->hdf, cache, NULL);
+	if (known) {
+		str_copy(buf, size, known);
+		return 0;
+	}
 	const struct offering_action *oa = &off->actions[idx];
 	char today[11], first[11], next_first[11], fee[32];
 	time_format_day(time_now(), today, sizeof(today));
@@ -97,6 +105,7 @@ int page_renter_price_words(struct web_ctx *ctx, const struct mail_item *it, con
 			 (long long)oa->free_per_month);
 	else
 		snprintf(buf, size, "%s %s%s.", fee, renter_currency(ctx), postage);
+	web_set(ctx, cache, buf);
 	return 0;
 }
 
