@@ -1,3 +1,8 @@
+<?cs def:scan_file_input() ?>
+    <label for="scan-file">Scan file (PDF or image)</label>
+    <input type="file" id="scan-file" name="scan_file" accept="application/pdf,image/png,image/jpeg,image/webp" required>
+    <span class="hint">PDF, PNG, JPEG or WebP, at most <?cs var:Item.scan_max ?>.</span>
+<?cs /def ?>
 <?cs include:"layout_head.cs" ?>
 <div class="toolbar">
   <h1><?cs var:Item.reference ?> <span class="muted mail-kind-title"><?cs var:Item.kind ?></span> <span class="badge <?cs var:Item.status_class ?>"><?cs var:Item.status_label ?></span></h1>
@@ -14,8 +19,29 @@
       <?cs else ?><span class="badge warn">Unassigned</span><?cs /if ?></dd>
     <?cs if:Item.offering ?><dt>Offering</dt><dd><?cs var:Item.offering ?></dd><?cs /if ?>
     <?cs if:Item.left_on ?><dt>Left storage</dt><dd><?cs var:Item.left_on ?></dd><?cs /if ?>
+    <?cs if:Item.scan.type ?><dt>Scan</dt>
+    <dd id="scan-file-facts"><?cs var:Item.scan.type ?>, <?cs var:Item.scan.size ?> <span class="muted">attached <?cs var:Item.scan.created ?></span>
+      · <a href="/mail/<?cs var:Item.id ?>/scan">View</a> · <a href="/mail/<?cs var:Item.id ?>/scan/download">Download</a></dd><?cs /if ?>
   </dl>
+  <?cs if:Item.scan.type ?>
+  <form method="post" action="/mail/<?cs var:Item.id ?>/scan/delete" data-confirm="Remove the scan file of <?cs var:Item.reference ?>? The renter will no longer see it.">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <button type="submit" class="danger">Remove scan file</button>
+  </form>
+  <?cs /if ?>
 </section>
+
+<?cs if:Item.can_attach ?>
+<section class="card">
+  <h2>Attach the scan file</h2>
+  <p class="muted">This item was scanned without a file. The renter is told by email once it is attached.</p>
+  <form method="post" action="/mail/<?cs var:Item.id ?>/scan" enctype="multipart/form-data" class="form">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <?cs call:scan_file_input() ?>
+    <button type="submit" class="primary">Attach scan</button>
+  </form>
+</section>
+<?cs /if ?>
 
 <?cs if:Item.can_assign ?>
 <section class="card">
@@ -49,12 +75,13 @@
       <td><?cs var:r.label ?></td>
       <td><?cs var:r.by ?> <span class="muted"><?cs var:r.created_at ?></span></td>
       <td><span class="badge <?cs if:r.state == "completed" ?>ok<?cs elif:r.state == "requested" ?>warn<?cs /if ?>"><?cs var:r.state ?></span></td>
-      <td><?cs if:r.carrier ?><?cs var:r.carrier ?> <?cs /if ?><?cs if:r.tracking ?><span class="muted">tracking</span> <?cs var:r.tracking ?> <?cs /if ?><?cs if:r.postage ?><span class="muted">postage</span> <?cs var:r.postage ?><?cs /if ?><?cs if:r.note ?><span class="muted"><?cs var:r.note ?></span><?cs /if ?></td>
+      <td><?cs if:r.carrier ?><?cs var:r.carrier ?> <?cs /if ?><?cs if:r.tracking ?><span class="muted">tracking</span> <?cs var:r.tracking ?> <?cs /if ?><?cs if:r.postage ?><span class="muted">postage</span> <?cs var:r.postage ?><?cs /if ?><?cs if:r.forward_address ?><div class="mail-forward-address"><span class="muted">to</span> <?cs var:r.forward_address ?></div><?cs /if ?><?cs if:r.note ?><span class="muted"><?cs var:r.note ?></span><?cs /if ?></td>
       <td>
       <?cs if:r.state == "requested" && Item.can_act ?>
         <div class="actions">
-          <form method="post" action="/mail/<?cs var:Item.id ?>/actions/<?cs var:r.id ?>/complete" class="mail-inline">
+          <form method="post" action="/mail/<?cs var:Item.id ?>/actions/<?cs var:r.id ?>/complete" class="mail-inline"<?cs if:r.action == "scan" ?> enctype="multipart/form-data"<?cs /if ?>>
             <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+            <?cs if:r.action == "scan" ?><?cs call:scan_file_input() ?><?cs /if ?>
             <?cs if:r.action == "forward" ?>
             <input type="text" name="carrier" placeholder="Carrier" aria-label="Carrier" maxlength="60">
             <input type="text" name="tracking" placeholder="Tracking number" aria-label="Tracking number" maxlength="120">
@@ -81,10 +108,11 @@
   <?cs if:Item.offer_any ?>
   <p class="muted">Priced from the offering “<?cs var:Item.offering ?>”: the month's free allowance first, then the fee. The charge is made when you record it.</p>
   <div class="mail-record">
-  <?cs each:o = Item.offer ?><?cs if:o.enabled && name(o) != "forward" ?>
-    <form method="post" action="/mail/<?cs var:Item.id ?>/actions">
+  <?cs each:o = Item.offer ?><?cs if:o.enabled && name(o) != "forward" && (name(o) != "scan" || !Item.scan_requested) ?>
+    <form method="post" action="/mail/<?cs var:Item.id ?>/actions"<?cs if:name(o) == "scan" ?> enctype="multipart/form-data" class="mail-scan"<?cs /if ?>>
       <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
       <input type="hidden" name="action" value="<?cs name:o ?>">
+      <?cs if:name(o) == "scan" ?><?cs call:scan_file_input() ?><?cs /if ?>
       <button type="submit"><?cs var:o.button ?></button>
       <span class="hint"><?cs if:o.free > 0 ?><?cs var:o.free ?> free a month, then <?cs /if ?><?cs var:o.fee ?></span>
     </form>

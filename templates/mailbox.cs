@@ -30,6 +30,17 @@
       <dt>Created</dt><dd><?cs var:Mailbox.created ?></dd>
     </dl>
   </section>
+  <?cs if:Box.officernd.any ?>
+  <section class="card" id="officernd">
+    <h2>OfficeRnD</h2>
+    <dl class="mailboxes-facts">
+      <dt>Member</dt><dd id="officernd-member"><?cs var:Box.officernd.member ?></dd>
+      <?cs if:Box.officernd.plan ?><dt>Plan</dt><dd id="officernd-plan"><?cs var:Box.officernd.plan ?></dd><?cs /if ?>
+      <?cs if:Box.officernd.location ?><dt>Location</dt><dd id="officernd-location"><?cs var:Box.officernd.location ?></dd><?cs /if ?>
+    </dl>
+    <?cs if:Box.officernd.admin_url ?><p><a href="<?cs var:Box.officernd.admin_url ?>" rel="noopener noreferrer" target="_blank">Open OfficeRnD</a> <span class="muted mailboxes-small">and search for <?cs var:Box.officernd.member ?></span></p><?cs /if ?>
+  </section>
+  <?cs /if ?>
   <section class="card">
     <h2>Invitation</h2>
     <?cs if:Invitation.any ?>
@@ -74,6 +85,68 @@
     </div>
   </section>
 </div>
+<section class="card" id="edit">
+  <h2>Edit</h2>
+  <?cs if:Box.error ?><div class="flash flash-error" role="alert"><?cs var:Box.error ?></div><?cs /if ?>
+  <form method="post" action="/mailboxes/<?cs var:Mailbox.id ?>/edit" class="form">
+    <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
+    <label for="renter-name">Renter's name</label>
+    <input type="text" id="renter-name" name="renter_name" value="<?cs var:Form.renter_name ?>" maxlength="100" required autocomplete="off">
+    <label for="space-id">Space</label>
+    <select id="space-id" name="space_id" required>
+      <option value="">Choose a space…</option>
+      <?cs each:sp = Form.spaces ?><option value="<?cs var:sp.id ?>"<?cs if:sp.selected ?> selected<?cs /if ?>><?cs var:sp.name ?></option><?cs /each ?>
+    </select>
+    <label for="offering-id">Offering</label>
+    <select id="offering-id" name="offering_id" required>
+      <option value="">Choose an offering…</option>
+      <?cs each:of = Form.offerings ?><option value="<?cs var:of.id ?>"<?cs if:of.selected ?> selected<?cs /if ?>><?cs var:of.name ?></option><?cs /each ?>
+    </select>
+    <?cs if:Box.officernd.any ?><span class="hint">OfficeRnD's later changes to the membership's plan or location set the offering and space again; a name you change here is kept.</span><?cs /if ?>
+    <div class="actions"><button type="submit" class="primary">Save changes</button></div>
+  </form>
+</section>
+
+<h2 id="mail">Mail</h2>
+<?cs if:subcount(Box.mail) > 0 ?>
+<table>
+  <thead><tr><th>Item</th><th>Received</th><th>From</th><th>Status</th></tr></thead>
+  <tbody>
+  <?cs each:i = Box.mail ?>
+    <tr>
+      <td><a href="/mail/<?cs var:i.id ?>"><?cs var:i.reference ?></a> <span class="muted"><?cs var:i.kind ?></span></td>
+      <td><?cs var:i.received_on ?></td>
+      <td><?cs var:i.sender ?></td>
+      <td><?cs var:i.status ?><?cs if:i.scan ?> <span class="badge ok">scan</span><?cs /if ?><?cs if:i.open_requests > 0 ?> <span class="badge warn"><?cs var:i.open_requests ?> requested</span><?cs /if ?></td>
+    </tr>
+  <?cs /each ?>
+  </tbody>
+</table>
+<p class="pager"><?cs if:Box.mail_newest ?><a href="<?cs var:Box.mail_newest ?>">Newest</a> <?cs /if ?><?cs if:Box.mail_older ?><a href="<?cs var:Box.mail_older ?>#mail">Older mail</a><?cs /if ?></p>
+<?cs else ?>
+<div class="card empty">No mail<?cs if:Box.mail_newest ?> on this page: <a href="<?cs var:Box.mail_newest ?>">newest</a><?cs else ?> for this mailbox yet. <a href="/mail/new?mailbox_id=<?cs var:Mailbox.id ?>">Record mail</a><?cs /if ?>.</div>
+<?cs /if ?>
+
+<h2 id="charges">Charges</h2>
+<?cs if:subcount(Box.charges) > 0 ?>
+<table>
+  <thead><tr><th>Date</th><th>What</th><th class="num">Amount</th><th>Billing</th></tr></thead>
+  <tbody>
+  <?cs each:c = Box.charges ?>
+    <tr>
+      <td><?cs var:c.date ?></td>
+      <td><?cs var:c.description ?> <span class="muted"><?cs var:c.reference ?></span></td>
+      <td class="num"><?cs var:c.amount ?> <?cs var:c.currency ?><?cs if:c.free ?> <span class="badge ok">free allowance</span><?cs /if ?></td>
+      <td><span class="badge <?cs var:c.state_class ?>"><?cs var:c.state_label ?></span></td>
+    </tr>
+  <?cs /each ?>
+  </tbody>
+</table>
+<p class="pager"><?cs if:Box.charges_newest ?><a href="<?cs var:Box.charges_newest ?>">Newest</a> <?cs /if ?><?cs if:Box.charges_older ?><a href="<?cs var:Box.charges_older ?>#charges">Older charges</a><?cs /if ?></p>
+<?cs else ?>
+<div class="card empty">No charges for this mailbox<?cs if:Box.charges_newest ?> on this page<?cs else ?> yet<?cs /if ?>.</div>
+<?cs /if ?>
+
 <?cs if:Mailbox.can_cancel ?>
 <section class="card mailboxes-danger">
   <h2>Cancel this mailbox</h2>

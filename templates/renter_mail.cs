@@ -15,10 +15,13 @@
       </div>
       <span class="badge <?cs if:m.left ?>warn<?cs else ?>ok<?cs /if ?>"><?cs var:m.status ?></span>
     </div>
+    <?cs if:m.scan ?>
+    <p class="renter-mail-scan"><strong>Scan ready:</strong> <a href="/my/mail/<?cs var:m.id ?>/scan">View scan</a> · <a href="/my/mail/<?cs var:m.id ?>/scan/download">Download</a></p>
+    <?cs /if ?>
     <?cs if:subcount(m.requests) > 0 ?>
     <ul class="renter-mail-requests">
     <?cs each:r = m.requests ?>
-      <li><?cs var:r.label ?>: <?cs if:r.state == "requested" ?>asked, waiting for the mail room<?cs elif:r.state == "completed" ?>done<?cs if:r.carrier ?> via <?cs var:r.carrier ?><?cs /if ?><?cs if:r.tracking ?>, tracking <?cs var:r.tracking ?><?cs /if ?><?cs else ?>cancelled<?cs /if ?></li>
+      <li><?cs var:r.label ?>: <?cs if:r.state == "requested" ?>asked, waiting for the mail room<?cs elif:r.state == "completed" ?>done<?cs if:r.carrier ?> via <?cs var:r.carrier ?><?cs /if ?><?cs if:r.tracking ?>, tracking <?cs var:r.tracking ?><?cs /if ?><?cs else ?>cancelled<?cs /if ?><?cs if:r.forward_address ?> <span class="muted">(to <?cs var:r.forward_address ?>)</span><?cs /if ?></li>
     <?cs /each ?>
     </ul>
     <?cs /if ?>
@@ -27,11 +30,18 @@
     <?cs elif:subcount(m.buttons) > 0 ?>
     <div class="actions">
     <?cs each:b = m.buttons ?>
+      <div class="renter-request">
+      <?cs if:b.step ?>
+        <a class="button" href="/my/mail/<?cs var:m.id ?>/request?action=<?cs var:b.action ?>">Request <?cs var:b.label ?>…</a>
+      <?cs else ?>
       <form method="post" action="/my/mail/<?cs var:m.id ?>/request">
         <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
         <input type="hidden" name="action" value="<?cs var:b.action ?>">
         <button type="submit">Request <?cs var:b.label ?></button>
       </form>
+      <?cs /if ?>
+        <span class="hint"><?cs var:b.price ?></span>
+      </div>
     <?cs /each ?>
     </div>
     <?cs /if ?>

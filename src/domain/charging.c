@@ -4,8 +4,10 @@
 #include "store/charges.h"
 #include "store/db.h"
 #include "store/mail.h"
+#include "store/mailboxes.h"
 #include "store/offerings.h"
 #include "store/operators.h"
+#include "store/scans.h"
 #include "util/log.h"
 #include "util/money.h"
 #include "util/timeutil.h"
@@ -183,7 +185,7 @@ static enum charging_status charge_write(sqlite3 *db, int64_t operator_id, const
  */
 static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, const struct action_request *req,
 					    const struct mail_item *it, const struct forward_details *fwd,
-					    int64_t now, struct charging_result *out)
+					    const struct charging_hook *hook, int64_t now, struct charging_result *out)
 {
 	const struct action_info *ai = action_info_find(req->action);
 	struct offering off;
@@ -223,6 +225,11 @@ static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, co
 	free(description);
 	if (st != CHARGING_OK)
 		return st;
+	/* A shredded item's scan goes too: the row now, the file once this commits. */
+	if (str_eq(ai->name, "shred") && scan_delete(db, operator_id, it->id, out->released_scan) < 0)
+		return say(out, CHARGING_ERROR, "The item could not be updated. Please try again.");
+	if (hook && str_eq(ai->name, "scan") && hook->run(db, operator_id, req, it, now, hook->data, out) < 0)
+		return out->message[0] ? CHARGING_INVALID : say(out, CHARGING_ERROR, "The scan could not be saved.");
 	out->action_request_id = req->id;
 	char buf[32];
 	say(out, CHARGING_OK, "%s of %s recorded: %s%s.", ai->label, it->reference,
@@ -255,6 +262,14 @@ enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, 
 					      const struct forward_details *fwd, int64_t now,
 					      struct charging_result *out)
 {
+	return charging_complete_action_hooked(db, operator_id, action_request_id, fwd, NULL, now, out);
+}
+
+enum charging_status charging_complete_action_hooked(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+						     const struct forward_details *fwd,
+						     const struct charging_hook *hook, int64_t now,
+						     struct charging_result *out)
+{
 	if (begin(db, out) != CHARGING_OK)
 		return CHARGING_ERROR;
 	struct action_request req;
@@ -266,13 +281,21 @@ enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, 
 	else if (!str_eq(req.state, "requested"))
 		st = say(out, CHARGING_CONFLICT, "This request was already %s.", req.state);
 	else
-		st = complete_locked(db, operator_id, &req, &it, fwd, now, out);
+		st = complete_locked(db, operator_id, &req, &it, fwd, hook, now, out);
 	return finish(db, st, out);
 }
 
 enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
 					    const char *action, const struct forward_details *fwd, int64_t now,
 					    struct charging_result *out)
+{
+	return charging_record_action_hooked(db, operator_id, mail_item_id, action, fwd, NULL, now, out);
+}
+
+enum charging_status charging_record_action_hooked(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+						   const char *action, const struct forward_details *fwd,
+						   const struct charging_hook *hook, int64_t now,
+						   struct charging_result *out)
 {
 	if (begin(db, out) != CHARGING_OK)
 		return CHARGING_ERROR;
@@ -298,33 +321,119 @@ enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, in
 	if (st == CHARGING_OK && action_request_get(db, operator_id, req_id, &req) < 0)
 		st = say(out, CHARGING_ERROR, "The action could not be saved. Please try again.");
 	if (st == CHARGING_OK)
-		st = complete_locked(db, operator_id, &req, &it, fwd, now, out);
+		st = complete_locked(db, operator_id, &req, &it, fwd, hook, now, out);
 	return finish(db, st, out);
 }
 
+int charging_request_conflict(const char *action, const struct action_request *reqs, size_t n,
+			      const char *reference, char *msg, size_t size)
+{
+	const struct action_info *want = action_info_find(action);
+	for (size_t i = 0; want && i < n; i++) {
+		const struct action_request *r = &reqs[i];
+		const struct action_info *had = action_info_find(r->action);
+		int open = str_eq(r->state, "requested");
+		if (!had || !(open || str_eq(r->state, "completed")))
+			continue;
+		if (had == want)
+			snprintf(msg, size, "You already asked for %s of %s.", want->noun, reference);
+		else if (str_eq(had->name, "shred"))
+			snprintf(msg, size, "You asked for %s to be shredded: nothing else can be asked for it.", reference);
+		else if (open && had->leaves_storage && want->leaves_storage)
+			snprintf(msg, size, "You already asked for %s of %s: it cannot also have %s. "
+				 "Nothing was changed.", had->noun, reference, want->noun);
+		else if (open && str_eq(want->name, "shred"))
+			snprintf(msg, size, "Your request for %s of %s is not done yet: ask for shredding once it is. "
+				 "Nothing was changed.", had->noun, reference);
+		else
+			continue;
+		return 1;
+	}
+	return 0;
+}
+
+const char *charging_forward_address_check(const char *typed, char *out, size_t size)
+{
+	if (!typed || strlen(typed) >= size || strlen(typed) > 500)
+		return "The forwarding address is too long (at most 500 characters).";
+	str_copy(out, size, typed);
+	str_trim(out);
+	for (const char *p = out; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\r') || *p == 0x7f)
+			return "The forwarding address contains characters that are not allowed.";
+	if (strlen(out) < 5)
+		return "Enter the address to forward the item to: name, street, town, postcode and country.";
+	return NULL;
+}
+
+/* Inside the transaction: no conflict with the item's other requests. */
+static enum charging_status request_conflicts(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+					      const char *action, struct charging_result *out)
+{
+	struct action_request *reqs = NULL;
+	size_t n = 0;
+	if (action_request_list(db, operator_id, it->id, &reqs, &n) < 0)
+		return say(out, CHARGING_ERROR, "Your request could not be saved. Please try again.");
+	int conflict = charging_request_conflict(action, reqs, n, it->reference, out->message, sizeof(out->message));
+	free(reqs);
+	return conflict ? CHARGING_CONFLICT : CHARGING_OK;
+}
+
+/* Creates the request (and keeps a forward's address). */
+static enum charging_status request_create(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+					   const struct action_info *ai, const char *address, int64_t now,
+					   struct charging_result *out)
+{
+	out->action_request_id = action_request_create(db, operator_id, it->id, ai->name, "renter", now);
+	if (out->action_request_id < 0 ||
+	    (address && (action_request_set_forward_address(db, operator_id, out->action_request_id, address) < 0 ||
+			 renter_set_forward_address(db, operator_id, it->renter_id, address) < 0)))
+		return say(out, CHARGING_ERROR, "Your request could not be saved. Please try again.");
+	return CHARGING_OK;
+}
+
+/* Everything a renter's request must pass before it is created. */
+static enum charging_status request_checks(sqlite3 *db, int64_t operator_id, int64_t renter_id, int64_t mail_item_id,
+					   const struct action_info *ai, struct mail_item *it, struct charging_result *out)
+{
+	struct offering off;
+	enum charging_status st;
+	if (mail_item_get(db, operator_id, mail_item_id, it) < 0 || it->renter_id != renter_id || !renter_id)
+		return say(out, CHARGING_NOT_FOUND, "There is no such mail item.");
+	if (!ai)
+		return say(out, CHARGING_INVALID, "Choose an action: scan, forward, shred, recycle or pickup.");
+	if ((st = action_allowed(db, operator_id, it, ai, 1, &off, out)) != CHARGING_OK)
+		return st;
+	return request_conflicts(db, operator_id, it, ai->name, out);
+}
+
+enum charging_status charging_request_allowed(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+					      int64_t mail_item_id, const char *action, struct mail_item *it,
+					      struct charging_result *out)
+{
+	memset(out, 0, sizeof(*out));
+	return request_checks(db, operator_id, renter_id, mail_item_id, action_info_find(action), it, out);
+}
+
 enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, int64_t renter_id,
-					     int64_t mail_item_id, const char *action, int64_t now,
-					     struct charging_result *out)
+					     int64_t mail_item_id, const char *action, const char *forward_address,
+					     int64_t now, struct charging_result *out)
 {
 	if (begin(db, out) != CHARGING_OK)
 		return CHARGING_ERROR;
 	struct mail_item it;
-	struct offering off;
 	const struct action_info *ai = action_info_find(action);
+	char address[512];
+	const char *bad_address = NULL;
 	enum charging_status st = CHARGING_OK;
-	int64_t existing = 0;
-	if (mail_item_get(db, operator_id, mail_item_id, &it) < 0 || it.renter_id != renter_id || !renter_id)
-		st = say(out, CHARGING_NOT_FOUND, "There is no such mail item.");
-	else if (!ai)
-		st = say(out, CHARGING_INVALID, "Choose an action: scan, forward, shred, recycle or pickup.");
-	else if ((st = action_allowed(db, operator_id, &it, ai, 1, &off, out)) != CHARGING_OK)
+	if (ai && str_eq(ai->name, "forward"))
+		bad_address = charging_forward_address_check(forward_address, address, sizeof(address));
+	if ((st = request_checks(db, operator_id, renter_id, mail_item_id, ai, &it, out)) != CHARGING_OK)
 		;
-	else if ((existing = action_request_find(db, operator_id, it.id, ai->name, NULL)) < 0)
-		st = say(out, CHARGING_ERROR, "Your request could not be saved. Please try again.");
-	else if (existing > 0)
-		st = say(out, CHARGING_CONFLICT, "You already asked for %s of %s.", ai->noun, it.reference);
-	else if ((out->action_request_id = action_request_create(db, operator_id, it.id, ai->name, "renter", now)) < 0)
-		st = say(out, CHARGING_ERROR, "Your request could not be saved. Please try again.");
+	else if (bad_address)
+		st = say(out, CHARGING_INVALID, "%s", bad_address);
+	else
+		st = request_create(db, operator_id, &it, ai, str_eq(ai->name, "forward") ? address : NULL, now, out);
 	if (st == CHARGING_OK) {
 		say(out, CHARGING_OK, "Your request for %s of %s was sent.", ai->noun, it.reference);
 		log_info("mail", "action requested operator=%lld item=%lld action=%s", (long long)operator_id,

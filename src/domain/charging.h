@@ -13,6 +13,7 @@
 #define PILOTOMAIL_DOMAIN_CHARGING_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum charging_status {
@@ -30,6 +31,9 @@ struct charging_result {
 	int free_allowance;      /* 1 when the month's free allowance covered the action fee */
 	char billing_state[16];
 	char message[320];       /* for the person: what happened or why not */
+	/* A shred removed the item's scan row: its hash, for scan_release_file() after the commit
+	 * ("" when none). */
+	char released_scan[65];
 };
 
 /* The forwarding details the operator enters when completing a forward. */
@@ -40,6 +44,20 @@ struct forward_details {
 };
 
 /*
+ * Extra work done inside the completing transaction, once the action is completed and charged
+ * (attaching a scan file, queueing its email): run returns 0, or -1 to roll everything back
+ * (with out->message set to say why).
+ */
+struct mail_item;
+struct action_request;
+struct charging_result;
+struct charging_hook {
+	int (*run)(sqlite3 *db, int64_t operator_id, const struct action_request *req, const struct mail_item *it,
+		   int64_t now, void *data, struct charging_result *out);
+	void *data;
+};
+
+/*
  * Completes a requested action (see above). fwd may be NULL (no carrier, no postage).
  * now gives completed_at, created_at and, as a UTC day, the charge date and the month of the
  * allowance.
@@ -47,6 +65,11 @@ struct forward_details {
 enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
 					      const struct forward_details *fwd, int64_t now,
 					      struct charging_result *out);
+/* The same with a hook (NULL: none), run only when the completed action is a scan. */
+enum charging_status charging_complete_action_hooked(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+						     const struct forward_details *fwd,
+						     const struct charging_hook *hook, int64_t now,
+						     struct charging_result *out);
 
 /*
  * The operator records an action done on an item directly: an open request for the same action
@@ -55,15 +78,44 @@ enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, 
 enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
 					    const char *action, const struct forward_details *fwd, int64_t now,
 					    struct charging_result *out);
+enum charging_status charging_record_action_hooked(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+						   const char *action, const struct forward_details *fwd,
+						   const struct charging_hook *hook, int64_t now,
+						   struct charging_result *out);
 
 /*
  * A renter asks for action on one of their items: the item must be theirs (else NOT_FOUND), its
- * mailbox active, the item still in storage, the action enabled by the offering, and not
- * already requested or done. Creates the request; no charge yet.
+ * mailbox active, the item still in storage, the action enabled by the offering, and not in
+ * conflict with the item's other requests (charging_request_conflict). A forward needs the
+ * address (forward_address, ignored for other actions), which is kept on the request and as the
+ * renter's last used address. Creates the request; no charge yet.
  */
 enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, int64_t renter_id,
-					     int64_t mail_item_id, const char *action, int64_t now,
-					     struct charging_result *out);
+					     int64_t mail_item_id, const char *action, const char *forward_address,
+					     int64_t now, struct charging_result *out);
+
+/*
+ * The checks of charging_request_action() without asking (for the page before the request):
+ * CHARGING_OK when the renter may ask for action on the item now, else why not in out->message.
+ * Loads the item into *it (when found).
+ */
+enum charging_status charging_request_allowed(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+					      int64_t mail_item_id, const char *action, struct mail_item *it,
+					      struct charging_result *out);
+
+/*
+ * Whether a renter may ask for action on item `reference` given its requests reqs[0..n): not the
+ * same action twice (requested or done), never two actions that take the item out of storage
+ * (forward, shred, recycle, pickup) at once, nothing after a shred was asked for, and no shred
+ * while another request is still open (the shred would destroy the item first). 0 when fine,
+ * else 1 with a plain sentence in msg.
+ */
+int charging_request_conflict(const char *action, const struct action_request *reqs, size_t n,
+			      const char *reference, char *msg, size_t size);
+
+/* A forwarding address as typed: trimmed, 5 to 500 characters, lines kept, no other control
+ * characters. NULL when fine (clean copied into out, size > 500), else why not. */
+const char *charging_forward_address_check(const char *typed, char *out, size_t size);
 
 /* Cancels a requested action of the item. */
 enum charging_status charging_cancel_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,

@@ -6,6 +6,41 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Written once at start-up, before any request (see http_allow_uploads). */
+static size_t upload_cap;
+static int (*upload_accepts)(const char *method, const char *path);
+
+void http_allow_uploads(size_t cap, int (*accepts)(const char *method, const char *path))
+{
+	upload_cap = cap;
+	upload_accepts = accepts;
+}
+
+size_t http_upload_cap(void)
+{
+	return upload_cap;
+}
+
+/* The body cap of this request: the upload cap only for a multipart POST to an upload route. */
+static size_t body_cap(const struct http_request *req, size_t max_body)
+{
+	if (upload_accepts && upload_cap > max_body && str_starts_with(req->content_type, "multipart/form-data") &&
+	    upload_accepts(req->method, req->path))
+		return upload_cap;
+	return max_body;
+}
+
+/* Text parts into req->form, file parts into req->files. 0, or 400. */
+static int read_multipart(struct http_request *req)
+{
+	char boundary[80];
+	if (multipart_boundary(req->content_type, boundary, sizeof(boundary)) < 0 ||
+	    multipart_parse(req->body, req->body_len, boundary, &req->form, &req->files) < 0)
+		return 400;
+	return 0;
+}
 
 static char *param_copy(FCGX_Request *fcgx, const char *name)
 {
@@ -69,7 +104,7 @@ int http_request_read(struct http_request *req, FCGX_Request *fcgx, size_t max_b
 	if (cookie && cookies_parse(cookie, &req->cookies) < 0)
 		return 400;
 	size_t len = 0;
-	int status = read_content_length(req, max_body, &len);
+	int status = read_content_length(req, body_cap(req, max_body), &len);
 	if (status)
 		return status;
 	if ((status = read_body(req, len)) != 0)
@@ -78,6 +113,8 @@ int http_request_read(struct http_request *req, FCGX_Request *fcgx, size_t max_b
 	    str_starts_with(req->content_type, "application/x-www-form-urlencoded") &&
 	    form_parse(req->body, req->body_len, &req->form) < 0)
 		return 400;
+	if (strcmp(req->method, "POST") == 0 && str_starts_with(req->content_type, "multipart/form-data"))
+		return read_multipart(req);
 	return 0;
 }
 
@@ -96,6 +133,7 @@ void http_request_free(struct http_request *req)
 	kvlist_free(&req->query);
 	kvlist_free(&req->form);
 	kvlist_free(&req->cookies);
+	multipart_files_free(&req->files);
 	memset(req, 0, sizeof(*req));
 }
 
@@ -121,6 +159,13 @@ void http_response_cookie(struct http_response *resp, const char *name, const ch
 			       max_age, secure ? "; Secure" : "");
 	http_response_header(resp, "Set-Cookie", line);
 	free(line);
+}
+
+void http_response_file(struct http_response *resp, int fd, int64_t size)
+{
+	strbuf_reset(&resp->body);
+	resp->file_fd = fd;
+	resp->file_size = size;
 }
 
 void http_response_redirect(struct http_response *resp, const char *location)
@@ -155,19 +200,40 @@ const char *http_status_text(int status)
 	}
 }
 
+/* The rest of a file response: its length, then its bytes in chunks as read. A file that
+ * shrank meanwhile ends the response short (the client sees a truncated download). */
+static void send_file(const struct http_response *resp, FCGX_Stream *out)
+{
+	char buf[64 * 1024];
+	snprintf(buf, sizeof(buf), "Content-Length: %lld\r\n\r\n", (long long)resp->file_size);
+	FCGX_PutS(buf, out);
+	int64_t left = resp->file_size;
+	while (left > 0) {
+		ssize_t n = read(resp->file_fd, buf, left < (int64_t)sizeof(buf) ? (size_t)left : sizeof(buf));
+		if (n <= 0 || FCGX_PutStr(buf, (int)n, out) < 0)
+			break;
+		left -= n;
+	}
+}
+
 void http_response_send(const struct http_response *resp, FCGX_Stream *out)
 {
 	FCGX_FPrintF(out, "Status: %d %s\r\n", resp->status, http_status_text(resp->status));
 	FCGX_FPrintF(out, "Content-Type: %s\r\n", resp->content_type);
-	FCGX_PutS("Content-Security-Policy: default-src 'self'; script-src 'self'; "
-		  "style-src 'self'; img-src 'self' data:; form-action 'self'; "
-		  "frame-ancestors 'none'; base-uri 'none'\r\n"
-		  "X-Content-Type-Options: nosniff\r\n"
+	FCGX_FPrintF(out, "Content-Security-Policy: %s\r\n",
+		     resp->csp ? resp->csp
+			       : "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+				 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+	FCGX_PutS("X-Content-Type-Options: nosniff\r\n"
 		  "X-Frame-Options: DENY\r\n"
 		  "Referrer-Policy: same-origin\r\n"
 		  "Cache-Control: no-store\r\n", out);
 	if (resp->headers.len)
 		FCGX_PutStr(resp->headers.buf, (int)resp->headers.len, out);
+	if (resp->file_fd > 0) {
+		send_file(resp, out);
+		return;
+	}
 	FCGX_FPrintF(out, "Content-Length: %lu\r\n\r\n", (unsigned long)resp->body.len); /* libfcgi knows no %zu */
 	if (resp->body.len)
 		FCGX_PutStr(resp->body.buf, (int)resp->body.len, out);
@@ -190,6 +256,9 @@ char *http_path_for_log(const char *path, char *out, size_t size)
 
 void http_response_free(struct http_response *resp)
 {
+	if (resp->file_fd > 0)
+		close(resp->file_fd);
+	resp->file_fd = 0;
 	strbuf_free(&resp->headers);
 	strbuf_free(&resp->body);
 }

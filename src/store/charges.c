@@ -158,17 +158,23 @@ const char charge_sql_list_state[] = CHARGE_LIST("AND c.billing_state = ?2 ");
 const char charge_sql_list_item[] = "SELECT " CHARGE_COLUMNS "WHERE c.mail_item_id = ?2 AND +c.operator_id = ?1 "
 				    "AND (c.charge_date, c.id) < (?3, ?4) ORDER BY c.charge_date DESC, c.id DESC LIMIT ?5";
 
+/* A mailbox's charges (its page), through charges_by_mailbox. */
+const char charge_sql_list_mailbox[] = "SELECT " CHARGE_COLUMNS "WHERE c.mailbox_id = ?2 AND c.operator_id = ?1 "
+				       "AND (c.charge_date, c.id) < (?3, ?4) ORDER BY c.charge_date DESC, c.id DESC LIMIT ?5";
+
 int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n)
 {
 	static const struct charge_filter every = { 0 };
 	if (!f)
 		f = &every;
-	const char *sql = f->mail_item_id ? charge_sql_list_item : f->state && *f->state ? charge_sql_list_state
-											: charge_sql_list;
+	const char *sql = f->mail_item_id ? charge_sql_list_item : f->mailbox_id ? charge_sql_list_mailbox
+			  : f->state && *f->state ? charge_sql_list_state : charge_sql_list;
 	sqlite3_stmt *st = db_prepare(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
 	if (f->mail_item_id)
 		sqlite3_bind_int64(st, 2, f->mail_item_id);
+	else if (f->mailbox_id)
+		sqlite3_bind_int64(st, 2, f->mailbox_id);
 	else
 		db_bind_text(st, 2, f->state);
 	/* No cursor: above every date and id. */

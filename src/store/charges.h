@@ -84,6 +84,7 @@ int charge_officernd_billing_on(sqlite3 *db, int64_t operator_id);
 struct charge_filter {
 	const char *state;         /* NULL or "" for all billing states */
 	int64_t mail_item_id;      /* 0 for all; else the item's charges (state is then ignored) */
+	int64_t mailbox_id;        /* 0 for all; else the mailbox's charges (state is then ignored) */
 	size_t limit;              /* at most this many (0 = 1000) */
 	/* Keyset paging: only charges older than (before_date, before_id) in the list's order;
 	 * before_id 0 starts from the newest. */

@@ -16,7 +16,8 @@
 	"coalesce(m.pmb, ''), coalesce(m.status, ''), coalesce(r.id, 0), coalesce(r.name, ''), "   \
 	"coalesce(r.email, ''), coalesce(m.offering_id, 0), "                                      \
 	"(SELECT COUNT(*) FROM action_requests a WHERE a.mail_item_id = i.id "                     \
-	" AND a.state = 'requested') "                                                             \
+	" AND a.state = 'requested'), "                                                            \
+	"coalesce((SELECT s.id FROM scans s WHERE s.mail_item_id = i.id), 0) "                     \
 	"FROM " items " LEFT JOIN mailboxes m ON m.id = i.mailbox_id "                             \
 	"LEFT JOIN renters r ON r.id = m.renter_id "
 
@@ -46,6 +47,7 @@ static void item_from_row(sqlite3_stmt *st, struct mail_item *it)
 	str_copy(it->renter_email, sizeof(it->renter_email), db_col_text(st, 14));
 	it->offering_id = sqlite3_column_int64(st, 15);
 	it->open_requests = sqlite3_column_int64(st, 16);
+	it->scan_id = sqlite3_column_int64(st, 17);
 }
 
 static void item_read(sqlite3_stmt *st, void *elem)
@@ -144,16 +146,25 @@ const char mail_sql_list_assigned[] = MAIL_LIST("AND i.mailbox_id IS NOT NULL ")
 const char mail_sql_list_unassigned[] =
 	MAIL_LIST_FROM(ITEM_COLUMNS_FROM("mail_items i INDEXED BY mail_items_unassigned"), "AND i.mailbox_id IS NULL ");
 
+/* One mailbox's items (its page), in the same order, through mail_items_by_mailbox. */
+const char mail_sql_list_mailbox[] = "SELECT " ITEM_COLUMNS "WHERE i.mailbox_id = ?2 AND i.operator_id = ?1 "
+				     "AND (i.received_on, i.id) < (?3, ?4) ORDER BY i.received_on DESC, i.id DESC LIMIT ?5";
+
 int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
 		   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
+	sqlite3_stmt *st = db_prepare(db, f->mailbox_id > 0 ? mail_sql_list_mailbox
+					  : f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
 					  : f->tab == MAIL_TAB_ASSIGNED ? mail_sql_list_assigned
 									: mail_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
-	char *pattern = f->q && *f->q ? like_pattern(f->q) : NULL;
-	db_bind_text(st, 2, pattern);
-	free(pattern);
+	if (f->mailbox_id > 0) {
+		sqlite3_bind_int64(st, 2, f->mailbox_id);
+	} else {
+		char *pattern = f->q && *f->q ? like_pattern(f->q) : NULL;
+		db_bind_text(st, 2, pattern);
+		free(pattern);
+	}
 	/* No cursor: above every day and id. */
 	db_bind_text(st, 3, f->before_id ? f->before_day : "9999-12-31");
 	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
@@ -219,7 +230,7 @@ int mail_item_set_storage_charged_through(sqlite3 *db, int64_t operator_id, int6
 
 #define REQUEST_COLUMNS                                                                            \
 	"a.id, a.mail_item_id, a.action, a.state, a.requested_by, a.carrier, a.tracking, a.postage, " \
-	"a.note, a.created_at, coalesce(a.completed_at, 0) FROM action_requests a "
+	"a.note, a.created_at, coalesce(a.completed_at, 0), a.forward_address FROM action_requests a "
 
 static void request_from_row(sqlite3_stmt *st, struct action_request *a)
 {
@@ -235,6 +246,7 @@ static void request_from_row(sqlite3_stmt *st, struct action_request *a)
 	str_copy(a->note, sizeof(a->note), db_col_text(st, 8));
 	a->created_at = sqlite3_column_int64(st, 9);
 	a->completed_at = sqlite3_column_int64(st, 10);
+	str_copy(a->forward_address, sizeof(a->forward_address), db_col_text(st, 11));
 }
 
 int64_t action_request_create(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
@@ -251,6 +263,15 @@ int64_t action_request_create(sqlite3 *db, int64_t operator_id, int64_t mail_ite
 	if (db_step_done(st) < 0 || sqlite3_changes(db) != 1)
 		return -1;
 	return sqlite3_last_insert_rowid(db);
+}
+
+int action_request_set_forward_address(sqlite3 *db, int64_t operator_id, int64_t id, const char *address)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE action_requests SET forward_address = ? WHERE id = ? AND operator_id = ?");
+	db_bind_text(st, 1, address);
+	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return db_update_one(st);
 }
 
 int action_request_get(sqlite3 *db, int64_t operator_id, int64_t id, struct action_request *out)
@@ -337,4 +358,18 @@ int action_request_cancel_open(sqlite3 *db, int64_t operator_id, int64_t mail_it
 	sqlite3_bind_int64(st, 2, mail_item_id);
 	sqlite3_bind_int64(st, 3, operator_id);
 	return db_step_done(st);
+}
+
+const char action_request_sql_count_open[] =
+	"SELECT COUNT(*) FROM mail_items i JOIN action_requests a ON a.mail_item_id = i.id "
+	"WHERE i.mailbox_id = ?2 AND i.operator_id = ?1 AND a.operator_id = ?1 AND a.action = ?3 "
+	"AND a.state = 'requested'";
+
+int64_t action_request_count_open(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *action)
+{
+	sqlite3_stmt *st = db_prepare(db, action_request_sql_count_open);
+	sqlite3_bind_int64(st, 1, operator_id);
+	sqlite3_bind_int64(st, 2, mailbox_id);
+	db_bind_text(st, 3, action);
+	return db_count(st);
 }

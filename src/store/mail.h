@@ -32,6 +32,7 @@ struct mail_item {
 	char renter_email[256];
 	int64_t offering_id;
 	int64_t open_requests;         /* action requests still "requested" */
+	int64_t scan_id;               /* its scan file (store/scans.h), 0 when none */
 };
 
 /* Which items a list shows. */
@@ -51,6 +52,7 @@ int64_t mail_item_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, c
 int mail_item_get(sqlite3 *db, int64_t operator_id, int64_t id, struct mail_item *out);
 struct mail_filter {
 	enum mail_tab tab;
+	int64_t mailbox_id;   /* > 0: that mailbox's items only (tab and q are then ignored) */
 	const char *q;        /* NULL or "": else the PMB, the renter's name or email, the item
 				 reference or the sender contains it (any case) */
 	size_t limit;         /* at most this many (0 = 500) */
@@ -86,11 +88,14 @@ struct action_request {
 	char note[256];
 	int64_t created_at;
 	int64_t completed_at;          /* 0 unless completed */
+	char forward_address[512];     /* a forward's address as the renter asked, "" otherwise */
 };
 
 /* A new request in state "requested". Returns its id or -1. */
 int64_t action_request_create(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
 			      const char *requested_by, int64_t now);
+/* Keeps the address a forward was asked to. 0 or -1. */
+int action_request_set_forward_address(sqlite3 *db, int64_t operator_id, int64_t id, const char *address);
 /* 0, or -1 when not found. */
 int action_request_get(sqlite3 *db, int64_t operator_id, int64_t id, struct action_request *out);
 /* The item's requests, oldest first. 0 or -1. */
@@ -105,6 +110,8 @@ int action_request_complete(sqlite3 *db, int64_t operator_id, int64_t id, const 
 			    const char *tracking, int64_t postage, int64_t now);
 /* requested -> cancelled with a note. 0; -1 if it was not requested. */
 int action_request_cancel(sqlite3 *db, int64_t operator_id, int64_t id, const char *note);
+/* How many requests for action are still "requested" on the mailbox's items. -1 on error. */
+int64_t action_request_count_open(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *action);
 /* Cancels every still-requested action of the item (it left storage). 0 or -1. */
 int action_request_cancel_open(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *note);
 

@@ -42,12 +42,19 @@ static const char *or_null(const char *s)
 	return s && *s ? s : NULL;
 }
 
+/* OfficeRnD's name replaces the renter's unless the operator renamed the renter (the name then
+ * differs from the member's name last fetched): an operator's edit sticks. */
 static int renter_update(sqlite3 *db, int64_t operator_id, int64_t id, const struct renter_fields *f)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE renters SET name = coalesce(?, name), email = coalesce(?, email), "
-					  "company_name = coalesce(?, company_name), "
-					  "officernd_company_id = coalesce(?, officernd_company_id) "
-					  "WHERE id = ? AND operator_id = ?");
+	sqlite3_stmt *st = db_prepare(db, "UPDATE renters SET name = CASE WHEN ?1 IS NULL THEN name "
+					  "WHEN ?7 IS NULL OR officernd_member_name = '' OR name = officernd_member_name "
+					  "THEN ?1 ELSE name END, "
+					  "officernd_member_name = CASE WHEN ?7 IS NULL THEN officernd_member_name "
+					  "ELSE coalesce(?1, officernd_member_name) END, "
+					  "email = coalesce(?2, email), "
+					  "company_name = coalesce(?3, company_name), "
+					  "officernd_company_id = coalesce(?4, officernd_company_id) "
+					  "WHERE id = ?5 AND operator_id = ?6");
 	db_bind_text(st, 1, or_null(f->name));
 	db_bind_text(st, 2, or_null(f->email));
 	/* OfficeRnD's "" means "no company any more"; a manual form's empty field keeps what is known. */
@@ -55,14 +62,15 @@ static int renter_update(sqlite3 *db, int64_t operator_id, int64_t id, const str
 	db_bind_text(st, 4, or_null(f->officernd_company_id));
 	sqlite3_bind_int64(st, 5, id);
 	sqlite3_bind_int64(st, 6, operator_id);
+	db_bind_text(st, 7, or_null(f->officernd_member_id));
 	return db_step_done(st);
 }
 
 static int64_t renter_insert(sqlite3 *db, int64_t operator_id, const struct renter_fields *f)
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO renters(operator_id, name, email, company_name, "
-					  "officernd_member_id, officernd_company_id, created_at) "
-					  "VALUES (?, ?, ?, ?, ?, ?, ?)");
+					  "officernd_member_id, officernd_company_id, created_at, officernd_member_name) "
+					  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?5 IS NULL THEN '' ELSE ?2 END)");
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, f->name ? f->name : "");
 	db_bind_text(st, 3, f->email ? f->email : "");
@@ -753,4 +761,75 @@ int outbox_mark_failed(sqlite3 *db, int64_t id, const char *worker_id, const cha
 	sqlite3_bind_int64(st, 2, id);
 	db_bind_text(st, 3, worker_id);
 	return db_step_done(st);
+}
+
+int renter_set_forward_address(sqlite3 *db, int64_t operator_id, int64_t renter_id, const char *address)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE renters SET forward_address = ? WHERE id = ? AND operator_id = ?");
+	db_bind_text(st, 1, address);
+	sqlite3_bind_int64(st, 2, renter_id);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return db_update_one(st);
+}
+
+int renter_forward_address(sqlite3 *db, int64_t operator_id, int64_t renter_id, char *out, size_t size)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT forward_address FROM renters WHERE id = ? AND operator_id = ?");
+	sqlite3_bind_int64(st, 1, renter_id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	out[0] = '\0';
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		str_copy(out, size, db_col_text(st, 0));
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int renter_rename(sqlite3 *db, int64_t operator_id, int64_t renter_id, const char *name)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE renters SET name = ? WHERE id = ? AND operator_id = ?");
+	db_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, renter_id);
+	sqlite3_bind_int64(st, 3, operator_id);
+	return db_update_one(st);
+}
+
+int mailbox_officernd_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_officernd *out)
+{
+	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(r.officernd_member_id, ''), r.officernd_member_name, "
+					  "coalesce(ms.plan_id, ''), coalesce(ms.location_id, m.officernd_location_id, ''), "
+					  "coalesce(s.org_slug, '') FROM mailboxes m JOIN renters r ON r.id = m.renter_id "
+					  "LEFT JOIN memberships ms ON ms.operator_id = m.operator_id "
+					  " AND ms.membership_id = m.officernd_membership_id "
+					  "LEFT JOIN officernd_settings s ON s.operator_id = m.operator_id "
+					  "WHERE m.id = ? AND m.operator_id = ?");
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, operator_id);
+	memset(out, 0, sizeof(*out));
+	int rc = -1;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		str_copy(out->member_id, sizeof(out->member_id), db_col_text(st, 0));
+		str_copy(out->member_name, sizeof(out->member_name), db_col_text(st, 1));
+		str_copy(out->plan_id, sizeof(out->plan_id), db_col_text(st, 2));
+		str_copy(out->location_id, sizeof(out->location_id), db_col_text(st, 3));
+		str_copy(out->org_slug, sizeof(out->org_slug), db_col_text(st, 4));
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int mailbox_set_space_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
+			       int64_t offering_id, int64_t now)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET space_id = ?1, offering_id = ?2, updated_at = ?5 "
+					  "WHERE id = ?3 AND operator_id = ?4 "
+					  "AND EXISTS (SELECT 1 FROM spaces WHERE id = ?1 AND operator_id = ?4) "
+					  "AND EXISTS (SELECT 1 FROM offerings WHERE id = ?2 AND operator_id = ?4)");
+	sqlite3_bind_int64(st, 1, space_id);
+	sqlite3_bind_int64(st, 2, offering_id);
+	sqlite3_bind_int64(st, 3, mailbox_id);
+	sqlite3_bind_int64(st, 4, operator_id);
+	sqlite3_bind_int64(st, 5, now);
+	return db_update_one(st);
 }

@@ -23,6 +23,12 @@ struct renter_fields {
 /* Finds the renter by OfficeRnD member id (when given) or creates it; updates name, email and
  * company from fields. Returns the renter id or -1. */
 int64_t renter_upsert(sqlite3 *db, int64_t operator_id, const struct renter_fields *fields);
+/* The address the renter last asked a forward to ("" when none yet): set, and read into out.
+ * 0 or -1. */
+int renter_set_forward_address(sqlite3 *db, int64_t operator_id, int64_t renter_id, const char *address);
+int renter_forward_address(sqlite3 *db, int64_t operator_id, int64_t renter_id, char *out, size_t size);
+/* The operator renames the renter (kept through OfficeRnD's later updates). 0 or -1. */
+int renter_rename(sqlite3 *db, int64_t operator_id, int64_t renter_id, const char *name);
 
 struct mailbox_fields {
 	int64_t renter_id;
@@ -107,6 +113,21 @@ int mailbox_choices(sqlite3 *db, int64_t operator_id, size_t limit, struct mailb
  * free(). 0 or -1. */
 int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,
 			    struct mailbox_view **items, size_t *n);
+
+/* What the mailbox page shows of its OfficeRnD side: ids, the member's name as last fetched,
+ * the membership's plan and location, and the operator's organization slug ("" when unknown). */
+struct mailbox_officernd {
+	char member_id[64];
+	char member_name[404];
+	char plan_id[64];
+	char location_id[64];
+	char org_slug[128];
+};
+/* 0 or -1 (not found: another operator's mailbox included). */
+int mailbox_officernd_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_officernd *out);
+/* The operator edits the mailbox: its space and offering (both the operator's). 0 or -1. */
+int mailbox_set_space_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
+			       int64_t offering_id, int64_t now);
 
 /* Renter sign-in: the renter whose email and password match (renters of every operator are
  * tried; a renter without a password never matches), or 0. Takes the time of a password check

@@ -8,6 +8,7 @@ const struct store_statement store_statements[] = {
 	S(charge_sql_list),
 	S(charge_sql_list_state),
 	S(charge_sql_list_item),
+	S(charge_sql_list_mailbox),
 	S(charge_sql_earlier),
 	S(charge_sql_claim_due),
 	/* mail */
@@ -15,7 +16,9 @@ const struct store_statement store_statements[] = {
 	S(mail_sql_list_assigned),
 	S(mail_sql_list_unassigned),
 	S(mail_sql_list_for_renter),
+	S(mail_sql_list_mailbox),
 	S(mail_sql_count_unassigned),
+	S(action_request_sql_count_open),
 	/* mailboxes */
 	S(mailbox_sql_list),
 	S(mailbox_sql_list_status),

@@ -18,11 +18,12 @@ extern const struct store_statement store_statements[];
 extern const size_t store_statements_count;
 
 /* charges */
-extern const char charge_sql_list[], charge_sql_list_state[], charge_sql_list_item[],
+extern const char charge_sql_list[], charge_sql_list_state[], charge_sql_list_item[], charge_sql_list_mailbox[],
 	charge_sql_earlier[], charge_sql_claim_due[];
 /* mail */
 extern const char mail_sql_list[], mail_sql_list_assigned[], mail_sql_list_unassigned[],
-	mail_sql_list_for_renter[], mail_sql_count_unassigned[];
+	mail_sql_list_for_renter[], mail_sql_count_unassigned[], action_request_sql_count_open[],
+	mail_sql_list_mailbox[];
 /* mailboxes */
 extern const char mailbox_sql_list[], mailbox_sql_list_status[], mailbox_sql_list_renter[],
 	mailbox_sql_get[], mailbox_sql_choices[], invitation_sql_latest[],

@@ -64,6 +64,8 @@ void config_reload(void)
 	current.smtp_url = env_or("PILOTOMAIL_SMTP_URL", NULL);
 	current.smtp_allow_plain = str_eq(env_or("PILOTOMAIL_SMTP_ALLOW_PLAIN", ""), "1");
 	current.mail_dir = env_or("PILOTOMAIL_MAIL_DIR", "var/mail");
+	current.scan_dir = env_or("PILOTOMAIL_SCAN_DIR", "var/scans");
+	current.scan_max_bytes = env_int("PILOTOMAIL_SCAN_MAX_BYTES", 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
 	current.mail_from = env_or("PILOTOMAIL_MAIL_FROM", "pilotomail@localhost");
 	current.webhook_tolerance_s = env_int("PILOTOMAIL_WEBHOOK_TOLERANCE_S", 300, 1, 86400);
 	current.webhook_threads = env_int("PILOTOMAIL_WEBHOOK_THREADS", 32, 1, 64);

@@ -31,6 +31,8 @@ struct config {
 					       reloaded this often */
 	int64_t officernd_health_interval_s; /* PILOTOMAIL_OFFICERND_HEALTH_INTERVAL_S: the connection
 						checked this often */
+	const char *scan_dir;             /* PILOTOMAIL_SCAN_DIR: scan files, <dir>/<operator>/<sha256> */
+	int64_t scan_max_bytes;           /* PILOTOMAIL_SCAN_MAX_BYTES: the largest scan file accepted */
 	int secure_cookies;               /* base_url starts with https:// */
 };
 

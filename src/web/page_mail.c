@@ -5,12 +5,15 @@
  * completed action is priced and charged in the same transaction (domain/charging.c).
  */
 #include "domain/charging.h"
+#include "domain/scan_delivery.h"
 #include "store/charges.h"
 #include "store/db.h"
 #include "store/mail.h"
 #include "store/mailboxes.h"
 #include "store/offerings.h"
+#include "store/scans.h"
 #include "store/spaces.h"
+#include "util/filetype.h"
 #include "util/log.h"
 #include "util/money.h"
 #include "util/timeutil.h"
@@ -304,6 +307,9 @@ static int mail_set_requests(struct web_ctx *ctx, const struct mail_item *it)
 		web_set_time(ctx, SETKEY("completed_at"), a->completed_at);
 		if (a->postage > 0)
 			web_set_money(ctx, SETKEY("postage"), a->postage);
+		web_set(ctx, SETKEY("forward_address"), a->forward_address);
+		if (str_eq(a->action, "scan") && str_eq(a->state, "requested"))
+			web_set(ctx, "Item.scan_requested", "1");
 #undef SETKEY
 	}
 	if (n > 0)
@@ -345,6 +351,27 @@ static int mail_set_offer(struct web_ctx *ctx, const struct mail_item *it)
 	return 0;
 }
 
+/* The item's scan file as Item.scan.{type, size, created}, or Item.can_attach when it was
+ * scanned without one; Item.scan_max for the upload hint. 0 or -1. */
+static int mail_set_scan(struct web_ctx *ctx, const struct mail_item *it)
+{
+	struct scan s;
+	char size[32];
+	int found = scan_get(ctx->db, ctx->operator_id, it->id, &s);
+	if (found < 0)
+		return -1;
+	web_set(ctx, "Item.scan_max", filetype_size_words(ctx->cfg->scan_max_bytes, size, sizeof(size)));
+	if (found) {
+		const struct filetype *t = filetype_by_mime(s.content_type);
+		web_set(ctx, "Item.scan.type", t ? t->label : s.content_type);
+		web_set(ctx, "Item.scan.size", filetype_size_words(s.size, size, sizeof(size)));
+		web_set_time(ctx, "Item.scan.created", s.created_at);
+	} else if (page_scan_attachable(ctx, it)) {
+		web_set(ctx, "Item.can_attach", "1");
+	}
+	return 0;
+}
+
 /* The item page with status and an optional error (a refused action or assignment). */
 static void mail_render_item(struct web_ctx *ctx, int64_t id, const char *error, int status)
 {
@@ -365,6 +392,10 @@ static void mail_render_item(struct web_ctx *ctx, int64_t id, const char *error,
 	}
 	page_charges_set_rows(ctx, "Item.charges", charges, nc);
 	free(charges);
+	if (mail_set_scan(ctx, &it) < 0) {
+		web_error(ctx, 500, "The item could not be loaded. Please try again.");
+		return;
+	}
 	/* An item may move to another mailbox only while nothing was done or asked on it. */
 	if (!it.mailbox_id || (!hdf_get_value(ctx->hdf, "Item.has_requests", NULL) && nc == 0))
 		web_set(ctx, "Item.can_assign", "1");
@@ -379,6 +410,11 @@ static void mail_render_item(struct web_ctx *ctx, int64_t id, const char *error,
 	web_render(ctx, "mail_item.cs", title);
 	if (ctx->resp->status != 500)
 		ctx->resp->status = status;
+}
+
+void page_mail_item_refused(struct web_ctx *ctx, int64_t id, const char *message, int status)
+{
+	mail_render_item(ctx, id, message, status);
 }
 
 void page_mail_item(struct web_ctx *ctx)
@@ -487,6 +523,8 @@ static void mail_after_charging(struct web_ctx *ctx, int64_t item_id, enum charg
 	snprintf(path, sizeof(path), "/mail/%lld", (long long)item_id);
 	switch (st) {
 	case CHARGING_OK:
+		if (res->released_scan[0])
+			scan_release_file(ctx->db, ctx->cfg->scan_dir, ctx->operator_id, res->released_scan);
 		log_info("mail", "action done operator=%lld item=%lld charge=%lld amount=%lld state=%s",
 			 (long long)ctx->operator_id, (long long)item_id, (long long)res->charge_id,
 			 (long long)res->amount, res->billing_state);
@@ -505,6 +543,35 @@ static void mail_after_charging(struct web_ctx *ctx, int64_t item_id, enum charg
 		break;
 	}
 	web_error(ctx, 500, res->message[0] ? res->message : "The action could not be saved. Please try again.");
+}
+
+/*
+ * Records action on item id (request_id 0), or completes request request_id, and shows the
+ * outcome. A scan takes the form's scan file with it, attached in the same transaction; a file
+ * the form sent but that is refused (type, size) stops everything before any change.
+ */
+static void mail_charge(struct web_ctx *ctx, int64_t id, int64_t request_id, const char *action,
+			const struct forward_details *fwd)
+{
+	struct scan_delivery d;
+	struct charging_hook hook;
+	int status = 422;
+	char msg[256];
+	int staged = str_eq(action, "scan") ? page_scan_stage(ctx, &d, msg, sizeof(msg), &status) : 0;
+	if (staged < 0) {
+		mail_render_item(ctx, id, msg, status);
+		return;
+	}
+	if (staged)
+		scan_delivery_hook(&d, &hook);
+	const struct charging_hook *h = staged ? &hook : NULL;
+	struct charging_result res;
+	enum charging_status st =
+		request_id ? charging_complete_action_hooked(ctx->db, ctx->operator_id, request_id, fwd, h, time_now(), &res)
+			   : charging_record_action_hooked(ctx->db, ctx->operator_id, id, action, fwd, h, time_now(), &res);
+	if (staged)
+		scan_delivery_finish(&d, ctx->db, ctx->operator_id, st == CHARGING_OK);
+	mail_after_charging(ctx, id, st, &res);
 }
 
 void page_mail_action_record(struct web_ctx *ctx)
@@ -527,9 +594,7 @@ void page_mail_action_record(struct web_ctx *ctx)
 		mail_render_item(ctx, id, problem, 422);
 		return;
 	}
-	struct charging_result res;
-	enum charging_status st = charging_record_action(ctx->db, ctx->operator_id, id, action, &fwd, time_now(), &res);
-	mail_after_charging(ctx, id, st, &res);
+	mail_charge(ctx, id, 0, action, &fwd);
 }
 
 /* The request route argument 1, when it belongs to the item of argument 0. */
@@ -554,9 +619,7 @@ void page_mail_action_complete(struct web_ctx *ctx)
 		mail_render_item(ctx, id, problem, 422);
 		return;
 	}
-	struct charging_result res;
-	enum charging_status st = charging_complete_action(ctx->db, ctx->operator_id, req.id, &fwd, time_now(), &res);
-	mail_after_charging(ctx, id, st, &res);
+	mail_charge(ctx, id, req.id, req.action, &fwd);
 }
 
 void page_mail_action_cancel(struct web_ctx *ctx)

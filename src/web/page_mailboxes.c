@@ -195,8 +195,7 @@ struct mailbox_form {
 	int errors;
 };
 
-/* Puts the operator's spaces and offerings into Form.spaces / Form.offerings. 0 or -1. */
-static int form_set_choices(struct web_ctx *ctx, int64_t space_id, int64_t offering_id)
+int page_mailboxes_set_choices(struct web_ctx *ctx, int64_t space_id, int64_t offering_id)
 {
 	struct space *spaces = NULL;
 	struct offering *offerings = NULL;
@@ -237,7 +236,7 @@ static int form_set_choices(struct web_ctx *ctx, int64_t space_id, int64_t offer
 
 static void form_render(struct web_ctx *ctx, const struct mailbox_form *f, int status)
 {
-	if (form_set_choices(ctx, f ? f->space_id : 0, f ? f->offering_id : 0) < 0) {
+	if (page_mailboxes_set_choices(ctx, f ? f->space_id : 0, f ? f->offering_id : 0) < 0) {
 		web_error(ctx, 500, "The form could not be loaded. Please try again.");
 		return;
 	}
@@ -382,9 +381,14 @@ static void set_invitation(struct web_ctx *ctx, const struct invitation_status *
 
 void page_mailbox_show(struct web_ctx *ctx)
 {
+	page_mailbox_render(ctx, web_arg_id(ctx, 0), NULL, 200);
+}
+
+void page_mailbox_render(struct web_ctx *ctx, int64_t id, const char *error, int status)
+{
 	struct mailbox_view m;
 	struct invitation_status inv;
-	if (mailbox_get(ctx->db, ctx->operator_id, web_arg_id(ctx, 0), &m) < 0) {
+	if (mailbox_get(ctx->db, ctx->operator_id, id, &m) < 0) {
 		web_not_found(ctx);
 		return;
 	}
@@ -392,6 +396,9 @@ void page_mailbox_show(struct web_ctx *ctx)
 		web_error(ctx, 500, "The mailbox could not be loaded. Please try again.");
 		return;
 	}
+	/* Its mail, charges, OfficeRnD names and the edit form (page_mailbox_details.c). */
+	if (page_mailbox_details(ctx, &m, error) < 0)
+		return;
 	set_mailbox(ctx, "Mailbox", &m);
 	set_invitation(ctx, &inv);
 	int cancelled = str_eq(m.status, "cancelled");
@@ -406,7 +413,10 @@ void page_mailbox_show(struct web_ctx *ctx)
 	web_set(ctx, "Nav.section", "mailboxes");
 	char title[64];
 	snprintf(title, sizeof(title), "Mailbox PMB %s", m.pmb);
+	ctx->resp->status = status;
 	web_render(ctx, "mailbox.cs", title);
+	if (ctx->resp->status != 500)
+		ctx->resp->status = status;
 }
 
 /* The mailbox of the route, or 404 (another operator's mailbox included). 0 or -1. */

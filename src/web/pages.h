@@ -6,6 +6,10 @@
 
 #include "web/web.h"
 
+struct mail_item;
+struct offering;
+struct scan_delivery;
+
 /* page_login.c */
 void page_login_form(struct web_ctx *ctx);
 void page_login_submit(struct web_ctx *ctx);
@@ -36,6 +40,21 @@ void page_mail_assign(struct web_ctx *ctx);
 void page_mail_action_record(struct web_ctx *ctx);
 void page_mail_action_complete(struct web_ctx *ctx);
 void page_mail_action_cancel(struct web_ctx *ctx);
+/* The item page with a refusal (message) and its status. */
+void page_mail_item_refused(struct web_ctx *ctx, int64_t id, const char *message, int status);
+
+/* page_scans.c */
+void page_mail_scan_view(struct web_ctx *ctx);
+void page_mail_scan_download(struct web_ctx *ctx);
+void page_mail_scan_attach(struct web_ctx *ctx);
+void page_mail_scan_remove(struct web_ctx *ctx);
+void page_renter_scan_view(struct web_ctx *ctx);
+void page_renter_scan_download(struct web_ctx *ctx);
+/* 1 when a scan file may be attached to the item now: it was scanned and not shredded. */
+int page_scan_attachable(struct web_ctx *ctx, const struct mail_item *it);
+/* The request's `scan_file` part, checked and staged into d: 1 staged, 0 the form is not
+ * multipart (a script's urlencoded POST: no file), -1 refused (msg and *status say why). */
+int page_scan_stage(struct web_ctx *ctx, struct scan_delivery *d, char *msg, size_t size, int *status);
 
 /* page_charges.c */
 void page_charges_list(struct web_ctx *ctx);
@@ -49,6 +68,16 @@ void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct
 /* page_renter_mail.c */
 void page_renter_mail(struct web_ctx *ctx);
 void page_renter_mail_request(struct web_ctx *ctx);
+/* The price of one more action A on the item, for the renter: "Included in your plan.",
+ * "Free: 2 of your 3 free this month left, then 1.50 USD." ... 0 or -1. */
+int page_renter_price_words(struct web_ctx *ctx, const struct mail_item *it, const struct offering *off,
+			    const char *action, char *buf, size_t size);
+
+/* page_renter_request.c: GET /my/mail/ID/request?action=A, the step before asking: the price
+ * and the free ones left, the forwarding address (the last one used prefilled), the shred's
+ * confirmation. page_renter_ask_render shows it with an error and status (a refused POST). */
+void page_renter_mail_ask(struct web_ctx *ctx);
+void page_renter_ask_render(struct web_ctx *ctx, int64_t item_id, const char *action, const char *error, int status);
 
 /* page_integrations.c */
 void page_integrations(struct web_ctx *ctx);
@@ -101,6 +130,17 @@ void page_mailbox_resend(struct web_ctx *ctx);
 void page_mailbox_revoke(struct web_ctx *ctx);
 void page_mailbox_cancel(struct web_ctx *ctx);
 void page_mailbox_reopen(struct web_ctx *ctx);
+/* The mailbox page with an error about a refused edit (NULL: none) and its status. */
+void page_mailbox_render(struct web_ctx *ctx, int64_t id, const char *error, int status);
+/* The operator's spaces and offerings as Form.spaces / Form.offerings (selected marked). 0 or -1. */
+int page_mailboxes_set_choices(struct web_ctx *ctx, int64_t space_id, int64_t offering_id);
+
+/* page_mailbox_details.c: the rest of the mailbox page (its mail and charges, paged by key; the
+ * OfficeRnD member, plan and location by name; the edit form), and the edit itself. Returns 0,
+ * or -1 when it answered already (a bad page link: 400; a store error: 500). */
+struct mailbox_view;
+int page_mailbox_details(struct web_ctx *ctx, const struct mailbox_view *m, const char *error);
+void page_mailbox_edit(struct web_ctx *ctx);
 
 /* page_invite.c */
 void page_invite_show(struct web_ctx *ctx);

@@ -26,7 +26,12 @@ int paging_before_id(struct web_ctx *ctx, int64_t *id)
 
 int paging_before_day_id(struct web_ctx *ctx, char *day, int64_t *id)
 {
-	const char *raw = kvlist_get(&ctx->req->query, "before");
+	return paging_key_day_id(ctx, "before", day, id);
+}
+
+int paging_key_day_id(struct web_ctx *ctx, const char *param, char *day, int64_t *id)
+{
+	const char *raw = kvlist_get(&ctx->req->query, param);
 	int64_t ms;
 	*id = 0;
 	day[0] = '\0';

@@ -16,6 +16,8 @@
 int paging_before_id(struct web_ctx *ctx, int64_t *id);
 /* The query's "before" as "YYYY-MM-DD:ID" into day (11 bytes) and *id; as paging_before_id. */
 int paging_before_day_id(struct web_ctx *ctx, char *day, int64_t *id);
+/* The same from the query parameter param (a page with two lists pages each by its own key). */
+int paging_key_day_id(struct web_ctx *ctx, const char *param, char *day, int64_t *id);
 
 /*
  * path with the pairs (name, value, ..., NULL) that have a non-empty value as its query string,

@@ -51,6 +51,8 @@ struct web_route {
 
 /* Runs the request through auth, CSRF and the route table; fills resp. */
 void web_dispatch(struct web_ctx *ctx, const struct web_route *routes);
+/* 1 for the POSTs that may carry a scan upload (the large body cap; web/page_scans.c). */
+int web_upload_route(const char *method, const char *path);
 /* The operator application's routes (web/routes.c). */
 extern const struct web_route web_routes[];
 

@@ -16,5 +16,6 @@ const struct worker_job worker_jobs[] = {
 	{ "member-import", job_member_import_run },
 	{ "officernd-health", job_officernd_health_run },
 	{ "prune", job_prune_run },
+	{ "scan-sweep", job_scan_sweep_run },
 	{ NULL, NULL },
 };

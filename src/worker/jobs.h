@@ -38,4 +38,7 @@ int job_officernd_health_run(struct worker *w);
 /* job_prune.c: deletes expired sessions and forgotten sign-in failures, in small chunks. */
 int job_prune_run(struct worker *w);
 
+/* job_scan_sweep.c: deletes scan files a killed upload left unreferenced, hourly. */
+int job_scan_sweep_run(struct worker *w);
+
 #endif

@@ -7,6 +7,7 @@ Nothing here reaches outside 127.0.0.1.
 """
 import html
 import os
+import secrets
 import re
 import signal
 import socket
@@ -147,6 +148,27 @@ class Client:
             return self.get(r.location, follow=True)
         return r
 
+    def post_multipart(self, path, fields=None, files=None, csrf=True):
+        """A multipart/form-data POST, as a browser sends a form with a file input.
+        files: {name: (filename, content_type, bytes)}."""
+        boundary = "----pilotomail%s" % secrets.token_hex(8)
+        fields = dict(fields or {})
+        if csrf is True:
+            if self.csrf is None:
+                self.get("/login")
+            fields["csrf_token"] = self.csrf
+        parts = []
+        for name, value in fields.items():
+            parts.append(b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n'
+                         % (boundary.encode(), name.encode(), str(value).encode()))
+        for name, (filename, ctype, data) in (files or {}).items():
+            parts.append(b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                         b'Content-Type: %s\r\n\r\n%s\r\n'
+                         % (boundary.encode(), name.encode(), filename.encode(), ctype.encode(), data))
+        body = b"".join(parts) + b"--%s--\r\n" % boundary.encode()
+        return self.request("POST", path, body=body,
+                            headers={"Content-Type": "multipart/form-data; boundary=" + boundary})
+
     def login(self, email, password):
         self.get("/login")
         r = self.post("/login", {"email": email, "password": password})
@@ -175,6 +197,7 @@ class App:
             "PILOTOMAIL_DB": self.db_path,
             "PILOTOMAIL_KEY_FILE": os.path.join(self.dir, "secret.key"),
             "PILOTOMAIL_MAIL_DIR": self.mail_dir,
+            "PILOTOMAIL_SCAN_DIR": os.path.join(self.dir, "scans"),
             "PILOTOMAIL_TEMPLATE_DIR": os.path.join(ROOT, "templates"),
             "PILOTOMAIL_BASE_URL": self.url,
             # Nothing may reach the real OfficeRnD from a test: unset URLs point nowhere useful.

@@ -14,6 +14,7 @@ import secrets
 import time
 
 ACTIONS = ("scan", "forward", "shred", "recycle", "pickup")
+ADDRESS = "Ada Lovelace\n12 St James's Square\nLondon SW1Y 4JH\nUnited Kingdom"
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -537,11 +538,11 @@ def test_completing_and_cancelling_requests(app):
     renter_id, mbx = add_mailbox(app, op.operator_id, off, member_id="mem_1")
     item_id = record(op, mbx)
     rc = renter_client(app, renter_id)
-    assert rc.post("/my/mail/%d/request" % item_id, {"action": "forward"}).status == 303
-    assert rc.post("/my/mail/%d/request" % item_id, {"action": "shred"}).status == 303
+    assert rc.post("/my/mail/%d/request" % item_id, {"action": "forward", "forward_address": ADDRESS}).status == 303
+    assert rc.post("/my/mail/%d/request" % item_id, {"action": "scan"}).status == 303
     reqs = {q["action"]: q["id"] for q in app.query("SELECT * FROM action_requests WHERE mail_item_id = ?", item_id)}
     page = op.get("/mail/%d" % item_id).text
-    assert "/actions/%d/complete" % reqs["forward"] in page and "/actions/%d/cancel" % reqs["shred"] in page
+    assert "/actions/%d/complete" % reqs["forward"] in page and "/actions/%d/cancel" % reqs["scan"] in page
     assert "2 requested" in op.get("/mail").text
 
     r = op.post("/mail/%d/actions/%d/complete" % (item_id, reqs["forward"]),
@@ -551,8 +552,8 @@ def test_completing_and_cancelling_requests(app):
     assert len(c) == 1 and c[0]["amount"] == 810 and c[0]["action_request_id"] == reqs["forward"]
     states = {q["action"]: q["state"] for q in app.query("SELECT * FROM action_requests WHERE mail_item_id = ?",
                                                           item_id)}
-    # The item left storage: the open shred request cannot be done any more and was cancelled.
-    assert states == {"forward": "completed", "shred": "cancelled"}
+    # The item left storage: the open scan request cannot be done any more and was cancelled.
+    assert states == {"forward": "completed", "scan": "cancelled"}
     r = op.post("/mail/%d/actions/%d/complete" % (item_id, reqs["forward"]), {})
     assert r.status == 409
     assert len(charges(app, op.operator_id)) == 1
@@ -697,7 +698,7 @@ def test_operator_b_cannot_see_or_touch_operator_a_mail_or_charges(app):
     scanned_a = record(a, mbx_a)
     assert act(a, scanned_a, "scan").status == 303
     rc = renter_client(app, renter_a)
-    assert rc.post("/my/mail/%d/request" % item_a, {"action": "forward"}).status == 303
+    assert rc.post("/my/mail/%d/request" % item_a, {"action": "forward", "forward_address": ADDRESS}).status == 303
     req_a = app.query("SELECT id FROM action_requests WHERE mail_item_id = ?", item_a)[0]["id"]
     charge_a = charges(app, a.operator_id)[0]["id"]
     con = app.db()

@@ -309,7 +309,7 @@ START_TEST(completing_an_action_prices_and_charges_it)
 	ck_assert_int_eq(charging_record_action(db, 1, i2, "shred", NULL, dec01, &r), CHARGING_INVALID);
 	ck_assert_int_eq(charging_record_action(db, 1, i1, "scan", NULL, dec01, &r), CHARGING_CONFLICT);
 	ck_assert_int_eq(charging_record_action(db, 2, i2, "scan", NULL, dec01, &r), CHARGING_NOT_FOUND);
-	ck_assert_int_eq(charging_request_action(db, 1, 2, i2, "scan", dec01, &r), CHARGING_NOT_FOUND);
+	ck_assert_int_eq(charging_request_action(db, 1, 2, i2, "scan", NULL, dec01, &r), CHARGING_NOT_FOUND);
 	ck_assert_int_eq(charge_list(db, 1, NULL, &items, &n), 0);
 	after_count = (int64_t)n;
 	free(items);
