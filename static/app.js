@@ -72,6 +72,30 @@
     }, true);
   });
 
+  /*
+   * The nav is a <details open>: without script every link shows. Where the stylesheet shows
+   * the Menu toggle (narrow screens) the menu starts closed; where it hides it, it stays open.
+   */
+  function fitNavMenu() {
+    var menu = document.querySelector('details.nav-menu');
+    if (!menu) return;
+    var compact = getComputedStyle(menu.querySelector('summary')).display !== 'none';
+    if (compact !== (menu.getAttribute('data-compact') === '1')) {
+      menu.open = !compact;
+      menu.setAttribute('data-compact', compact ? '1' : '0');
+    }
+  }
+  /* On a phone a wide table scrolls inside itself: keyboard users must be able to focus it. */
+  function fitTables() {
+    Array.prototype.forEach.call(document.querySelectorAll('main table'), function (t) {
+      if (t.scrollWidth > t.clientWidth) t.setAttribute('tabindex', '0');
+      else t.removeAttribute('tabindex');
+    });
+  }
+  function fitPage() { fitNavMenu(); fitTables(); }
+  fitPage();
+  window.addEventListener('resize', fitPage);
+
   /* Forms with data-confirm ask before submitting (cancel, regenerate, delete). */
   document.addEventListener('submit', function (e) {
     var msg = e.target.getAttribute('data-confirm');
