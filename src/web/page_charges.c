@@ -6,6 +6,7 @@
 #include "store/operators.h"
 #include "util/log.h"
 #include "util/money.h"
+#include "web/format.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -79,7 +80,8 @@ void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct
 		web_set(ctx, SETKEY("description"), c->description);
 		web_set_money(ctx, SETKEY("amount"), c->amount);
 		web_set(ctx, SETKEY("currency"), c->currency);
-		web_set(ctx, SETKEY("date"), c->charge_date);
+		web_set_amount(ctx, SETKEY("amount_text"), c->amount);
+		web_set_day(ctx, SETKEY("date"), c->charge_date);
 		web_set(ctx, SETKEY("state"), c->billing_state);
 		web_set(ctx, SETKEY("state_label"), label);
 		web_set(ctx, SETKEY("state_class"), cls);
@@ -111,11 +113,7 @@ static void charges_set_earlier(struct web_ctx *ctx)
 		count = EARLIER_SHOWN_MAX;
 	}
 	web_set_int(ctx, "Charges.earlier.count", count);
-	web_set_money(ctx, "Charges.earlier.total", total);
-	struct operator op = { 0 };
-	if (operator_get(ctx->db, ctx->operator_id, &op) == 0)
-		web_set(ctx, "Charges.earlier.currency", op.currency);
-	operator_clear(&op);
+	web_set_amount(ctx, "Charges.earlier.total", total);
 }
 
 /* "YYYY-MM-DD:ID": the key of a charge in the list's order, for the Older link. */

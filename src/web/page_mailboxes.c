@@ -17,6 +17,7 @@
 #include "store/spaces.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "web/format.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -79,16 +80,10 @@ static void set_label(struct web_ctx *ctx, const char *prefix, const char *field
 	web_set(ctx, name, l->css);
 }
 
-/* "2026-11-26 16:49 UTC" */
+/* In the operator's time zone (web/format.h); "" for none. */
 static void set_when(struct web_ctx *ctx, const char *name, int64_t t)
 {
-	char buf[32] = "";
-	if (t > 0) {
-		struct tm tm;
-		if (time_utc(t, &tm) < 0 || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm))
-			buf[0] = '\0';
-	}
-	web_set(ctx, name, buf);
+	web_set_time(ctx, name, t > 0 ? t : 0);
 }
 
 /* Sets prefix.name = value. */

@@ -50,6 +50,10 @@ void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct
 void page_renter_mail(struct web_ctx *ctx);
 void page_renter_mail_request(struct web_ctx *ctx);
 
+/* page_settings_zone.c */
+void page_settings_zone(struct web_ctx *ctx);
+void page_settings_zone_save(struct web_ctx *ctx);
+
 /* page_integrations.c */
 void page_integrations(struct web_ctx *ctx);
 void page_integrations_stripe(struct web_ctx *ctx);

@@ -40,6 +40,8 @@ const struct web_route web_routes[] = {
 	{ "POST", "/settings/integrations/officernd/test", page_officernd_test, WEB_OPERATOR },
 	{ "POST", "/settings/integrations/officernd/webhook-token", page_officernd_webhook_token, WEB_OPERATOR },
 	{ "POST", "/settings/integrations/officernd/refresh-lists", page_officernd_refresh_lists, WEB_OPERATOR },
+	{ "GET", "/settings/time-zone", page_settings_zone, WEB_OPERATOR },
+	{ "POST", "/settings/time-zone", page_settings_zone_save, WEB_OPERATOR },
 	{ "GET", "/activity", page_activity, WEB_OPERATOR },
 	{ "POST", "/activity/*/retry", page_activity_retry, WEB_OPERATOR },
 	{ "POST", "/activity/reconcile", page_activity_reconcile, WEB_OPERATOR },
