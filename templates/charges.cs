@@ -34,6 +34,34 @@
 </section>
 <?cs /if ?>
 
+<?cs if:Charges.totals.states.0.key ?>
+<div class="charges-totals" id="charges-totals">
+  <section class="card">
+    <h2>Totals by billing state</h2>
+    <table class="charges-totals-table">
+      <thead><tr><th>State</th><th class="num">Charges</th><th class="num">Amount</th></tr></thead>
+      <tbody>
+      <?cs each:t = Charges.totals.states ?>
+        <tr><td><a href="/charges?state=<?cs var:t.key ?>"><?cs var:t.label ?></a></td><td class="num"><?cs var:t.count ?></td><td class="num"><?cs var:t.amount ?></td></tr>
+      <?cs /each ?>
+      </tbody>
+    </table>
+  </section>
+  <section class="card">
+    <h2>Totals by month</h2>
+    <table class="charges-totals-table">
+      <thead><tr><th>Month</th><th class="num">Charges</th><th class="num">Amount</th></tr></thead>
+      <tbody>
+      <?cs each:t = Charges.totals.months ?>
+        <tr><td class="nowrap"><?cs var:t.label ?></td><td class="num"><?cs var:t.count ?></td><td class="num"><?cs var:t.amount ?></td></tr>
+      <?cs /each ?>
+      </tbody>
+    </table>
+    <p class="hint muted">The last 12 months with charges.</p>
+  </section>
+</div>
+<?cs /if ?>
+
 <?cs if:Charges.count > 0 ?>
 <table>
   <thead>

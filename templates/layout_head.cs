@@ -15,13 +15,13 @@
   <summary class="nav-toggle">Menu</summary>
   <div class="nav-panel">
   <nav class="nav" aria-label="Main">
-    <a href="/mail"<?cs if:Nav.section == "mail" ?> class="active" aria-current="page"<?cs /if ?>>Mail</a>
-    <a href="/mailboxes"<?cs if:Nav.section == "mailboxes" ?> class="active" aria-current="page"<?cs /if ?>>Mailboxes</a>
-    <a href="/spaces"<?cs if:Nav.section == "spaces" ?> class="active" aria-current="page"<?cs /if ?>>Spaces</a>
-    <a href="/offerings"<?cs if:Nav.section == "offerings" ?> class="active" aria-current="page"<?cs /if ?>>Offerings</a>
-    <a href="/charges"<?cs if:Nav.section == "charges" ?> class="active" aria-current="page"<?cs /if ?>>Charges</a>
-    <a href="/activity"<?cs if:Nav.section == "activity" ?> class="active" aria-current="page"<?cs /if ?>>Activity</a>
-    <a href="/settings/integrations"<?cs if:Nav.section == "settings" ?> class="active" aria-current="page"<?cs /if ?>>Settings</a>
+    <a href="/mail"<?cs if:Nav.section == "mail" ?> aria-current="page" class="active"<?cs /if ?>>Mail</a>
+    <a href="/mailboxes"<?cs if:Nav.section == "mailboxes" ?> aria-current="page" class="active"<?cs /if ?>>Mailboxes</a>
+    <a href="/spaces"<?cs if:Nav.section == "spaces" ?> aria-current="page" class="active"<?cs /if ?>>Spaces</a>
+    <a href="/offerings"<?cs if:Nav.section == "offerings" ?> aria-current="page" class="active"<?cs /if ?>>Offerings</a>
+    <a href="/charges"<?cs if:Nav.section == "charges" ?> aria-current="page" class="active"<?cs /if ?>>Charges</a>
+    <a href="/activity"<?cs if:Nav.section == "activity" ?> aria-current="page" class="active"<?cs /if ?>>Activity</a>
+    <a href="/settings/integrations"<?cs if:Nav.section == "settings" ?> aria-current="page" class="active"<?cs /if ?>>Settings</a>
   </nav>
   <form class="signout" method="post" action="/logout">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">

@@ -263,3 +263,19 @@ char *time_format_day_long(const char *day, char *buf, size_t size)
 	snprintf(buf, size, "%d" NBSP "%s" NBSP "%d", tm.tm_mday, month_abbr[tm.tm_mon], tm.tm_year + 1900);
 	return buf;
 }
+
+char *time_format_month_long(const char *month, char *buf, size_t size)
+{
+	struct tm tm = { 0 };
+	char day[16];
+	const char *p = day;
+	if (!size)
+		return buf;
+	if (!month || strlen(month) != 7 || snprintf(day, sizeof(day), "%s-01", month) != 10 ||
+	    parse_date(&p, &tm) || *p) {
+		str_copy(buf, size, month ? month : "");
+		return buf;
+	}
+	snprintf(buf, size, "%s" NBSP "%d", month_abbr[tm.tm_mon], tm.tm_year + 1900);
+	return buf;
+}

@@ -45,6 +45,8 @@ char *time_format_local(int64_t t, const char *zone, char *buf, size_t size);
 /* Day "2026-12-02" as "2 Dec 2026" into buf (24 bytes are enough); a day that does not parse
  * is copied as it is. */
 char *time_format_day_long(const char *day, char *buf, size_t size);
+/* Month "2026-12" as "Dec 2026" (24 bytes are enough); a month that does not parse is copied. */
+char *time_format_month_long(const char *month, char *buf, size_t size);
 /* Whole days from day a to day b ("YYYY-MM-DD"), b - a; -1 on bad input sets *ok = 0. */
 int64_t time_days_between(const char *a, const char *b, int *ok);
 /* The day after day (YYYY-MM-DD) into out (11 bytes). 0 or -1. */

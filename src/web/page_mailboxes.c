@@ -170,6 +170,12 @@ void page_mailboxes_list(struct web_ctx *ctx)
 	web_set(ctx, "Mailboxes.filter", status);
 	const struct label *l = label_find(status_labels, ARRAY_SIZE(status_labels), status);
 	web_set(ctx, "Mailboxes.filter_label", l ? l->text : "");
+	/* The same in the middle of a sentence, in lower case: "No on hold mailboxes." */
+	char word[16];
+	str_copy(word, sizeof(word), l ? l->key : "");
+	for (char *p = word; *p; p++)
+		*p = *p == '_' ? ' ' : *p;
+	web_set(ctx, "Mailboxes.filter_word", word);
 	free(items);
 	web_set(ctx, "Nav.section", "mailboxes");
 	web_render(ctx, "mailboxes.cs", "Mailboxes");

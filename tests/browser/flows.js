@@ -93,11 +93,17 @@ async function check(page, name) {
 }
 
 /* Follows a nav link as a person would: at phone width through the compact menu. */
+let menuChecked = false;
+
 async function navTo(page, label) {
   const toggle = page.locator('.nav-menu > summary');
   if (await toggle.count() && await toggle.isVisible()) {
     const open = await page.locator('.nav-menu').getAttribute('open');
     if (open === null) await toggle.click();
+    if (!menuChecked) {
+      menuChecked = true;
+      await check(page, 'nav-menu-open');
+    }
   }
   await page.locator('.nav').getByRole('link', { name: label, exact: true }).click();
   await page.waitForLoadState('load');
@@ -142,6 +148,12 @@ async function operatorSetup(page) {
 
   await navTo(page, 'Settings');
   await check(page, 'integrations');
+  await submitAndWait(page, page.locator('a[href="/settings/time-zone"]'));
+  await check(page, 'time-zone');
+  await page.locator('#timezone').selectOption(cfg.timeZone);
+  await submitAndWait(page, page.getByRole('button', { name: 'Save time zone' }));
+  await check(page, 'time-zone-saved');
+  await navTo(page, 'Settings');
   await submitAndWait(page, page.locator('a[href="/settings/integrations/officernd"]').first());
   await check(page, 'officernd-card-empty');
   await page.locator('#org_slug').fill(cfg.org);
@@ -222,7 +234,7 @@ async function operatorMail(page) {
   await attachScanFile(page);
 
   for (const [label, name] of [['Mailboxes', 'mailboxes'], ['Charges', 'charges'],
-    ['Activity', 'activity']]) {
+    ['Activity', 'activity'], ['Spaces', 'spaces-in-use']]) {
     await navTo(page, label);
     await check(page, name);
   }

@@ -103,7 +103,7 @@ def test_operator_and_renter_flows(world, width):
            "org": "https://app.officernd.com/admin/" + DEMO_ORG, "clientId": DEMO_CLIENT_ID,
            "clientSecret": DEMO_CLIENT_SECRET, "signingSecret": "whsec_browser_7f1",
            "planName": "Virtual Office", "locationName": "Downtown Hub", "pmb": "101",
-           "renterPassword": "grace's long password"}
+           "renterPassword": "grace's long password", "timeZone": "Europe/Berlin"}
 
     run_phase("operator-setup", cfg)
     app.worker_once()  # loads OfficeRnD's plans and locations for the mapping
@@ -119,6 +119,7 @@ def test_operator_and_renter_flows(world, width):
     app.worker_once()  # the mailbox and the invitation email
     assert app.query("SELECT pmb FROM mailboxes") == [{"pmb": "101"}]
 
+    assert app.query("SELECT timezone FROM operators") == [{"timezone": "Europe/Berlin"}]
     mail = run_phase("operator-mail", cfg)
     assert "/mail/" in mail["mailItemUrl"]
     print("scan file:", mail["scanFile"])

@@ -293,6 +293,8 @@ START_TEST(formats_a_day_for_reading)
 	ck_assert_str_eq(time_format_day_long("", buf, sizeof(buf)), "");
 	ck_assert_str_eq(time_format_day_long("not a day", buf, sizeof(buf)), "not a day");
 	ck_assert_str_eq(time_format_day_long(NULL, buf, sizeof(buf)), "");
+	ck_assert_str_eq(time_format_month_long("2026-12", buf, sizeof(buf)), "Dec" NBSP "2026");
+	ck_assert_str_eq(time_format_month_long("2026-13", buf, sizeof(buf)), "2026-13");
 }
 END_TEST
 
