@@ -85,11 +85,31 @@
       menu.setAttribute('data-compact', compact ? '1' : '0');
     }
   }
-  /* On a phone a wide table scrolls inside itself: keyboard users must be able to focus it. */
+  /*
+   * Each table sits in a .table-scroll box: on a phone a wide table keeps readable columns and
+   * scrolls sideways inside that box, never the page. A box that scrolls can take the keyboard
+   * focus (to scroll it with the arrow keys) and is named after its table's heading.
+   */
   function fitTables() {
     Array.prototype.forEach.call(document.querySelectorAll('main table'), function (t) {
-      if (t.scrollWidth > t.clientWidth) t.setAttribute('tabindex', '0');
-      else t.removeAttribute('tabindex');
+      var box = t.parentNode;
+      if (!box.classList.contains('table-scroll')) {
+        box = document.createElement('div');
+        box.className = 'table-scroll';
+        t.parentNode.insertBefore(box, t);
+        box.appendChild(t);
+      }
+      if (box.scrollWidth > box.clientWidth) {
+        var head = t.querySelector('caption') || box.previousElementSibling;
+        box.setAttribute('tabindex', '0');
+        box.setAttribute('role', 'region');
+        box.setAttribute('aria-label', head && /^H[1-6]$|^CAPTION$/.test(head.tagName)
+          ? head.textContent.trim() : 'Table');
+      } else {
+        box.removeAttribute('tabindex');
+        box.removeAttribute('role');
+        box.removeAttribute('aria-label');
+      }
     });
   }
   function fitPage() { fitNavMenu(); fitTables(); }
