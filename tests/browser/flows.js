@@ -76,11 +76,13 @@ async function axeFindings(page) {
 async function check(page, name) {
   await page.waitForLoadState('load');
   const found = pending.splice(0);
+  /* Against the screen's width: a phone widens its layout viewport (innerWidth) to fit a page
+   * that overflows, so innerWidth alone would hide the very scroll looked for. */
   const size = await page.evaluate(() => ({
     scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth }));
-  if (size.scroll > size.inner) {
-    found.push('horizontal scroll: the page is ' + size.scroll + ' px wide in a ' + size.inner +
-      ' px window');
+  if (size.scroll > cfg.width || size.inner > cfg.width) {
+    found.push('horizontal scroll: the page is ' + size.scroll + ' px wide on a ' + cfg.width +
+      ' px screen');
   }
   found.push(...await axeFindings(page));
   shotCount += 1;
