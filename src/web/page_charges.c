@@ -118,12 +118,12 @@ static void charges_set_earlier(struct web_ctx *ctx)
 	web_set_amount(ctx, "Charges.earlier.total", total);
 }
 
+/* The state as the filter above the list names it. */
 static const char *charge_state_label(const char *state)
 {
 	static const char *const labels[][2] = {
-		{ "queued", "Queued for OfficeRnD" }, { "sending", "Sending to OfficeRnD" },
-		{ "sent", "Sent to OfficeRnD" },      { "failed", "Failed" },
-		{ "not_billed", "Not billed through OfficeRnD" },
+		{ "queued", "Queued" }, { "sending", "Sending" },        { "sent", "Sent" },
+		{ "failed", "Failed" }, { "not_billed", "Not billed" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
 		if (strcmp(state, labels[i][0]) == 0)
