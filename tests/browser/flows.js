@@ -243,6 +243,12 @@ async function operatorMail(page) {
   await navTo(page, 'Mailboxes');
   await submitAndWait(page, page.locator('main a[href^="/mailboxes/"]').filter({ hasText: cfg.pmb }).first());
   await check(page, 'mailbox');
+  /* The other forms, each at this width. */
+  for (const [url, name] of [['/mailboxes/new', 'mailbox-new'], ['/spaces/1/edit', 'space-edit'],
+    ['/offerings/1/edit', 'offering-edit'], ['/mail?tab=all', 'mail-list-one']]) {
+    await page.goto(cfg.base + url);
+    await check(page, name);
+  }
 }
 
 /* Phase 4: the renter accepts the invitation, sees the letter and asks for a forward. */
@@ -268,6 +274,11 @@ async function renter(page) {
   await check(page, 'renter-forward-asked');
   data.renterAfter = (await page.locator('.renter-mail-item').first().textContent() || '')
     .replace(/\s+/g, ' ').trim();
+  const toggle = page.locator('.nav-menu > summary');
+  if (await toggle.isVisible()) await toggle.click();
+  await submitAndWait(page, page.getByRole('button', { name: 'Sign out' }));
+  await page.goto(cfg.base + '/my/login');
+  await check(page, 'renter-sign-in');
 }
 
 const PHASES = { 'operator-setup': operatorSetup, 'operator-mapping': operatorMapping,
