@@ -140,3 +140,16 @@ def test_remove_is_disabled_on_a_space_in_use_and_says_why(app):
     assert "/delete" in free and "disabled" not in free
     # The server still refuses, whatever posts the form.
     assert op.post("/spaces/%d/delete" % downtown).status == 409
+
+
+def test_the_time_zone_is_each_operators_own_and_needs_a_signed_in_form(app):
+    a = operator(app, "a@example.com")
+    b = operator(app, "b@example.com", "--timezone", "Asia/Tokyo")
+    assert a.post("/settings/time-zone", {"timezone": "Europe/Paris"}, csrf=False).status == 403
+    r = app.client().post("/settings/time-zone", {"timezone": "Europe/Paris"}, csrf=False)
+    assert r.status in (303, 403)
+    assert app.client().get("/settings/time-zone").status == 303  # to the sign-in page
+    assert a.post("/settings/time-zone", {"timezone": "Europe/Paris"}).status == 303
+    assert {r["email"]: r["timezone"] for r in app.query("SELECT email, timezone FROM operators")} == {
+        "a@example.com": "Europe/Paris", "b@example.com": "Asia/Tokyo"}
+    assert re.search(r"It is now [^.]*JST", page_text(b.get("/settings/time-zone")))
