@@ -55,7 +55,7 @@ OUT      ?=
 PROGRAMS := $(OUT)cgi-bin/pilotomail.fcgi $(OUT)cgi-bin/webhook.fcgi $(OUT)bin/pilotomail-worker \
             $(OUT)bin/pilotomail-admin
 
-.PHONY: all deps deps-check run demo check unit e2e e2e-apache chaos asan valgrind bench bench-growth fuzz \
+.PHONY: all deps deps-check run demo check unit e2e e2e-apache browser chaos asan valgrind bench bench-growth fuzz \
         install clean
 all: deps-check $(PROGRAMS)
 
@@ -106,11 +106,17 @@ e2e: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
 
 # Every test: unit tests, the end-to-end suite behind Apache, then the simulator's self-check,
-# the end-to-end suite behind lighttpd and a short chaos run (make chaos runs the full one).
+# the end-to-end suite behind lighttpd, a short chaos run (make chaos runs the full one) and the
+# browser flows.
 check: all $(UNIT_BIN)
 	@sh tests/unit/run.sh $(UNIT_BIN)
 	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e tests/chaos
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e tests/chaos tests/browser
+
+# The operator's and the renter's flows in Debian's chromium at 1366x900 and 390x844
+# (tests/browser; screenshots of every page in tests/browser/screenshots/).
+browser: all
+	$(PYTHON) -m pytest -q -p no:cacheprovider tests/browser
 
 # Webhook and fee storms while webhook.fcgi and the worker are SIGKILLed (tests/chaos/test_chaos.py;
 # CHAOS_SEED repeats a run). Prints one summary line: kills survived and how long it took.

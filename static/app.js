@@ -94,6 +94,50 @@
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', openMappingFromHash);
   else openMappingFromHash();
 
+  /*
+   * The nav is a <details open>: without script every link shows. Where the stylesheet shows
+   * the Menu toggle (narrow screens) the menu starts closed; where it hides it, it stays open.
+   */
+  function fitNavMenu() {
+    var menu = document.querySelector('details.nav-menu');
+    if (!menu) return;
+    var compact = getComputedStyle(menu.querySelector('summary')).display !== 'none';
+    if (compact !== (menu.getAttribute('data-compact') === '1')) {
+      menu.open = !compact;
+      menu.setAttribute('data-compact', compact ? '1' : '0');
+    }
+  }
+  /*
+   * Each table sits in a .table-scroll box: on a phone a wide table keeps readable columns and
+   * scrolls sideways inside that box, never the page. A box that scrolls can take the keyboard
+   * focus (to scroll it with the arrow keys) and is named after its table's heading.
+   */
+  function fitTables() {
+    Array.prototype.forEach.call(document.querySelectorAll('main table'), function (t) {
+      var box = t.parentNode;
+      if (!box.classList.contains('table-scroll')) {
+        box = document.createElement('div');
+        box.className = 'table-scroll';
+        t.parentNode.insertBefore(box, t);
+        box.appendChild(t);
+      }
+      if (box.scrollWidth > box.clientWidth) {
+        var head = t.querySelector('caption') || box.previousElementSibling;
+        box.setAttribute('tabindex', '0');
+        box.setAttribute('role', 'region');
+        box.setAttribute('aria-label', head && /^H[1-6]$|^CAPTION$/.test(head.tagName)
+          ? head.textContent.trim() : 'Table');
+      } else {
+        box.removeAttribute('tabindex');
+        box.removeAttribute('role');
+        box.removeAttribute('aria-label');
+      }
+    });
+  }
+  function fitPage() { fitNavMenu(); fitTables(); }
+  fitPage();
+  window.addEventListener('resize', fitPage);
+
   /* Forms with data-confirm ask before submitting (cancel, regenerate, delete). */
   document.addEventListener('submit', function (e) {
     var msg = e.target.getAttribute('data-confirm');

@@ -22,16 +22,44 @@
       <?cs if:Charges.earlier.more_than ?>
       <strong>More than <?cs var:Charges.earlier.more_than ?> earlier charges were not billed through OfficeRnD.</strong>
       <?cs else ?>
-      <strong><?cs var:Charges.earlier.count ?> earlier <?cs if:Charges.earlier.count == 1 ?>charge<?cs else ?>charges<?cs /if ?> (total <?cs var:Charges.earlier.total ?> <?cs var:Charges.earlier.currency ?>) <?cs if:Charges.earlier.count == 1 ?>was<?cs else ?>were<?cs /if ?> not billed through OfficeRnD.</strong>
+      <strong><?cs var:Charges.earlier.count ?> earlier <?cs if:Charges.earlier.count == 1 ?>charge<?cs else ?>charges<?cs /if ?> (total <?cs var:Charges.earlier.total ?>) <?cs if:Charges.earlier.count == 1 ?>was<?cs else ?>were<?cs /if ?> not billed through OfficeRnD.</strong>
       <?cs /if ?>
       <div class="muted">Made before OfficeRnD billing was turned on: nothing is billed unless you ask.</div>
     </div>
-    <form method="post" action="/charges/bill-earlier" data-confirm="Book <?cs if:Charges.earlier.more_than ?>all the earlier charges (more than <?cs var:Charges.earlier.more_than ?>)<?cs elif:Charges.earlier.count == 1 ?>this earlier charge (total <?cs var:Charges.earlier.total ?> <?cs var:Charges.earlier.currency ?>)<?cs else ?>these <?cs var:Charges.earlier.count ?> earlier charges (total <?cs var:Charges.earlier.total ?> <?cs var:Charges.earlier.currency ?>)<?cs /if ?> as OfficeRnD fees on the members' next invoices?">
+    <form method="post" action="/charges/bill-earlier" data-confirm="Book <?cs if:Charges.earlier.more_than ?>all the earlier charges (more than <?cs var:Charges.earlier.more_than ?>)<?cs elif:Charges.earlier.count == 1 ?>this earlier charge (total <?cs var:Charges.earlier.total ?>)<?cs else ?>these <?cs var:Charges.earlier.count ?> earlier charges (total <?cs var:Charges.earlier.total ?>)<?cs /if ?> as OfficeRnD fees on the members' next invoices?">
       <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
       <button type="submit" class="primary">Bill them now</button>
     </form>
   </div>
 </section>
+<?cs /if ?>
+
+<?cs if:Charges.totals.states.0.key ?>
+<div class="charges-totals" id="charges-totals">
+  <section class="card">
+    <h2>Totals by billing state</h2>
+    <table class="charges-totals-table">
+      <thead><tr><th>State</th><th class="num">Charges</th><th class="num">Amount</th></tr></thead>
+      <tbody>
+      <?cs each:t = Charges.totals.states ?>
+        <tr><td><a href="/charges?state=<?cs var:t.key ?>"><?cs var:t.label ?></a></td><td class="num"><?cs var:t.count ?></td><td class="num"><?cs var:t.amount ?></td></tr>
+      <?cs /each ?>
+      </tbody>
+    </table>
+  </section>
+  <section class="card">
+    <h2>Totals by month</h2>
+    <table class="charges-totals-table">
+      <thead><tr><th>Month</th><th class="num">Charges</th><th class="num">Amount</th></tr></thead>
+      <tbody>
+      <?cs each:t = Charges.totals.months ?>
+        <tr><td class="nowrap"><?cs var:t.label ?></td><td class="num"><?cs var:t.count ?></td><td class="num"><?cs var:t.amount ?></td></tr>
+      <?cs /each ?>
+      </tbody>
+    </table>
+    <p class="hint muted">The last 12 months with charges.</p>
+  </section>
+</div>
 <?cs /if ?>
 
 <?cs if:Charges.count > 0 ?>
@@ -47,7 +75,7 @@
       <td><?cs var:c.kind ?><?cs if:c.mail_id ?> · <a href="/mail/<?cs var:c.mail_id ?>"><?cs var:c.mail_reference ?></a><?cs /if ?>
         <div class="muted"><?cs var:c.description ?></div>
         <div class="muted charges-ref"><?cs var:c.reference ?></div></td>
-      <td class="num"><?cs var:c.amount ?> <?cs var:c.currency ?><?cs if:c.free ?><div><span class="badge ok">free allowance</span></div><?cs /if ?></td>
+      <td class="num"><?cs var:c.amount_text ?><?cs if:c.free ?><div><span class="badge ok">free allowance</span></div><?cs /if ?></td>
       <td><span class="badge <?cs var:c.state_class ?>"><?cs var:c.state_label ?></span>
         <?cs if:c.state == "sent" ?><div class="muted">OfficeRnD fee <?cs var:c.fee_id ?></div><?cs /if ?>
         <?cs if:c.state == "failed" ?><div class="charges-error"><?cs var:c.error ?></div><?cs /if ?>

@@ -3,6 +3,7 @@
   <h1>Integrations</h1>
 </div>
 <p class="muted">Connect pilotomail to the platforms you run your spaces with.</p>
+<p class="muted settings-zone-link">Dates and times show in your <a href="/settings/time-zone">time zone</a>.</p>
 <?cs if:Stripe.error ?><div class="flash flash-error" role="alert"><?cs var:Stripe.error ?></div><?cs /if ?>
 <div class="cards">
   <section class="card integrations-card" id="officernd-card">

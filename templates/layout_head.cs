@@ -12,27 +12,37 @@
 <header class="topbar">
   <a class="brand" href="/">pilotomail</a>
   <?cs if:Nav.operator ?>
-  <nav class="nav">
-    <a href="/mail"<?cs if:Nav.section == "mail" ?> class="active"<?cs /if ?>>Mail</a>
-    <a href="/mailboxes"<?cs if:Nav.section == "mailboxes" ?> class="active"<?cs /if ?>>Mailboxes</a>
-    <a href="/spaces"<?cs if:Nav.section == "spaces" ?> class="active"<?cs /if ?>>Spaces</a>
-    <a href="/offerings"<?cs if:Nav.section == "offerings" ?> class="active"<?cs /if ?>>Offerings</a>
-    <a href="/charges"<?cs if:Nav.section == "charges" ?> class="active"<?cs /if ?>>Charges</a>
-    <a href="/activity"<?cs if:Nav.section == "activity" ?> class="active"<?cs /if ?>>Activity</a>
-    <a href="/settings/integrations"<?cs if:Nav.section == "settings" ?> class="active"<?cs /if ?>>Settings</a>
+  <details class="nav-menu" open>
+  <summary class="nav-toggle">Menu</summary>
+  <div class="nav-panel">
+  <nav class="nav" aria-label="Main">
+    <a href="/mail"<?cs if:Nav.section == "mail" ?> aria-current="page" class="active"<?cs /if ?>>Mail</a>
+    <a href="/mailboxes"<?cs if:Nav.section == "mailboxes" ?> aria-current="page" class="active"<?cs /if ?>>Mailboxes</a>
+    <a href="/spaces"<?cs if:Nav.section == "spaces" ?> aria-current="page" class="active"<?cs /if ?>>Spaces</a>
+    <a href="/offerings"<?cs if:Nav.section == "offerings" ?> aria-current="page" class="active"<?cs /if ?>>Offerings</a>
+    <a href="/charges"<?cs if:Nav.section == "charges" ?> aria-current="page" class="active"<?cs /if ?>>Charges</a>
+    <a href="/activity"<?cs if:Nav.section == "activity" ?> aria-current="page" class="active"<?cs /if ?>>Activity</a>
+    <a href="/settings/integrations"<?cs if:Nav.section == "settings" ?> aria-current="page" class="active"<?cs /if ?>>Settings</a>
   </nav>
   <form class="signout" method="post" action="/logout">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
     <a class="who" href="/account" title="Your account"<?cs if:Nav.section == "account" ?> aria-current="page"<?cs /if ?>><?cs var:Nav.email ?></a>
     <button type="submit" class="link">Sign out</button>
   </form>
+  </div>
+  </details>
   <?cs elif:Nav.renter ?>
-  <nav class="nav"><a href="/my" class="active">My mailbox</a></nav>
+  <details class="nav-menu" open>
+  <summary class="nav-toggle">Menu</summary>
+  <div class="nav-panel">
+  <nav class="nav" aria-label="Main"><a href="/my" class="active">My mailbox</a></nav>
   <form class="signout" method="post" action="/my/logout">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
     <span class="who"><?cs var:Nav.email ?></span>
     <button type="submit" class="link">Sign out</button>
   </form>
+  </div>
+  </details>
   <?cs /if ?>
 </header>
 <main class="page">

@@ -114,7 +114,7 @@
       <input type="hidden" name="action" value="<?cs name:o ?>">
       <?cs if:name(o) == "scan" ?><?cs call:scan_file_input() ?><?cs /if ?>
       <button type="submit"><?cs var:o.button ?></button>
-      <span class="hint"><?cs if:o.free > 0 ?><?cs var:o.free ?> free a month, then <?cs /if ?><?cs var:o.fee ?></span>
+      <span class="hint"><?cs if:o.fee == "included" ?>included<?cs elif:o.free > 0 ?><?cs var:o.free ?> free a month, then <?cs var:o.fee ?><?cs else ?><?cs var:o.fee ?><?cs /if ?></span>
     </form>
   <?cs /if ?><?cs /each ?>
   </div>
@@ -122,7 +122,7 @@
   <form method="post" action="/mail/<?cs var:Item.id ?>/actions" class="form mail-forward">
     <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
     <input type="hidden" name="action" value="forward">
-    <div class="step-title">Forwarding <span class="hint"><?cs if:Item.offer.forward.free > 0 ?><?cs var:Item.offer.forward.free ?> free a month, then <?cs /if ?><?cs var:Item.offer.forward.fee ?> plus postage</span></div>
+    <div class="step-title">Forwarding <span class="hint"><?cs if:Item.offer.forward.fee == "included" ?>included, plus postage<?cs else ?><?cs if:Item.offer.forward.free > 0 ?><?cs var:Item.offer.forward.free ?> free a month, then <?cs /if ?><?cs var:Item.offer.forward.fee ?> plus postage<?cs /if ?></span></div>
     <div class="row">
       <input type="text" name="carrier" placeholder="Carrier (e.g. UPS)" aria-label="Carrier" maxlength="60">
       <input type="text" name="tracking" placeholder="Tracking number" aria-label="Tracking number" maxlength="120">
@@ -146,7 +146,7 @@
     <tr>
       <td><?cs var:c.date ?></td>
       <td><?cs var:c.description ?> <span class="muted"><?cs var:c.reference ?></span></td>
-      <td class="num"><?cs var:c.amount ?> <?cs var:c.currency ?><?cs if:c.free ?> <span class="badge ok">free allowance</span><?cs /if ?></td>
+      <td class="num"><?cs var:c.amount_text ?><?cs if:c.free ?> <span class="badge ok">free allowance</span><?cs /if ?></td>
       <td><span class="badge <?cs var:c.state_class ?>"><?cs var:c.state_label ?></span><?cs if:c.fee_id ?> <span class="muted">fee <?cs var:c.fee_id ?></span><?cs /if ?><?cs if:c.state == "failed" ?> <span class="charges-error"><?cs var:c.error ?></span><?cs /if ?></td>
     </tr>
   <?cs /each ?>

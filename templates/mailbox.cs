@@ -136,7 +136,7 @@
     <tr>
       <td><?cs var:c.date ?></td>
       <td><?cs var:c.description ?> <span class="muted"><?cs var:c.reference ?></span></td>
-      <td class="num"><?cs var:c.amount ?> <?cs var:c.currency ?><?cs if:c.free ?> <span class="badge ok">free allowance</span><?cs /if ?></td>
+      <td class="num"><?cs var:c.amount_text ?><?cs if:c.free ?> <span class="badge ok">free allowance</span><?cs /if ?></td>
       <td><span class="badge <?cs var:c.state_class ?>"><?cs var:c.state_label ?></span></td>
     </tr>
   <?cs /each ?>

@@ -47,7 +47,7 @@
 <?cs elif:Mailboxes.newest ?>
 <div class="card empty">No older mailboxes. <a href="<?cs var:Mailboxes.newest ?>">Back to the newest</a>.</div>
 <?cs elif:Mailboxes.filter ?>
-<div class="card empty">No <?cs var:Mailboxes.filter_label ?> mailboxes. <a href="/mailboxes">Show all mailboxes</a>.</div>
+<div class="card empty">No <?cs var:Mailboxes.filter_word ?> mailboxes. <a href="/mailboxes">Show all mailboxes</a>.</div>
 <?cs else ?>
 <div class="card empty">No mailboxes yet. <a href="/mailboxes/new">Create one by hand</a>, or connect OfficeRnD in
   <a href="/settings/integrations/officernd">Settings → Integrations</a> so members who sign up for a linked plan get one automatically.</div>

@@ -30,10 +30,17 @@
       <td>
         <div class="actions">
           <a class="button" href="/spaces/<?cs var:s.id ?>/edit">Edit</a>
+          <?cs if:s.in_use ?>
+          <span class="spaces-in-use" title="<?cs var:s.in_use ?>">
+            <button type="button" class="danger" disabled aria-describedby="space-<?cs var:s.id ?>-in-use">Remove</button>
+            <span class="spaces-why" id="space-<?cs var:s.id ?>-in-use"><?cs var:s.in_use_short ?></span>
+          </span>
+          <?cs else ?>
           <form method="post" action="/spaces/<?cs var:s.id ?>/delete" data-confirm="Remove the space “<?cs var:s.name ?>”?">
             <input type="hidden" name="csrf_token" value="<?cs var:CSRF ?>">
             <button type="submit" class="danger">Remove</button>
           </form>
+          <?cs /if ?>
         </div>
       </td>
     </tr>

@@ -2,7 +2,8 @@
  * pilotomail-admin: migrations, operators and maintenance from the shell.
  *
  *   pilotomail-admin migrate
- *   pilotomail-admin operator add EMAIL [--name NAME] [--currency CODE]   (password on standard input)
+ *   pilotomail-admin operator add EMAIL [--name NAME] [--currency CODE] [--timezone ZONE]
+ *                                                          (password on standard input)
  *   pilotomail-admin operator list
  *   pilotomail-admin operator show EMAIL
  *   pilotomail-admin first-run [EMAIL]   on an empty database, create an operator with a
@@ -11,6 +12,7 @@
 #include "core/app.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
+#include "store/operator_zone.h"
 #include "store/operators.h"
 #include "util/currency.h"
 #include "util/log.h"
@@ -23,8 +25,9 @@
 static int usage(void)
 {
 	fprintf(stderr, "usage: pilotomail-admin migrate\n"
-			"       pilotomail-admin operator add EMAIL [--name NAME] [--currency CODE]   (password on stdin;\n"
-			"                                     CODE: ISO 4217, USD when not given)\n"
+			"       pilotomail-admin operator add EMAIL [--name NAME] [--currency CODE] [--timezone ZONE]\n"
+			"                  (password on stdin; CODE: ISO 4217, USD when not given;\n"
+			"                   ZONE: a tz database name, UTC when not given)\n"
 			"       pilotomail-admin operator list\n"
 			"       pilotomail-admin operator show EMAIL\n"
 			"       pilotomail-admin first-run [EMAIL]\n");
@@ -50,17 +53,24 @@ static int cmd_operator_add(struct app *app, int argc, char **argv)
 {
 	if (argc < 1 || !valid_email(argv[0]))
 		return usage();
-	const char *name = "", *currency = "USD";
+	const char *name = "", *currency = "USD", *zone = TIME_ZONE_DEFAULT;
 	for (int i = 1; i < argc; i += 2) {
 		if (i + 1 < argc && strcmp(argv[i], "--name") == 0)
 			name = argv[i + 1];
 		else if (i + 1 < argc && strcmp(argv[i], "--currency") == 0)
 			currency = argv[i + 1];
+		else if (i + 1 < argc && strcmp(argv[i], "--timezone") == 0)
+			zone = argv[i + 1];
 		else
 			return usage();
 	}
 	if (currency_minor_digits(currency) < 0) {
 		fprintf(stderr, "pilotomail-admin: %s is not an ISO 4217 currency code (like USD, EUR, JPY)\n", currency);
+		return 1;
+	}
+	if (!time_zone_valid(zone)) {
+		fprintf(stderr, "pilotomail-admin: %s is not a time zone of the tz database (like UTC, Europe/Berlin, "
+				"America/New_York)\n", zone);
 		return 1;
 	}
 	char *password = read_password();
@@ -72,7 +82,8 @@ static int cmd_operator_add(struct app *app, int argc, char **argv)
 	int taken = 0;
 	int64_t id = operator_create(app->db, argv[0], name, password, &taken);
 	free(password);
-	if (id >= 0 && operator_set_currency(app->db, id, currency) < 0)
+	if (id >= 0 && (operator_set_currency(app->db, id, currency) < 0 ||
+			operator_set_time_zone(app->db, id, zone) < 0))
 		id = -1;
 	if (id < 0) {
 		fprintf(stderr, "pilotomail-admin: %s\n", taken ? "an operator with that email exists" : "could not create the operator");
@@ -107,10 +118,10 @@ static int cmd_operator_show(struct app *app, const char *email)
 					       "s.bill_renters FROM officernd_settings o JOIN stripe_settings s "
 					       "USING (operator_id) WHERE operator_id = ?");
 	sqlite3_bind_int64(st, 1, op.id);
-	char when[32];
+	char when[32], zone[TIME_ZONE_MAX];
 	printf("id:                 %lld\nemail:              %s\nname:               %s\ncurrency:           %s\n"
-	       "created:            %s\n", (long long)op.id, op.email, op.name, op.currency,
-	       time_format_iso(op.created_at, when, sizeof(when)));
+	       "time zone:          %s\ncreated:            %s\n", (long long)op.id, op.email, op.name, op.currency,
+	       operator_time_zone(app->db, op.id, zone, sizeof(zone)), time_format_iso(op.created_at, when, sizeof(when)));
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		printf("webhook url:        %s/webhooks/officernd/%s\n", app->cfg->base_url, db_col_text(st, 0));
 		printf("officernd org:      %s\n", db_col_text(st, 1));

@@ -11,6 +11,8 @@ const struct store_statement store_statements[] = {
 	S(charge_sql_list_mailbox),
 	S(charge_sql_earlier),
 	S(charge_sql_claim_due),
+	S(charge_totals_sql_by_state),
+	S(charge_totals_sql_by_month),
 	/* mail */
 	S(mail_sql_list),
 	S(mail_sql_list_assigned),

@@ -19,7 +19,8 @@ extern const size_t store_statements_count;
 
 /* charges */
 extern const char charge_sql_list[], charge_sql_list_state[], charge_sql_list_item[], charge_sql_list_mailbox[],
-	charge_sql_earlier[], charge_sql_claim_due[];
+	charge_sql_earlier[], charge_sql_claim_due[], charge_totals_sql_by_state[],
+	charge_totals_sql_by_month[];
 /* mail */
 extern const char mail_sql_list[], mail_sql_list_assigned[], mail_sql_list_unassigned[],
 	mail_sql_list_for_renter[], mail_sql_count_unassigned[], action_request_sql_count_open[],

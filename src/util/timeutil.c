@@ -183,3 +183,99 @@ int time_next_day(const char *day, char *out, size_t size)
 	time_format_day((int64_t)t + 86400, out, size);
 	return 0;
 }
+
+/* ---- time zones and the pages' date format ------------------------------------------------ */
+
+static const char *const month_abbr[12] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+#define NBSP "\xc2\xa0"
+
+/* Letters, digits, '_', '+', '-' and '/' between parts: no "..", no leading '/'. */
+static int zone_name_ok(const char *zone)
+{
+	size_t n = zone ? strlen(zone) : 0;
+	if (n == 0 || n >= TIME_ZONE_MAX || zone[0] == '/' || zone[n - 1] == '/' || strstr(zone, "..") ||
+	    strstr(zone, "//"))
+		return 0;
+	for (const char *p = zone; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("_+-/", *p))
+			return 0;
+	return 1;
+}
+
+int time_zone_valid(const char *zone)
+{
+	if (!zone_name_ok(zone))
+		return 0;
+	const char *dir = getenv("TZDIR");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	char magic[4] = { 0 };
+	size_t got = fread(magic, 1, sizeof(magic), f);
+	fclose(f);
+	return got == sizeof(magic) && memcmp(magic, "TZif", 4) == 0;
+}
+
+/* Makes zone the process's local time zone; tzset() only when it changes (here or elsewhere). */
+static void zone_switch(const char *zone)
+{
+	static char current[TIME_ZONE_MAX];
+	const char *env = getenv("TZ");
+	if (strcmp(current, zone) == 0 && env && strcmp(env, zone) == 0)
+		return;
+	if (setenv("TZ", zone, 1) != 0)
+		return;
+	tzset();
+	str_copy(current, sizeof(current), zone);
+}
+
+char *time_format_local(int64_t t, const char *zone, char *buf, size_t size)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	if (!size)
+		return buf;
+	buf[0] = '\0';
+	if (t == 0 || (int64_t)tt != t)
+		return buf;
+	zone_switch(time_zone_valid(zone) ? zone : TIME_ZONE_DEFAULT);
+	if (!localtime_r(&tt, &tm) || tm.tm_mon < 0 || tm.tm_mon > 11)
+		return buf;
+	snprintf(buf, size, "%d" NBSP "%s" NBSP "%d," NBSP "%02d:%02d" NBSP "%s", tm.tm_mday,
+		 month_abbr[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+		 tm.tm_zone && *tm.tm_zone ? tm.tm_zone : "UTC");
+	return buf;
+}
+
+char *time_format_day_long(const char *day, char *buf, size_t size)
+{
+	struct tm tm = { 0 };
+	const char *p = day;
+	if (!size)
+		return buf;
+	if (!day || parse_date(&p, &tm) || *p) {
+		str_copy(buf, size, day ? day : "");
+		return buf;
+	}
+	snprintf(buf, size, "%d" NBSP "%s" NBSP "%d", tm.tm_mday, month_abbr[tm.tm_mon], tm.tm_year + 1900);
+	return buf;
+}
+
+char *time_format_month_long(const char *month, char *buf, size_t size)
+{
+	struct tm tm = { 0 };
+	char day[16];
+	const char *p = day;
+	if (!size)
+		return buf;
+	if (!month || strlen(month) != 7 || snprintf(day, sizeof(day), "%s-01", month) != 10 ||
+	    parse_date(&p, &tm) || *p) {
+		str_copy(buf, size, month ? month : "");
+		return buf;
+	}
+	snprintf(buf, size, "%s" NBSP "%d", month_abbr[tm.tm_mon], tm.tm_year + 1900);
+	return buf;
+}

@@ -11,6 +11,7 @@
 #include "store/webhook_events.h"
 #include "util/timeutil.h"
 #include "web/names.h"
+#include "web/format.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -35,14 +36,6 @@ static int state_index(const char *state)
 	return -1;
 }
 
-/* "2026-11-26 16:49:02 UTC" */
-static void format_time(int64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm))
-		str_copy(buf, size, "");
-}
 
 /* /activity with the given filter (and paging) in its query string (free()). */
 static char *activity_href(const char *state, const char *q, int64_t before)
@@ -115,9 +108,9 @@ static void activity_set_row(struct web_ctx *ctx, size_t i, const struct webhook
 	} while (0)
 	snprintf(key, sizeof(key), "Activity.items.%zu.id", i);
 	web_set_int(ctx, key, v->id);
-	format_time(v->received_at, when, sizeof(when));
+	web_format_time(ctx, v->received_at, when, sizeof(when));
 	ROW_SET("received", when);
-	format_time(v->processed_at, when, sizeof(when));
+	web_format_time(ctx, v->processed_at, when, sizeof(when));
 	ROW_SET("processed", when);
 	ROW_SET("type", v->event_type[0] ? v->event_type : "(none)");
 	ROW_SET("membership", v->membership_id);
@@ -213,11 +206,11 @@ static int activity_set_reconcile(struct web_ctx *ctx)
 		return 0;
 	web_set(ctx, "Reconcile.configured", "1");
 	page_officernd_health_set(ctx, "Health"); /* the connection, in plain words */
-	format_time(rs.reconciled_at, when, sizeof(when));
+	web_format_time(ctx, rs.reconciled_at, when, sizeof(when));
 	web_set(ctx, "Reconcile.last", rs.reconciled_at ? when : "never");
 	int64_t last = rs.reconciled_at > rs.attempted_at ? rs.reconciled_at : rs.attempted_at;
 	if (last > 0 && !rs.requested) {
-		format_time(last + interval, when, sizeof(when));
+		web_format_time(ctx, last + interval, when, sizeof(when));
 		web_set(ctx, "Reconcile.next", when);
 	}
 	if (rs.claimed_until > now)

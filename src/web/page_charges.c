@@ -2,10 +2,13 @@
  * page_charges.c: every charge with its OfficeRnD billing state, a retry for failed ones, and
  * the explicit "bill earlier charges" action (turning billing on never queues them silently).
  */
+#include "store/charge_totals.h"
 #include "store/charges.h"
 #include "store/operators.h"
 #include "util/log.h"
 #include "util/money.h"
+#include "util/timeutil.h"
+#include "web/format.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -79,7 +82,8 @@ void page_charges_set_rows(struct web_ctx *ctx, const char *prefix, const struct
 		web_set(ctx, SETKEY("description"), c->description);
 		web_set_money(ctx, SETKEY("amount"), c->amount);
 		web_set(ctx, SETKEY("currency"), c->currency);
-		web_set(ctx, SETKEY("date"), c->charge_date);
+		web_set_amount(ctx, SETKEY("amount_text"), c->amount);
+		web_set_day(ctx, SETKEY("date"), c->charge_date);
 		web_set(ctx, SETKEY("state"), c->billing_state);
 		web_set(ctx, SETKEY("state_label"), label);
 		web_set(ctx, SETKEY("state_class"), cls);
@@ -111,11 +115,49 @@ static void charges_set_earlier(struct web_ctx *ctx)
 		count = EARLIER_SHOWN_MAX;
 	}
 	web_set_int(ctx, "Charges.earlier.count", count);
-	web_set_money(ctx, "Charges.earlier.total", total);
-	struct operator op = { 0 };
-	if (operator_get(ctx->db, ctx->operator_id, &op) == 0)
-		web_set(ctx, "Charges.earlier.currency", op.currency);
-	operator_clear(&op);
+	web_set_amount(ctx, "Charges.earlier.total", total);
+}
+
+/* The state as the filter above the list names it. */
+static const char *charge_state_label(const char *state)
+{
+	static const char *const labels[][2] = {
+		{ "queued", "Queued" }, { "sending", "Sending" },        { "sent", "Sent" },
+		{ "failed", "Failed" }, { "not_billed", "Not billed" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
+		if (strcmp(state, labels[i][0]) == 0)
+			return labels[i][1];
+	return state;
+}
+
+/* Charges.totals.{states,months}.N.{key,label,count,amount}: from charge_totals, a few rows. */
+static int charges_set_totals(struct web_ctx *ctx)
+{
+	struct charge_total *t = NULL;
+	size_t n = 0;
+	char key[96], month[24];
+	if (charge_totals_by_state(ctx->db, ctx->operator_id, &t, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+#define SETKEY(group, field) (snprintf(key, sizeof(key), "Charges.totals.%s.%zu.%s", group, i, field), key)
+		web_set(ctx, SETKEY("states", "key"), t[i].key);
+		web_set(ctx, SETKEY("states", "label"), charge_state_label(t[i].key));
+		web_set_int(ctx, SETKEY("states", "count"), t[i].count);
+		web_set_amount(ctx, SETKEY("states", "amount"), t[i].amount);
+	}
+	free(t);
+	if (charge_totals_by_month(ctx->db, ctx->operator_id, &t, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		web_set(ctx, SETKEY("months", "key"), t[i].key);
+		web_set(ctx, SETKEY("months", "label"), time_format_month_long(t[i].key, month, sizeof(month)));
+		web_set_int(ctx, SETKEY("months", "count"), t[i].count);
+		web_set_amount(ctx, SETKEY("months", "amount"), t[i].amount);
+#undef SETKEY
+	}
+	free(t);
+	return 0;
 }
 
 /* "YYYY-MM-DD:ID": the key of a charge in the list's order, for the Older link. */
@@ -156,6 +198,10 @@ void page_charges_list(struct web_ctx *ctx)
 	web_set(ctx, "Charges.state", f.state ? f.state : "");
 	web_set(ctx, "Charges.billing_on", charge_officernd_billing_on(ctx->db, ctx->operator_id) ? "1" : "");
 	charges_set_earlier(ctx);
+	if (charges_set_totals(ctx) < 0) {
+		web_error(ctx, 500, "The charges could not be loaded. Please try again.");
+		return;
+	}
 	web_set(ctx, "Nav.section", "charges");
 	web_render(ctx, "charges.cs", "Charges");
 }

@@ -9,6 +9,7 @@
 #include "crypto/crypto.h"
 #include "store/db.h"
 #include "store/mailboxes.h"
+#include "store/operator_zone.h"
 #include "store/operators.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -31,17 +32,12 @@ static void invite_refuse(struct web_ctx *ctx, const char *state, const char *op
 		ctx->resp->status = status;
 }
 
-/* "10 December 2026" */
-static void set_day(struct web_ctx *ctx, const char *name, int64_t t)
+/* When the link stops working, in the time zone of the operator who sent it. */
+static void set_expiry(struct web_ctx *ctx, int64_t operator_id, int64_t t)
 {
-	static const char *months[] = { "January", "February", "March", "April", "May", "June", "July",
-					"August", "September", "October", "November", "December" };
-	struct tm tm;
-	if (time_utc(t, &tm) < 0) {
-		web_set(ctx, name, "");
-		return;
-	}
-	web_setf(ctx, name, "%d %s %d", tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900);
+	char zone[TIME_ZONE_MAX], buf[64];
+	operator_time_zone(ctx->db, operator_id, zone, sizeof(zone));
+	web_set(ctx, "Invite.expires", time_format_local(t, zone, buf, sizeof(buf)));
 }
 
 /*
@@ -76,7 +72,7 @@ static void invite_render_form(struct web_ctx *ctx, const struct invitation_view
 	web_set(ctx, "Invite.offering", m->offering_name);
 	web_set(ctx, "Invite.renter_name", m->renter_name);
 	web_set(ctx, "Invite.email", m->renter_email);
-	set_day(ctx, "Invite.expires", inv->expires_at);
+	set_expiry(ctx, inv->operator_id, inv->expires_at);
 	if (error)
 		web_set(ctx, "Invite.error", error);
 	ctx->resp->status = status;

@@ -17,6 +17,7 @@
 #include "util/log.h"
 #include "util/money.h"
 #include "util/timeutil.h"
+#include "web/format.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -56,11 +57,11 @@ static void mail_set_item(struct web_ctx *ctx, const char *prefix, const struct 
 	web_set(ctx, SETKEY("reference"), it->reference);
 	web_set(ctx, SETKEY("kind"), it->kind);
 	web_set(ctx, SETKEY("sender"), it->sender);
-	web_set(ctx, SETKEY("received_on"), it->received_on);
+	web_set_day(ctx, SETKEY("received_on"), it->received_on);
 	web_set(ctx, SETKEY("status"), it->status);
 	web_set(ctx, SETKEY("status_label"), label);
 	web_set(ctx, SETKEY("status_class"), cls);
-	web_set(ctx, SETKEY("left_on"), it->left_on);
+	web_set_day(ctx, SETKEY("left_on"), it->left_on);
 	web_set_int(ctx, SETKEY("open_requests"), it->open_requests);
 	if (it->mailbox_id) {
 		web_set_int(ctx, SETKEY("mailbox_id"), it->mailbox_id);
@@ -306,7 +307,7 @@ static int mail_set_requests(struct web_ctx *ctx, const struct mail_item *it)
 		web_set_time(ctx, SETKEY("created_at"), a->created_at);
 		web_set_time(ctx, SETKEY("completed_at"), a->completed_at);
 		if (a->postage > 0)
-			web_set_money(ctx, SETKEY("postage"), a->postage);
+			web_set_amount(ctx, SETKEY("postage"), a->postage);
 		web_set(ctx, SETKEY("forward_address"), a->forward_address);
 		if (str_eq(a->action, "scan") && str_eq(a->state, "requested"))
 			web_set(ctx, "Item.scan_requested", "1");
@@ -344,7 +345,7 @@ static int mail_set_offer(struct web_ctx *ctx, const struct mail_item *it)
 		snprintf(key, sizeof(key), "Item.offer.%s.free", name);
 		web_set_int(ctx, key, off.actions[a].free_per_month);
 		snprintf(key, sizeof(key), "Item.offer.%s.fee", name);
-		web_set_money(ctx, key, off.actions[a].fee);
+		web_set_amount(ctx, key, off.actions[a].fee);
 	}
 	if (any)
 		web_set(ctx, "Item.offer_any", "1");

@@ -18,6 +18,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "web/names.h"
+#include "web/format.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -80,16 +81,10 @@ static void set_label(struct web_ctx *ctx, const char *prefix, const char *field
 	web_set(ctx, name, l->css);
 }
 
-/* "2026-11-26 16:49 UTC" */
+/* In the operator's time zone (web/format.h); "" for none. */
 static void set_when(struct web_ctx *ctx, const char *name, int64_t t)
 {
-	char buf[32] = "";
-	if (t > 0) {
-		struct tm tm;
-		if (time_utc(t, &tm) < 0 || !strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M UTC", &tm))
-			buf[0] = '\0';
-	}
-	web_set(ctx, name, buf);
+	web_set_time(ctx, name, t > 0 ? t : 0);
 }
 
 /* Sets prefix.name = value. */
@@ -179,6 +174,12 @@ void page_mailboxes_list(struct web_ctx *ctx)
 	web_set(ctx, "Mailboxes.filter", status);
 	const struct label *l = label_find(status_labels, ARRAY_SIZE(status_labels), status);
 	web_set(ctx, "Mailboxes.filter_label", l ? l->text : "");
+	/* The same in the middle of a sentence, in lower case: "No on hold mailboxes." */
+	char word[16];
+	str_copy(word, sizeof(word), l ? l->key : "");
+	for (char *p = word; *p; p++)
+		*p = *p == '_' ? ' ' : *p;
+	web_set(ctx, "Mailboxes.filter_word", word);
 	free(items);
 	web_set(ctx, "Nav.section", "mailboxes");
 	web_render(ctx, "mailboxes.cs", "Mailboxes");

@@ -7,6 +7,7 @@
 #include "store/officernd_lists.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "web/format.h"
 #include "web/pages.h"
 
 #include <stdio.h>
@@ -14,27 +15,19 @@
 
 #define FORM_PATH "/settings/integrations/officernd"
 
-/* "2026-12-01 23:40 UTC", or "" for 0. */
-static void when_format(int64_t t, char *buf, size_t size)
-{
-	struct tm tm;
-	buf[0] = '\0';
-	if (t > 0 && time_utc(t, &tm) == 0 && !strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm))
-		buf[0] = '\0';
-}
 
 void page_officernd_lists_status(struct web_ctx *ctx, const struct officernd_lists *l, int configured)
 {
-	char when[40];
+	char when[64];
 	web_set(ctx, "Lists.configured", configured ? "1" : "");
 	web_set(ctx, "Lists.loaded", l->fetched_at > 0 ? "1" : "");
-	when_format(l->fetched_at, when, sizeof(when));
+	web_format_time(ctx, l->fetched_at > 0 ? l->fetched_at : 0, when, sizeof(when));
 	web_set(ctx, "Lists.fetched", when);
 	web_set_int(ctx, "Lists.n_plans", (int64_t)l->n_plans);
 	web_set_int(ctx, "Lists.n_locations", (int64_t)l->n_locations);
 	web_set(ctx, "Lists.refreshing", configured && (l->requested > 0 || l->claimed_until > time_now()) ? "1" : "");
 	web_set(ctx, "Lists.error", l->error);
-	when_format(l->error_at, when, sizeof(when));
+	web_format_time(ctx, l->error_at > 0 ? l->error_at : 0, when, sizeof(when));
 	web_set(ctx, "Lists.error_at", when);
 }
 

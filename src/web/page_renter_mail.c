@@ -12,6 +12,7 @@
 #include "util/log.h"
 #include "util/money.h"
 #include "util/timeutil.h"
+#include "web/format.h"
 #include "web/pages.h"
 
 #include <stdio.h>
@@ -165,7 +166,7 @@ static void renter_mail_render(struct web_ctx *ctx, const char *error, int statu
 		snprintf(key, sizeof(key), "Mail.items.%zu.sender", i);
 		web_set(ctx, key, it->sender);
 		snprintf(key, sizeof(key), "Mail.items.%zu.received_on", i);
-		web_set(ctx, key, it->received_on);
+		web_set_day(ctx, key, it->received_on);
 		snprintf(key, sizeof(key), "Mail.items.%zu.pmb", i);
 		web_set(ctx, key, it->pmb);
 		snprintf(key, sizeof(key), "Mail.items.%zu.status", i);

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Puts every space of the operator into Spaces.items.N for the list. 0 or -1. */
+static void spaces_in_use_message(const struct space *s, char *buf, size_t size);
+static const char *plural(int64_t n, const char *one, const char *many);
+
+/* Puts every space of the operator into Spaces.items.N for the list. 0 or -1. A space in use
+ * gets in_use (why Remove is disabled) and in_use_short (the same, in a few words). */
 static int spaces_set_list(struct web_ctx *ctx)
 {
 	struct space *items = NULL;
@@ -25,6 +29,18 @@ static int spaces_set_list(struct web_ctx *ctx)
 		if (items[i].links > 0) {
 			snprintf(key, sizeof(key), "Spaces.items.%zu.linked", i);
 			web_set(ctx, key, "1");
+		}
+		if (items[i].mailboxes > 0 || items[i].links > 0) {
+			char why[1024];
+			spaces_in_use_message(&items[i], why, sizeof(why));
+			snprintf(key, sizeof(key), "Spaces.items.%zu.in_use", i);
+			web_set(ctx, key, why);
+			snprintf(key, sizeof(key), "Spaces.items.%zu.in_use_short", i);
+			if (items[i].mailboxes > 0)
+				web_setf(ctx, key, "Used by %lld %s", (long long)items[i].mailboxes,
+					 plural(items[i].mailboxes, "mailbox", "mailboxes"));
+			else
+				web_set(ctx, key, "Linked to an OfficeRnD location");
 		}
 	}
 	if (n > 0)

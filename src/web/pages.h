@@ -79,6 +79,10 @@ int page_renter_price_words(struct web_ctx *ctx, const struct mail_item *it, con
 void page_renter_mail_ask(struct web_ctx *ctx);
 void page_renter_ask_render(struct web_ctx *ctx, int64_t item_id, const char *action, const char *error, int status);
 
+/* page_settings_zone.c */
+void page_settings_zone(struct web_ctx *ctx);
+void page_settings_zone_save(struct web_ctx *ctx);
+
 /* page_integrations.c */
 void page_integrations(struct web_ctx *ctx);
 void page_integrations_stripe(struct web_ctx *ctx);

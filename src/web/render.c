@@ -1,4 +1,5 @@
 /* render.c: ClearSilver rendering with HTML escaping on by default, and the page helpers. */
+#include "web/format.h"
 #include "web/web.h"
 #include "store/operators.h"
 #include "web/pages.h"
@@ -51,8 +52,8 @@ void web_set_money(struct web_ctx *ctx, const char *name, int64_t minor)
 
 void web_set_time(struct web_ctx *ctx, const char *name, int64_t t)
 {
-	char buf[32];
-	web_set(ctx, name, t ? time_format_iso(t, buf, sizeof(buf)) : "");
+	char buf[64];
+	web_set(ctx, name, web_format_time(ctx, t, buf, sizeof(buf)));
 }
 
 static NEOERR *render_append(void *data, char *s)

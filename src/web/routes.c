@@ -54,6 +54,8 @@ const struct web_route web_routes[] = {
 	{ "POST", "/settings/integrations/officernd/fix", page_officernd_fix, WEB_OPERATOR },
 	{ "GET", "/settings/integrations/officernd/disconnect", page_officernd_disconnect_confirm, WEB_OPERATOR },
 	{ "POST", "/settings/integrations/officernd/disconnect", page_officernd_disconnect, WEB_OPERATOR },
+	{ "GET", "/settings/time-zone", page_settings_zone, WEB_OPERATOR },
+	{ "POST", "/settings/time-zone", page_settings_zone_save, WEB_OPERATOR },
 	{ "GET", "/activity", page_activity, WEB_OPERATOR },
 	{ "POST", "/activity/*/retry", page_activity_retry, WEB_OPERATOR },
 	{ "POST", "/activity/reconcile", page_activity_reconcile, WEB_OPERATOR },

@@ -38,6 +38,8 @@ struct web_ctx {
 	const char *args[3];     /* the '*' segments of the matched route, owned by the request */
 	int money_digits;        /* the operator's currency decimals, once money_digits_known */
 	int money_digits_known;
+	char time_zone[64];      /* the operator's time zone once read, else "" (web/format.h) */
+	char currency[8];        /* the operator's currency code once read, else "" (web/format.h) */
 };
 
 typedef void (*web_handler)(struct web_ctx *ctx);

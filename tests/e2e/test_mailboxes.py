@@ -311,7 +311,7 @@ def test_cancel_requires_csrf_then_cancels_and_revokes(app):
     assert "Cancelled" in c.get("/mailboxes/%d" % mid).text
     assert ">101<" in c.get("/mailboxes?status=cancelled").text
     assert ">101<" not in c.get("/mailboxes?status=active").text
-    assert "No Active mailboxes" in c.get("/mailboxes?status=active").text
+    assert "No active mailboxes" in c.get("/mailboxes?status=active").text
     # A cancelled mailbox gets no new invitation.
     r = c.post("/mailboxes/%d/resend-invitation" % mid)
     assert r.status == 303 and app.query("SELECT count(*) AS n FROM invitations")[0]["n"] == 1

@@ -58,7 +58,7 @@ def test_operator_cancel_sticks_through_webhooks_and_checks_until_reopened(world
     assert hook["state"] == "applied" and "stays cancelled: you cancelled it" in hook["outcome"]
     page = e.op.get("/mailboxes/%d" % mb["id"]).text
     assert "Needs attention:" in page and REOPEN_NOTE in page
-    assert re.search(r"since [0-9-]+ [0-9:]+ UTC, by you", page)
+    assert re.search(r"since \d+\xa0\w{3}\xa0\d{4},\xa0\d\d:\d\d\xa0UTC, by you", page)
     assert 'action="/mailboxes/%d/reopen"' % mb["id"] in page and "Reopen mailbox" in page
 
     # A lost webhook found by Check now is no different.

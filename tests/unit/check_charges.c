@@ -6,9 +6,11 @@
  */
 #include "check_helpers.h"
 #include "domain/charging.h"
+#include "store/charge_totals.h"
 #include "store/charges.h"
 #include "store/db.h"
 #include "store/mail.h"
+#include "util/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,6 +320,46 @@ START_TEST(completing_an_action_prices_and_charges_it)
 }
 END_TEST
 
+/* The totals the Charges page shows, as "key count amount;" for each row. */
+static const char *totals_text(int by_month, int64_t operator_id)
+{
+	static char text[512];
+	struct charge_total *t = NULL;
+	size_t n = 0;
+	ck_assert_int_eq((by_month ? charge_totals_by_month : charge_totals_by_state)(db, operator_id, &t, &n), 0);
+	text[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s %lld %lld;", t[i].key,
+			 (long long)t[i].count, (long long)t[i].amount);
+	free(t);
+	return text;
+}
+
+START_TEST(totals_follow_every_charge_per_state_and_month)
+{
+	int64_t a = add_charge(1, manual_box, 250); /* not_billed, 2026-11 */
+	add_charge(1, manual_box, 0);
+	exec_ok("UPDATE offerings SET id = id"); /* nothing to do with charges: totals unchanged */
+	exec_ok("INSERT INTO charges(operator_id, mailbox_id, kind, description, quantity, unit_amount, amount, "
+		"currency, charge_date, reference, billing_state, created_at) VALUES "
+		"(1, 1, 'forward', 'F', 1, 300, 300, 'EUR', '2026-10-31', 'r1', 'queued', 0),"
+		"(1, 1, 'forward', 'F', 1, 300, 300, 'EUR', '2026-10-01', 'r2', 'queued', 0),"
+		"(2, 3, 'scan', 'S', 1, 100, 100, 'USD', '2026-10-05', 'r3', 'queued', 0)");
+	ck_assert_str_eq(totals_text(0, 1), "queued 2 600;not_billed 2 250;");
+	ck_assert_str_eq(totals_text(1, 1), "2026-11 2 250;2026-10 2 600;");
+	/* The worker books one, another fails; a charge is removed: the totals move with them. */
+	exec_ok("UPDATE charges SET billing_state = 'sent' WHERE reference = 'r1'");
+	exec_ok("UPDATE charges SET billing_state = 'failed' WHERE reference = 'r2'");
+	char *sql = xasprintf("DELETE FROM charges WHERE id = %lld", (long long)a);
+	exec_ok(sql);
+	free(sql);
+	ck_assert_str_eq(totals_text(0, 1), "sent 1 300;failed 1 300;not_billed 1 0;");
+	ck_assert_str_eq(totals_text(1, 1), "2026-11 1 0;2026-10 2 600;");
+	/* Another operator's charges are its own. */
+	ck_assert_str_eq(totals_text(0, 2), "queued 1 100;");
+}
+END_TEST
+
 static Suite *charges_suite(void)
 {
 	Suite *s = suite_create("charges");
@@ -329,6 +371,7 @@ static Suite *charges_suite(void)
 	tcase_add_test(tc, claim_and_outcomes);
 	tcase_add_test(tc, earlier_charges_wait_for_the_operator);
 	tcase_add_test(tc, completing_an_action_prices_and_charges_it);
+	tcase_add_test(tc, totals_follow_every_charge_per_state_and_month);
 	suite_add_tcase(s, tc);
 	return s;
 }

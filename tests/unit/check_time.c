@@ -238,6 +238,66 @@ START_TEST(fake_now_overrides_the_clock)
 }
 END_TEST
 
+/* 2026-12-02T01:54:11Z */
+#define T_2026_12_02_01_54_11 ((int64_t)1796176451)
+#define NBSP "\xc2\xa0"
+
+START_TEST(formats_an_instant_in_the_operators_zone)
+{
+	char buf[64];
+	ck_assert_str_eq(time_format_local(T_2026_12_02_01_54_11, "UTC", buf, sizeof(buf)),
+			 "2" NBSP "Dec" NBSP "2026," NBSP "01:54" NBSP "UTC");
+	/* Berlin is an hour ahead in winter, New York five hours behind: the day changes too. */
+	ck_assert_str_eq(time_format_local(T_2026_12_02_01_54_11, "Europe/Berlin", buf, sizeof(buf)),
+			 "2" NBSP "Dec" NBSP "2026," NBSP "02:54" NBSP "CET");
+	ck_assert_str_eq(time_format_local(T_2026_12_02_01_54_11, "America/New_York", buf, sizeof(buf)),
+			 "1" NBSP "Dec" NBSP "2026," NBSP "20:54" NBSP "EST");
+	/* Summer time: 2026-07-01T12:00:00Z. */
+	ck_assert_str_eq(time_format_local(1782907200, "Europe/Berlin", buf, sizeof(buf)),
+			 "1" NBSP "Jul" NBSP "2026," NBSP "14:00" NBSP "CEST");
+	ck_assert_str_eq(time_format_local(0, "UTC", buf, sizeof(buf)), "");
+}
+END_TEST
+
+START_TEST(a_zone_changed_elsewhere_is_not_trusted)
+{
+	char buf[64];
+	time_format_local(T_2026_12_02_01_54_11, "Europe/Berlin", buf, sizeof(buf));
+	setenv("TZ", "Asia/Tokyo", 1);
+	tzset();
+	ck_assert_str_eq(time_format_local(T_2026_12_02_01_54_11, "Europe/Berlin", buf, sizeof(buf)),
+			 "2" NBSP "Dec" NBSP "2026," NBSP "02:54" NBSP "CET");
+}
+END_TEST
+
+START_TEST(an_unknown_zone_shows_utc_and_is_not_valid)
+{
+	char buf[64];
+	ck_assert_int_eq(time_zone_valid("Europe/Berlin"), 1);
+	ck_assert_int_eq(time_zone_valid("UTC"), 1);
+	const char *bad[] = { "", "Mars/Olympus", "../../etc/passwd", "/etc/passwd", "Europe/", "Europe//Berlin",
+			      "Europe/Berlin; rm", "zone.tab", "Europe", NULL };
+	for (int i = 0; bad[i]; i++)
+		ck_assert_msg(!time_zone_valid(bad[i]), "%s was taken as a time zone", bad[i]);
+	ck_assert_int_eq(time_zone_valid(NULL), 0);
+	ck_assert_str_eq(time_format_local(T_2026_12_02_01_54_11, "Mars/Olympus", buf, sizeof(buf)),
+			 "2" NBSP "Dec" NBSP "2026," NBSP "01:54" NBSP "UTC");
+}
+END_TEST
+
+START_TEST(formats_a_day_for_reading)
+{
+	char buf[32];
+	ck_assert_str_eq(time_format_day_long("2026-12-02", buf, sizeof(buf)), "2" NBSP "Dec" NBSP "2026");
+	ck_assert_str_eq(time_format_day_long("2027-01-31", buf, sizeof(buf)), "31" NBSP "Jan" NBSP "2027");
+	ck_assert_str_eq(time_format_day_long("", buf, sizeof(buf)), "");
+	ck_assert_str_eq(time_format_day_long("not a day", buf, sizeof(buf)), "not a day");
+	ck_assert_str_eq(time_format_day_long(NULL, buf, sizeof(buf)), "");
+	ck_assert_str_eq(time_format_month_long("2026-12", buf, sizeof(buf)), "Dec" NBSP "2026");
+	ck_assert_str_eq(time_format_month_long("2026-13", buf, sizeof(buf)), "2026-13");
+}
+END_TEST
+
 static Suite *time_suite(void)
 {
 	Suite *s = suite_create("time");
@@ -262,6 +322,13 @@ static Suite *time_suite(void)
 	tcase_add_test(cal, formats_in_utc);
 	tcase_add_test(cal, fake_now_overrides_the_clock);
 	suite_add_tcase(s, cal);
+	TCase *pages = tcase_create("pages");
+	tcase_add_checked_fixture(pages, zone_setup, NULL);
+	tcase_add_test(pages, formats_an_instant_in_the_operators_zone);
+	tcase_add_test(pages, a_zone_changed_elsewhere_is_not_trusted);
+	tcase_add_test(pages, an_unknown_zone_shows_utc_and_is_not_valid);
+	tcase_add_test(pages, formats_a_day_for_reading);
+	suite_add_tcase(s, pages);
 	return s;
 }
 
