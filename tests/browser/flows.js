@@ -162,7 +162,7 @@ async function operatorSetup(page) {
   await page.locator('#client_id').fill(cfg.clientId);
   await page.locator('#client_secret').fill(cfg.clientSecret);
   await page.locator('#signing_secret').fill(cfg.signingSecret);
-  await submitAndWait(page, page.locator('#officernd-form button[type=submit].primary').first());
+  await submitAndWait(page, page.getByRole('button', { name: 'Save changes', exact: true }));
   await check(page, 'officernd-card-saved');
 }
 
@@ -191,25 +191,31 @@ async function operatorMapping(page) {
   }
   data.webhookUrl = copied;
 
-  await submitAndWait(page, page.locator('#officernd-form button[type=submit].primary').first());
+  await submitAndWait(page, page.getByRole('button', { name: 'Save changes', exact: true }));
   await check(page, 'officernd-card-mapping-saved');
   await submitAndWait(page, page.locator('button[formaction="/settings/integrations/officernd/test"]'));
   data.testResult = (await page.locator('#test-result').textContent() || '').replace(/\s+/g, ' ').trim();
   await check(page, 'officernd-card-tested');
 }
 
+/* The scanned letter: a small but real PDF, so the renter's download can be compared byte for byte. */
+const SCAN_PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n' +
+  '2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R' +
+  '/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n');
+
 /*
- * Scanning with the file attached (issue 11 item 4) is built on another branch: the lead fills
- * this in after the merge (choose a file on the scan form, upload, see it on the item). Until
- * then it records only that it had nothing to attach to, and fails nothing.
+ * Records the scan with its file: chooses the file on the item's scan form (the field the
+ * browser requires), uploads it, and expects the item to show the attached scan.
  */
-async function attachScanFile(page) {
-  const upload = page.locator('input[type=file]');
-  if (!(await upload.count())) {
-    data.scanFile = 'no upload field on this build: attaching a scan file is not tested yet';
-    return;
-  }
-  data.scanFile = 'an upload field exists but attachScanFile() does not use it yet';
+async function recordScanWithFile(page) {
+  const form = page.locator('.mail-record form')
+    .filter({ has: page.locator('input[name=action][value=scan]') });
+  await form.locator('input[name=scan_file]').setInputFiles(
+    { name: 'letter-scan.pdf', mimeType: 'application/pdf', buffer: SCAN_PDF });
+  await submitAndWait(page, form.locator('button[type=submit]'));
+  const facts = page.locator('#scan-file-facts');
+  if (!(await facts.count())) problems.push('the scanned item does not show its scan file');
+  else data.scanFile = (await facts.textContent() || '').replace(/\s+/g, ' ').trim();
 }
 
 /* Phase 3: a letter recorded for the new mailbox and scanned; the operator's other pages. */
@@ -230,10 +236,8 @@ async function operatorMail(page) {
   await submitAndWait(page, form.locator('button[type=submit].primary'));
   await check(page, 'mail-item');
   data.mailItemUrl = page.url();
-  await submitAndWait(page, page.locator('.mail-record form')
-    .filter({ has: page.locator('input[name=action][value=scan]') }).locator('button[type=submit]'));
+  await recordScanWithFile(page);
   await check(page, 'mail-item-scanned');
-  await attachScanFile(page);
 
   for (const [label, name] of [['Mailboxes', 'mailboxes'], ['Charges', 'charges'],
     ['Activity', 'activity'], ['Spaces', 'spaces-in-use']]) {
@@ -263,14 +267,28 @@ async function renter(page) {
   await check(page, 'renter-mail');
   const item = page.locator('.renter-mail-item').first();
   data.renterSees = (await item.textContent() || '').replace(/\s+/g, ' ').trim();
-  await submitAndWait(page, item.getByRole('button', { name: /forward/i }).first());
-  /* A build that asks for the forwarding address first (issue 11 item 6) gets one. */
-  const address = page.locator('textarea[name*=address], input[name*=address]');
-  if (await address.count()) {
-    await address.first().fill('Grace Hopper, 1 Main St, Springfield');
-    await check(page, 'renter-forward-address');
-    await submitAndWait(page, page.getByRole('button', { name: /forward/i }).first());
+  /* The scan the operator attached: offered to the renter, and the same bytes come back. */
+  const download = item.locator('a[href$="/scan/download"]');
+  if (!(await download.count())) {
+    problems.push('the renter is not offered the scan of the letter');
+  } else {
+    const res = await page.request.get(cfg.base + await download.first().getAttribute('href'));
+    const body = await res.body();
+    if (res.status() !== 200 || !body.equals(SCAN_PDF)) {
+      problems.push('the renter downloaded ' + body.length + ' bytes with status ' + res.status() +
+        ', not the ' + SCAN_PDF.length + '-byte scan that was uploaded');
+    }
+    data.renterScanBytes = body.length;
+    const view = await page.request.get(cfg.base + await item.locator('a[href$="/scan"]').first().getAttribute('href'));
+    if (view.status() !== 200 || view.headers()['content-type'] !== 'application/pdf') {
+      problems.push('viewing the scan answered ' + view.status() + ' ' + view.headers()['content-type']);
+    }
   }
+  /* Forwarding asks for the address on a step of its own, with the price shown. */
+  await submitAndWait(page, item.getByRole('link', { name: /forward/i }).first());
+  await page.locator('#forward-address').fill('Grace Hopper, 1 Main St, Springfield');
+  await check(page, 'renter-forward-address');
+  await submitAndWait(page, page.locator('main form button[type=submit]').filter({ hasText: /forward/i }).first());
   await check(page, 'renter-forward-asked');
   data.renterAfter = (await page.locator('.renter-mail-item').first().textContent() || '')
     .replace(/\s+/g, ' ').trim();

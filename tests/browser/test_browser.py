@@ -122,11 +122,13 @@ def test_operator_and_renter_flows(world, width):
     assert app.query("SELECT timezone FROM operators") == [{"timezone": "Europe/Berlin"}]
     mail = run_phase("operator-mail", cfg)
     assert "/mail/" in mail["mailItemUrl"]
-    print("scan file:", mail["scanFile"])
+    assert mail["scanFile"].startswith("PDF, 193 bytes attached"), mail["scanFile"]
+    assert app.query("SELECT size, content_type FROM scans") == [{"size": 193, "content_type": "application/pdf"}]
 
     cfg["inviteLink"] = invitation_link(app, inbox)
     renter = run_phase("renter", cfg)
     assert "ACME Bank" in renter["renterSees"], renter["renterSees"]
+    assert renter.get("renterScanBytes") == 193, renter  # the uploaded scan, byte for byte
     assert re.search(r"forward", renter["renterAfter"], re.I), renter["renterAfter"]
     assert app.query("SELECT requested_by, state FROM action_requests WHERE action = 'forward'") == [
         {"requested_by": "renter", "state": "requested"}]
