@@ -6,7 +6,7 @@
 set -e
 PACKAGES="build-essential pkg-config clearsilver-dev libfcgi-dev libcurl4-openssl-dev libjansson-dev
 libssl-dev libsqlite3-dev sqlite3 check lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-python3 python3-pytest python3-aiosmtpd valgrind openssl curl wrk man-db"
+python3 python3-pytest python3-aiosmtpd valgrind openssl curl wrk man-db postgresql libpq-dev python3-psycopg2"
 [ "${2:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 
 missing=""
