@@ -112,3 +112,33 @@ def test_command_line_start_url_stop():
     assert not os.path.exists(folder)
     bad = subprocess.run(py + ["launch", folder], capture_output=True, text=True)
     assert bad.returncode == 2 and "usage" in bad.stderr
+
+
+def test_harness_gives_each_app_its_own_database(pg, monkeypatch):
+    """The e2e engine switch: PILOTOMAIL_TEST_ENGINE=postgresql makes a fresh database per App
+    (the programs get its URL), a second host sharing it makes none, and stop drops it."""
+    from harness import App
+    monkeypatch.setenv("PILOTOMAIL_TEST_ENGINE", "postgresql")
+    monkeypatch.setenv("PILOTOMAIL_TEST_DB_URL", pg.url)
+    one, two = App(), App()
+    shared = App(env={"PILOTOMAIL_DB": one.db_path})
+    try:
+        assert one.engine == "postgresql" and one.env["PILOTOMAIL_DB"] == one.db_path != two.db_path
+        assert one.db_path.startswith(pg.url.rsplit("/", 1)[0] + "/pm_e2e_")
+        assert (shared.engine, shared.own_db, shared.env["PILOTOMAIL_DB"]) == ("postgresql", False, one.db_path)
+        con = one.db()
+        con.execute("CREATE TABLE t(id BIGSERIAL PRIMARY KEY, v TEXT)")
+        con.execute("INSERT INTO t(v) VALUES (?)", ("x",))
+        con.commit()
+        con.close()
+        assert shared.query("SELECT v FROM t") == [{"v": "x"}]
+        assert cluster.psql(two.db_path, "SELECT count(*) FROM pg_tables WHERE tablename = 't'") == "0"
+    finally:
+        shared.stop()
+        one.stop()
+        two.stop()
+    left = cluster.psql(pg.url, "SELECT count(*) FROM pg_database WHERE datname LIKE 'pm_e2e_%'")
+    assert left == "0"
+    monkeypatch.setenv("PILOTOMAIL_TEST_ENGINE", "oracle")
+    with pytest.raises(RuntimeError, match="PILOTOMAIL_TEST_ENGINE"):
+        App()
