@@ -175,7 +175,7 @@ install: all
 	install -m 644 templates/*.cs $(DESTDIR)$(DATADIR)/templates/
 	install -m 644 static/* $(DESTDIR)$(DATADIR)/static/
 	install -m 644 conf/*.example conf/*.in conf/*.service $(DESTDIR)$(DATADIR)/conf/
-	for u in pilotomail-worker.service pilotomail-fcgi@.service; do \
+	for u in pilotomail-worker.service pilotomail-worker@.service pilotomail-fcgi@.service; do \
 	    sed 's|@PREFIX@|$(PREFIX)|g' conf/$$u > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u; done
 
 clean:
