@@ -1,4 +1,5 @@
-"""Does this build speak PostgreSQL? Exit 0 when yes, 1 when it speaks only SQLite (said why).
+"""Does this build speak PostgreSQL? Exit 0 when yes, 1 when it speaks only SQLite (said why),
+3 when the probe itself could not run (no programs, no server): that must fail the run.
 
 Asked of the programs themselves, not assumed: `pilotomail-admin --engines` when the build has it,
 else a real `pilotomail-admin migrate` into a scratch database on the cluster at URL, which counts
@@ -56,4 +57,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    try:
+        sys.exit(main(sys.argv))
+    except Exception as e:  # noqa: BLE001 - not an answer: make check-pg must fail, not skip
+        print("probe failed: %r" % e, file=sys.stderr)
+        sys.exit(3)
