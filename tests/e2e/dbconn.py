@@ -6,6 +6,7 @@ unit-test fixture's variable too), made here and dropped at stop. Tests read it 
 (Debian: python3-psycopg2) wrapped to look like sqlite3: `?` and `?N` parameters, rows that index
 by position and by name, lastrowid, `with con:` committing. So one test text runs on both engines.
 """
+import decimal
 import os
 import re
 import sqlite3
@@ -85,6 +86,16 @@ def translate(sql, params):
     return out, args
 
 
+def sqlite_like(value):
+    """A value as sqlite3 would give it: bytes for a blob, int for a whole sum (PostgreSQL's
+    sum(bigint) is numeric)."""
+    if isinstance(value, memoryview):
+        return bytes(value)
+    if isinstance(value, decimal.Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 class Row(tuple):
     """A result row read as r[0] or r["name"], and dict(r), as sqlite3.Row allows."""
 
@@ -107,7 +118,9 @@ class Cursor:
         self.con, self.cur, self.sql = con, cur, sql
 
     def _row(self, values):
-        return None if values is None else Row(values, [d[0] for d in self.cur.description])
+        if values is None:
+            return None
+        return Row([sqlite_like(v) for v in values], [d[0] for d in self.cur.description])
 
     def fetchone(self):
         return self._row(self.cur.fetchone()) if self.cur.description else None

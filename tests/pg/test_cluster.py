@@ -84,6 +84,8 @@ def test_engine_neutral_connection(pg):
         con.close()
         other = dbconn.connect("postgresql", url)
         assert [tuple(r) for r in other.execute("SELECT n FROM t")] == [(8,)]
+        # As sqlite3 gives them: a blob is bytes, a whole sum an int.
+        assert tuple(other.execute("SELECT '\\x6869'::bytea, sum(id::bigint) FROM t").fetchone()) == (b"hi", rid)
         other.close()
     finally:
         pg.drop_database("pm_test_conn")
