@@ -613,11 +613,12 @@ def test_chaos(world):
     n_events = check_activity(app, op, event_ids)
     n_charges, n_failed = check_fees(app, op, sim, payer_of)
     assert n_charges == scale["charges"]
-    con = app.db()
-    try:
-        assert [tuple(r) for r in con.execute("PRAGMA integrity_check")] == [("ok",)]
-    finally:
-        con.close()
+    if app.engine == "sqlite":  # PostgreSQL has no such check: its own WAL replay is the guard
+        con = app.db()
+        try:
+            assert [tuple(r) for r in con.execute("PRAGMA integrity_check")] == [("ok",)]
+        finally:
+            con.close()
 
     kills = chaos.kills
     assert kills["worker"] > 0 and kills["webhook.fcgi"] > 0, kills

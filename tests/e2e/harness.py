@@ -4,6 +4,11 @@ App starts lighttpd (or Apache, with PILOTOMAIL_E2E_SERVER=apache) on a free loo
 the built FastCGI programs, on a fresh SQLite file in a temporary folder, and stops it. Client is
 a small cookie-keeping HTTP client that fills in the CSRF token the way a browser form would.
 Nothing here reaches outside 127.0.0.1.
+
+Engine: PILOTOMAIL_TEST_ENGINE=postgresql (with PILOTOMAIL_TEST_DB_URL, a PostgreSQL server URL
+such as tests/pg/cluster.py prints) gives each App a fresh database on that server, dropped at
+stop, and the programs PILOTOMAIL_DB=postgresql://...; the default is a SQLite file as before.
+app.db() and app.query() read either engine (dbconn.py).
 """
 import html
 import os
@@ -11,12 +16,13 @@ import secrets
 import re
 import signal
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import time
 import http.client
 import urllib.parse
+
+import dbconn
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Where the built programs are: the checkout, or the sanitizer build (make asan).
@@ -185,7 +191,8 @@ class App:
         self.dir = self.tmp.name
         self.port = free_port()
         self.url = "http://127.0.0.1:%d" % self.port
-        self.db_path = os.path.join(self.dir, "pilotomail.db")
+        # An App given PILOTOMAIL_DB shares that store (tests/multihost): it neither makes nor drops it.
+        self.engine, self.db_path, self.own_db = dbconn.choose(self.dir, (env or {}).get("PILOTOMAIL_DB"))
         self.mail_dir = os.path.join(self.dir, "mail")
         self.run_dir = os.path.join(self.dir, "run")
         os.makedirs(self.mail_dir)
@@ -253,6 +260,8 @@ class App:
             # database (slowly under a sanitizer): removing the folder under them would race.
             group_gone(p.pid)
         self.procs = []
+        if self.own_db:
+            dbconn.drop(self.engine, self.db_path)
         self.tmp.cleanup()
 
     def server_log(self):
@@ -301,10 +310,9 @@ class App:
 
     # -- data --------------------------------------------------------------------------------
     def db(self):
-        """A connection to the app's database, for assertions (read what the app stored)."""
-        con = sqlite3.connect(self.db_path, timeout=30)
-        con.row_factory = sqlite3.Row
-        return con
+        """A connection to the app's database, for assertions (read what the app stored): the
+        sqlite3 module's on SQLite, a look-alike (? parameters, rows by index and name) on PostgreSQL."""
+        return dbconn.connect(self.engine, self.db_path)
 
     def query(self, sql, *params):
         con = self.db()
