@@ -219,7 +219,7 @@ def test_created_makes_one_mailbox_and_one_invitation(env):
     assert page.status == 200
     row = activity_row(page.text, ev["id"])
     assert "membership.created" in row and mid in row and "Applied" in row and "created" in row
-    assert re.search(r'<a href="/activity" class="active">Activity</a>', page.text)
+    assert re.search(r'<a href="/activity" aria-current="page" class="active">Activity</a>', page.text)
 
 
 def test_company_membership_gets_company_name(env):
