@@ -709,6 +709,10 @@ int outbox_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t 
 		free(got);
 		return -1;
 	}
+	if (k == 0) {
+		free(got);
+		got = NULL;
+	}
 	*items = got;
 	*n = k;
 	return 0;
