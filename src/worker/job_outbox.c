@@ -32,7 +32,9 @@
 #include <string.h>
 
 #define OUTBOX_BATCH 64
-#define OUTBOX_PER_RUN 256
+/* One batch per pass of the worker: in a burst the events job (256 a pass) makes the mailboxes
+ * first and the invitations follow, rather than every new file holding up the next mailboxes. */
+#define OUTBOX_PER_RUN OUTBOX_BATCH
 #define OUTBOX_BACKOFF_BASE_S 30
 #define OUTBOX_BACKOFF_MAX_S 3600
 
