@@ -218,7 +218,8 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-int db_step_done(sqlite3_stmt *st)
+/* Steps st once; 0, or -1 logged. */
+static int step_once(sqlite3_stmt *st)
 {
 	if (!st)
 		return -1; /* db_prepare logged why */
@@ -226,8 +227,21 @@ int db_step_done(sqlite3_stmt *st)
 	int ok = (rc == SQLITE_DONE || rc == SQLITE_ROW);
 	if (!ok)
 		log_error("store", "step failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
-	sqlite3_finalize(st);
 	return ok ? 0 : -1;
+}
+
+int db_step_done(sqlite3_stmt *st)
+{
+	int rc = step_once(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_kept_step_done(sqlite3_stmt *st)
+{
+	int rc = step_once(st);
+	db_kept_done(st);
+	return rc;
 }
 
 void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed)

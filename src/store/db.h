@@ -60,6 +60,8 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 sqlite3_stmt *db_prepare_kept(sqlite3 *db, const char *sql);
 /* Resets a statement from db_prepare_kept and clears its bindings (NULL is fine). */
 void db_kept_done(sqlite3_stmt *st);
+/* db_step_done for a statement from db_prepare_kept: steps it, then db_kept_done. 0 or -1. */
+int db_kept_step_done(sqlite3_stmt *st);
 
 /*
  * After a request: a transaction its handler left open is rolled back (its writes were never

@@ -196,6 +196,7 @@ static Suite *outbox_batch_suite(void)
 {
 	Suite *s = suite_create("outbox_batch");
 	TCase *tc = tcase_create("store");
+	tcase_set_timeout(tc, 60); /* migrating a new store is slow on a loaded machine */
 	tcase_add_test(tc, test_claim_batch_takes_oldest_due_once);
 	tcase_add_test(tc, test_give_back_requeues_without_counting_the_attempt);
 	tcase_add_test(tc, test_kept_statement_is_reused);
