@@ -127,8 +127,10 @@ static int outbox_batch(struct worker *w)
 	size_t n;
 	if (outbox_claim_batch(w->db, w->id, time_now(), WORKER_LEASE_S, OUTBOX_BATCH, &items, &n) < 0)
 		return -1;
-	if (n == 0)
+	if (n == 0) {
+		free(items);
 		return 0;
+	}
 	log_set_request_id("outbox-batch");
 	struct mail_outcome *out = xcalloc(n, sizeof(*out));
 	outbox_send_all(w, items, n, out);
