@@ -16,6 +16,7 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,6 +73,9 @@ static void bad_request(void *data, int status, struct http_response *resp)
 
 int main(void)
 {
+	/* Each request thread would otherwise get a malloc arena of its own (up to 8 per core),
+	 * each keeping its freed memory: with 64 threads that was 8 MiB more resident. */
+	mallopt(M_ARENA_MAX, 2);
 	struct app app;
 	if (app_open(&app, "webhook.fcgi", APP_SCHEMA_REQUIRE_CURRENT) < 0)
 		return 1;
