@@ -16,7 +16,6 @@
 #include "util/log.h"
 #include "util/util.h"
 
-#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +34,7 @@ static void *thread_open(void *data)
 	struct shared *sh = data;
 	sqlite3 *db = db_open(sh->cfg->db_path);
 	sqlite3_stmt *st = db ? webhook_endpoint_prepare(db) : NULL;
-	/* This connection only reads one settings row per request: a small cache will do (64
-	 * threads with 256 KiB each took webhook.fcgi to 37 MiB resident; 64 KiB: 29 MiB). */
+	/* This connection only reads one settings row per request: a small cache will do. */
 	if (!st || db_exec(db, "PRAGMA query_only=1") < 0 || db_exec(db, "PRAGMA cache_size=-64") < 0) {
 		sqlite3_finalize(st);
 		db_close(db);
@@ -73,9 +71,6 @@ static void bad_request(void *data, int status, struct http_response *resp)
 
 int main(void)
 {
-	/* Each request thread would otherwise get a malloc arena of its own (up to 8 per core),
-	 * each keeping its freed memory: with 64 threads that was 8 MiB more resident. */
-	mallopt(M_ARENA_MAX, 2);
 	struct app app;
 	if (app_open(&app, "webhook.fcgi", APP_SCHEMA_REQUIRE_CURRENT) < 0)
 		return 1;
