@@ -10,6 +10,9 @@
      the worker started: events per second from its start to the last mailbox and the last
      invitation .eml written (the simulator answers member fetches without delay).
   3. Peak resident memory (VmHWM) of webhook.fcgi and of the worker under that load.
+  4. The storm's own baseline: how many new .eml-sized files a second the file system takes in the
+     same folder, written and flushed as the worker does (files_baseline): on a disk shared with
+     many short-lived files, creating a file is what bounds the .eml rate.
 
 Nothing here asserts a speed. Standalone, to compare an older build under the same conditions:
   /usr/bin/python3 tests/bench/ingest.py --bin-root DIR [--conf DIR/conf/lighttpd-dev.conf.in]
