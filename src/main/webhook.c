@@ -35,7 +35,7 @@ static void *thread_open(void *data)
 	sqlite3 *db = db_open(sh->cfg->db_path);
 	sqlite3_stmt *st = db ? webhook_endpoint_prepare(db) : NULL;
 	/* This connection only reads one settings row per request: a small cache will do. */
-	if (!st || db_exec(db, "PRAGMA query_only=1") < 0 || db_exec(db, "PRAGMA cache_size=-256") < 0) {
+	if (!st || db_exec(db, "PRAGMA query_only=1") < 0 || db_exec(db, "PRAGMA cache_size=-64") < 0) {
 		sqlite3_finalize(st);
 		db_close(db);
 		return NULL;

@@ -4,6 +4,7 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,90 @@ sqlite3 *db_open(const char *path)
 	return db;
 }
 
+/*
+ * Kept statements: prepared once per connection and reused. Parsing is most of the cost of a
+ * statement the size of mailbox_sql_get (a worker creating mailboxes spent a quarter of its time
+ * in sqlite3_prepare_v2). One table for the process (webhook.fcgi has a connection per thread),
+ * keyed by connection and SQL text pointer, small enough to search in order.
+ */
+#define KEPT_MAX 128
+
+struct kept {
+	sqlite3 *db;
+	const char *sql;
+	sqlite3_stmt *st;
+	int in_use;
+};
+
+static struct kept kept_table[KEPT_MAX];
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct kept *kept_find(sqlite3 *db, const char *sql)
+{
+	for (size_t i = 0; i < KEPT_MAX; i++)
+		if (kept_table[i].db == db && kept_table[i].sql == sql)
+			return &kept_table[i];
+	return NULL;
+}
+
+sqlite3_stmt *db_prepare_kept(sqlite3 *db, const char *sql)
+{
+	pthread_mutex_lock(&kept_lock);
+	struct kept *k = kept_find(db, sql);
+	if (k && !k->in_use) {
+		k->in_use = 1;
+		pthread_mutex_unlock(&kept_lock);
+		return k->st;
+	}
+	struct kept *slot = NULL;
+	for (size_t i = 0; !k && !slot && i < KEPT_MAX; i++)
+		if (!kept_table[i].db && !kept_table[i].in_use)
+			slot = &kept_table[i];
+	if (slot)
+		slot->in_use = 1; /* reserved while preparing */
+	pthread_mutex_unlock(&kept_lock);
+	sqlite3_stmt *st = db_prepare(db, sql);
+	if (slot) {
+		pthread_mutex_lock(&kept_lock);
+		if (st)
+			*slot = (struct kept){ db, sql, st, 1 };
+		else
+			slot->in_use = 0;
+		pthread_mutex_unlock(&kept_lock);
+	}
+	return st;
+}
+
+void db_kept_done(sqlite3_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	pthread_mutex_lock(&kept_lock);
+	int kept = 0;
+	for (size_t i = 0; i < KEPT_MAX && !kept; i++)
+		if (kept_table[i].st == st) {
+			kept_table[i].in_use = 0;
+			kept = 1;
+		}
+	pthread_mutex_unlock(&kept_lock);
+	if (!kept) /* prepared while the kept one was in use, or with the table full */
+		sqlite3_finalize(st);
+}
+
 void db_close(sqlite3 *db)
 {
-	if (db)
-		sqlite3_close(db);
+	if (!db)
+		return;
+	pthread_mutex_lock(&kept_lock);
+	for (size_t i = 0; i < KEPT_MAX; i++)
+		if (kept_table[i].db == db) {
+			sqlite3_finalize(kept_table[i].st);
+			memset(&kept_table[i], 0, sizeof(kept_table[i]));
+		}
+	pthread_mutex_unlock(&kept_lock);
+	sqlite3_close(db);
 }
 
 int db_exec(sqlite3 *db, const char *sql)
@@ -137,7 +218,8 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-int db_step_done(sqlite3_stmt *st)
+/* Steps st once; 0, or -1 logged. */
+static int step_once(sqlite3_stmt *st)
 {
 	if (!st)
 		return -1; /* db_prepare logged why */
@@ -145,8 +227,21 @@ int db_step_done(sqlite3_stmt *st)
 	int ok = (rc == SQLITE_DONE || rc == SQLITE_ROW);
 	if (!ok)
 		log_error("store", "step failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
-	sqlite3_finalize(st);
 	return ok ? 0 : -1;
+}
+
+int db_step_done(sqlite3_stmt *st)
+{
+	int rc = step_once(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int db_kept_step_done(sqlite3_stmt *st)
+{
+	int rc = step_once(st);
+	db_kept_done(st);
+	return rc;
 }
 
 void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed)

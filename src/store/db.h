@@ -53,6 +53,17 @@ int db_end_own(sqlite3 *db, int own, int ok);
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
 
 /*
+ * Like db_prepare, but the statement is kept for the connection and reused on the next call
+ * with the same sql POINTER (a static string): give it back with db_kept_done(), never
+ * sqlite3_finalize() or a helper that finalizes. db_close() finalizes what was kept.
+ */
+sqlite3_stmt *db_prepare_kept(sqlite3 *db, const char *sql);
+/* Resets a statement from db_prepare_kept and clears its bindings (NULL is fine). */
+void db_kept_done(sqlite3_stmt *st);
+/* db_step_done for a statement from db_prepare_kept: steps it, then db_kept_done. 0 or -1. */
+int db_kept_step_done(sqlite3_stmt *st);
+
+/*
  * After a request: a transaction its handler left open is rolled back (its writes were never
  * committed, so they must not leak into the next request) and logged. 1 when it did, else 0.
  */

@@ -374,7 +374,7 @@ static void mailbox_from_row(sqlite3_stmt *st, struct mailbox_view *v)
 
 int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out)
 {
-	sqlite3_stmt *st = db_prepare(db, mailbox_sql_get);
+	sqlite3_stmt *st = db_prepare_kept(db, mailbox_sql_get);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, time_now());
 	sqlite3_bind_int64(st, 3, mailbox_id);
@@ -383,7 +383,7 @@ int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mai
 		mailbox_from_row(st, out);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_kept_done(st);
 	return rc;
 }
 
@@ -697,6 +697,35 @@ int outbox_claim(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_
 	return 1;
 }
 
+int outbox_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
+		       struct outbox_item **items, size_t *n)
+{
+	*items = NULL;
+	*n = 0;
+	if (db_begin(db))
+		return -1;
+	struct outbox_item *got = xcalloc(max ? max : 1, sizeof(*got));
+	size_t k = 0;
+	int rc = 0;
+	/* A taken row is 'sending' under a live lease: outbox_due passes over it next time. */
+	for (int64_t id; k < max && rc == 0 && (id = outbox_due(db, now)) > 0; k++)
+		rc = outbox_take(db, id, worker_id, now + lease_s) || outbox_load(db, id, &got[k]) ? -1 : 0;
+	if (rc < 0 || db_commit(db)) {
+		db_rollback(db);
+		for (size_t i = 0; i < k; i++)
+			outbox_item_clear(&got[i]);
+		free(got);
+		return -1;
+	}
+	if (k == 0) {
+		free(got);
+		got = NULL;
+	}
+	*items = got;
+	*n = k;
+	return 0;
+}
+
 int outbox_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n)
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT DISTINCT claimed_by FROM outbox WHERE state = 'sending' "
@@ -749,6 +778,17 @@ int outbox_mark_retry(sqlite3 *db, int64_t id, const char *worker_id, int64_t ne
 	db_bind_text(st, 2, error ? error : "");
 	sqlite3_bind_int64(st, 3, id);
 	db_bind_text(st, 4, worker_id);
+	return db_step_done(st);
+}
+
+/* The attempt is handed back: nothing was tried, so it does not count. */
+int outbox_give_back(sqlite3 *db, int64_t id, const char *worker_id)
+{
+	sqlite3_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), "
+					  "claimed_by = NULL, claimed_until = 0 "
+					  "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
+	sqlite3_bind_int64(st, 1, id);
+	db_bind_text(st, 2, worker_id);
 	return db_step_done(st);
 }
 

@@ -210,6 +210,10 @@ struct outbox_item {
  * transaction: state sending, lease until now + lease_s, attempts + 1.
  * Returns 1 with *out filled, 0 when nothing is due, -1 on a store error. */
 int outbox_claim(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out);
+/* Claims up to max due rows (oldest first, as outbox_claim) in ONE transaction. *items (n of
+ * them; each outbox_item_clear()ed, the array free()d) is NULL when none was due. 0 or -1. */
+int outbox_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
+		       struct outbox_item **items, size_t *n);
 /* The workers holding unexpired outbox claims (see worker/claims.h), and releasing a dead one's. */
 int outbox_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n);
 int outbox_release_claims(sqlite3 *db, const char *worker_id);
@@ -220,5 +224,7 @@ int outbox_mark_sent(sqlite3 *db, int64_t id, const char *worker_id, int64_t now
 int outbox_mark_retry(sqlite3 *db, int64_t id, const char *worker_id, int64_t next_attempt_at,
 		      const char *error);
 int outbox_mark_failed(sqlite3 *db, int64_t id, const char *worker_id, const char *error);
+/* Queues a claimed row again at once, its attempt not counted (it was never tried). 0 or -1. */
+int outbox_give_back(sqlite3 *db, int64_t id, const char *worker_id);
 
 #endif

@@ -207,7 +207,7 @@ void webhook_event_claimed_clear(struct webhook_event_claimed *c)
 int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const char *worker_id,
 			 const char *state, const char *outcome, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db,
+	sqlite3_stmt *st = db_prepare_kept(db,
 		"UPDATE webhook_events SET state = ?1, outcome = ?2, processed_at = ?3, claimed_by = NULL, "
 		"claimed_until = 0, attempts = attempts + (?1 = 'failed') "
 		"WHERE id = ?4 AND operator_id = ?5 AND claimed_by = ?6 AND state = 'pending'");
@@ -217,7 +217,7 @@ int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const cha
 	sqlite3_bind_int64(st, 4, id);
 	sqlite3_bind_int64(st, 5, operator_id);
 	db_bind_text(st, 6, worker_id);
-	if (db_step_done(st) < 0)
+	if (db_kept_step_done(st) < 0)
 		return -1;
 	return sqlite3_changes(db) == 1 ? 0 : 1;
 }

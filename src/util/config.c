@@ -68,7 +68,7 @@ void config_reload(void)
 	current.scan_max_bytes = env_int("PILOTOMAIL_SCAN_MAX_BYTES", 20 * 1024 * 1024, 1024, 1024 * 1024 * 1024);
 	current.mail_from = env_or("PILOTOMAIL_MAIL_FROM", "pilotomail@localhost");
 	current.webhook_tolerance_s = env_int("PILOTOMAIL_WEBHOOK_TOLERANCE_S", 300, 1, 86400);
-	current.webhook_threads = env_int("PILOTOMAIL_WEBHOOK_THREADS", 32, 1, 64);
+	current.webhook_threads = env_int("PILOTOMAIL_WEBHOOK_THREADS", 32, 1, 128);
 	current.http_timeout_ms = env_int("PILOTOMAIL_HTTP_TIMEOUT_MS", 10000, 100, 120000);
 	current.fee_rate_per_minute = env_int("PILOTOMAIL_FEE_RATE_PER_MINUTE", 600, 1, 100000);
 	current.fee_concurrency = env_int("PILOTOMAIL_FEE_CONCURRENCY", 4, 1, 32);
