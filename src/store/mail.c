@@ -53,7 +53,7 @@ static void item_read(sqlite3_stmt *st, void *elem)
 	item_from_row(st, elem);
 }
 
-/* Steps st to the end into a new array of items (see db_collect). Finalizes st. 0 or -1. */
+/* Steps st to the end into a new array of items (see db_collect). Finishes st. 0 or -1. */
 static int item_collect(sqlite3_stmt *st, struct mail_item **items, size_t *n)
 {
 	int failed;
@@ -147,7 +147,7 @@ const char mail_sql_list_unassigned[] =
 int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
 		   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
+	sqlite3_stmt *st = db_prepare_cached(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
 					  : f->tab == MAIL_TAB_ASSIGNED ? mail_sql_list_assigned
 									: mail_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
@@ -170,7 +170,7 @@ const char mail_sql_list_for_renter[] = "SELECT " ITEM_COLUMNS "WHERE +i.operato
 int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
 			      size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, mail_sql_list_for_renter);
+	sqlite3_stmt *st = db_prepare_cached(db, mail_sql_list_for_renter);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, renter_id);
 	return item_collect(st, items, n);
@@ -181,7 +181,7 @@ const char mail_sql_count_unassigned[] = "SELECT COUNT(*) FROM mail_items INDEXE
 
 int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, mail_sql_count_unassigned);
+	sqlite3_stmt *st = db_prepare_cached(db, mail_sql_count_unassigned);
 	sqlite3_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }

@@ -404,7 +404,7 @@ int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *
 {
 	const char *sql = f->renter_id ? mailbox_sql_list_renter : f->status && *f->status ? mailbox_sql_list_status
 											       : mailbox_sql_list;
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, time_now());
 	if (f->renter_id)

@@ -290,7 +290,8 @@ int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_ev
 {
 	*items = NULL;
 	*n = 0;
-	sqlite3_stmt *st = db_prepare(db, f->state && *f->state ? webhook_event_sql_list_state : webhook_event_sql_list);
+	sqlite3_stmt *st = db_prepare_cached(db, f->state && *f->state ? webhook_event_sql_list_state
+									: webhook_event_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, f->state ? f->state : "");
 	db_bind_text(st, 3, f->q ? f->q : "");
@@ -307,7 +308,7 @@ const char webhook_event_sql_counts[] = "SELECT state, n FROM webhook_event_coun
 int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5])
 {
 	memset(counts, 0, 5 * sizeof(counts[0]));
-	sqlite3_stmt *st = db_prepare(db, webhook_event_sql_counts);
+	sqlite3_stmt *st = db_prepare_cached(db, webhook_event_sql_counts);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -316,7 +317,7 @@ int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5])
 			if (strcmp(state, webhook_event_states[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
