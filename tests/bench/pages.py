@@ -7,13 +7,31 @@ hello.fcgi (libfcgi + one ClearSilver render) serves in the same run. wrk, 16 co
 Part of `make bench`.
 """
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from ingest import ROOT, BenchApp, wrk  # noqa: E402
+from ingest import ROOT, BenchApp, pids_named, wrk  # noqa: E402
 
 PAGES = ("/mail", "/mailboxes", "/charges", "/activity", "/spaces", "/offerings")
+
+
+def app_memory_kib(app):
+    """(largest VmRSS, largest VmHWM) in KiB of this app's pilotomail.fcgi processes."""
+    rss = hwm = 0
+    for pid in pids_named("pilotomail.fcgi"):
+        try:
+            with open("/proc/%d/environ" % pid, "rb") as f:
+                if ("PILOTOMAIL_DB=%s" % app.db_path).encode() not in f.read().split(b"\0"):
+                    continue
+            with open("/proc/%d/status" % pid) as f:
+                status = f.read()
+        except OSError:
+            continue
+        rss = max(rss, int(re.search(r"VmRSS:\s+(\d+)", status).group(1)))
+        hwm = max(hwm, int(re.search(r"VmHWM:\s+(\d+)", status).group(1)))
+    return rss, hwm
 
 
 def run(conns=16, duration=5):
@@ -28,6 +46,7 @@ def run(conns=16, duration=5):
         hello = wrk(app.url + "/bench/hello", "get.lua", conns, duration)
         rows = [(path, wrk(app.url + path, "get.lua", conns, duration, headers={"Cookie": cookie}))
                 for path in PAGES]
+        rss, hwm = app_memory_kib(app)
     finally:
         app.stop()
     lines = ["signed-in pages, empty store, %d connections   req/s    p50 ms    p99 ms   x hello" % conns,
@@ -36,6 +55,8 @@ def run(conns=16, duration=5):
     for path, r in rows:
         lines.append("%-42s %8.0f %9.2f %9.2f %8.2f" % (path, r["rate"], r["p50_us"] / 1000.0,
                                                        r["p99_us"] / 1000.0, r["rate"] / hello["rate"]))
+    lines.append("pilotomail.fcgi resident after the runs (VmRSS): %.1f MiB; peak (VmHWM) %.1f MiB, which includes "
+                 "the sign-in's scrypt (128 MiB for a moment, by design)" % (rss / 1024.0, hwm / 1024.0))
     return lines
 
 
