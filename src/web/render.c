@@ -9,6 +9,7 @@
 
 #include <cgi/cgi.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,8 +21,17 @@ void web_set(struct web_ctx *ctx, const char *name, const char *value)
 
 void web_setf(struct web_ctx *ctx, const char *name, const char *fmt, ...)
 {
-	struct strbuf sb = { 0 };
+	/* Most values are short: formatted on the stack, and on the heap only when longer. */
+	char buf[256];
 	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len >= 0 && (size_t)len < sizeof(buf)) {
+		web_set(ctx, name, buf);
+		return;
+	}
+	struct strbuf sb = { 0 };
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
@@ -31,7 +41,15 @@ void web_setf(struct web_ctx *ctx, const char *name, const char *fmt, ...)
 
 void web_set_int(struct web_ctx *ctx, const char *name, int64_t value)
 {
-	web_setf(ctx, name, "%lld", (long long)value);
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t v = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	if (value < 0)
+		*--p = '-';
+	web_set(ctx, name, p);
 }
 
 int web_money_digits(struct web_ctx *ctx)

@@ -7,6 +7,7 @@
 #include "util/util.h"
 #include "web/web.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,6 +135,34 @@ START_TEST(test_broken_template)
 }
 END_TEST
 
+/* Numbers and formatted values as the template sees them, long ones included. */
+START_TEST(test_set_values)
+{
+	HDF *hdf = NULL;
+	struct web_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ck_assert_ptr_null(hdf_init(&hdf));
+	ctx.hdf = hdf;
+	web_set_int(&ctx, "A", 0);
+	web_set_int(&ctx, "B", -42);
+	web_set_int(&ctx, "C", INT64_MAX);
+	web_set_int(&ctx, "D", INT64_MIN);
+	char longer[600];
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	web_setf(&ctx, "E", "%s-%d", longer, 7);
+	web_setf(&ctx, "F", "%05.1f", 2.25);
+	ck_assert_str_eq(hdf_get_value(hdf, "A", ""), "0");
+	ck_assert_str_eq(hdf_get_value(hdf, "B", ""), "-42");
+	ck_assert_str_eq(hdf_get_value(hdf, "C", ""), "9223372036854775807");
+	ck_assert_str_eq(hdf_get_value(hdf, "D", ""), "-9223372036854775808");
+	ck_assert_int_eq(strlen(hdf_get_value(hdf, "E", "")), sizeof(longer) - 1 + 2);
+	ck_assert_str_eq(hdf_get_value(hdf, "E", "") + sizeof(longer) - 1, "-7");
+	ck_assert_str_eq(hdf_get_value(hdf, "F", ""), "002.2");
+	hdf_destroy(&hdf);
+}
+END_TEST
+
 static Suite *render_suite(void)
 {
 	Suite *s = suite_create("render");
@@ -142,6 +171,7 @@ static Suite *render_suite(void)
 	tcase_add_test(tc, test_each_render_its_own_data);
 	tcase_add_test(tc, test_template_read_once);
 	tcase_add_test(tc, test_broken_template);
+	tcase_add_test(tc, test_set_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
