@@ -1,7 +1,8 @@
 /*
  * db.h: the SQLite connection every process opens, transactions and migrations.
  *
- * One connection per process (FastCGI programs and the worker are single-threaded per process).
+ * One connection per process, or per thread where a program runs threads (webhook.fcgi, the fee
+ * job's pool); a connection is used by one thread at a time.
  * SQL lives in the store/ module that owns the table; everything else calls those functions.
  * Prepared statements only: never build SQL from user input.
  */
