@@ -80,13 +80,28 @@ static int read_content_length(struct http_request *req, size_t max_body, size_t
 	return 0;
 }
 
+/*
+ * A request id for the logs: a random start per thread, then counting. It only has to tell
+ * requests apart in the logs; drawing 8 random bytes per request cost more than the rest of
+ * reading the request.
+ */
+static void request_id_next(char out[17])
+{
+	static _Thread_local uint64_t next;
+	if (!next)
+		random_bytes((unsigned char *)&next, sizeof(next));
+	uint64_t id = next++;
+	unsigned char rid[8];
+	for (int i = 0; i < 8; i++)
+		rid[i] = (unsigned char)(id >> (56 - 8 * i));
+	hex_encode(rid, sizeof(rid), out);
+}
+
 int http_request_read(struct http_request *req, FCGX_Request *fcgx, size_t max_body)
 {
 	memset(req, 0, sizeof(*req));
 	req->fcgx = fcgx;
-	unsigned char rid[8];
-	random_bytes(rid, sizeof(rid));
-	hex_encode(rid, sizeof(rid), req->id);
+	request_id_next(req->id);
 	req->method = param_copy(fcgx, "REQUEST_METHOD");
 	req->query_string = param_copy(fcgx, "QUERY_STRING");
 	req->content_type = param_copy(fcgx, "CONTENT_TYPE");

@@ -56,6 +56,10 @@ int main(void)
 	if (app_open(&app, "pilotomail.fcgi", APP_SCHEMA_REQUIRE_CURRENT) < 0)
 		return 1;
 	http_allow_uploads((size_t)app.cfg->scan_max_bytes + UPLOAD_OVERHEAD, web_upload_route);
+	/* A list page of a big operator reads 300 to 600 pages of a big store (its rows lie among
+	 * every other operator's): past SQLite's default 2 MB cache each load read them all from
+	 * the file again. Filled only as pages are read. */
+	db_cache_mib(app.db, 8);
 	int rc = fcgi_serve(FORM_BODY_MAX, handle, bad_request, &app);
 	app_close(&app);
 	return rc ? 1 : 0;

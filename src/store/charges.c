@@ -115,14 +115,14 @@ int64_t charge_create(sqlite3 *db, int64_t operator_id, const struct charge_new 
 
 int charge_officernd_billing_on(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce((SELECT bill_renters FROM officernd_settings "
-					  "WHERE operator_id = ?1), 0), "
-					  "coalesce((SELECT bill_renters FROM stripe_settings WHERE operator_id = ?1), 0)");
+	sqlite3_stmt *st = db_prepare_cached(db, "SELECT coalesce((SELECT bill_renters FROM officernd_settings "
+						 "WHERE operator_id = ?1), 0), "
+						 "coalesce((SELECT bill_renters FROM stripe_settings WHERE operator_id = ?1), 0)");
 	sqlite3_bind_int64(st, 1, operator_id);
 	int on = 0;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		on = sqlite3_column_int64(st, 0) != 0 && sqlite3_column_int64(st, 1) == 0;
-	sqlite3_finalize(st);
+	db_finish(st);
 	return on;
 }
 
@@ -169,7 +169,7 @@ int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f,
 		f = &every;
 	const char *sql = f->mail_item_id ? charge_sql_list_item : f->mailbox_id ? charge_sql_list_mailbox
 			  : f->state && *f->state ? charge_sql_list_state : charge_sql_list;
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
 	if (f->mail_item_id)
 		sqlite3_bind_int64(st, 2, f->mail_item_id);

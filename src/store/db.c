@@ -45,6 +45,10 @@ sqlite3 *db_open(const char *path)
 		return NULL;
 	}
 	sqlite3_busy_handler(db, db_busy_backoff, NULL);
+	/* A statement with "LIKE ?" is otherwise recompiled on its first step after every bind
+	 * (SQLite checks whether the bound pattern allows an index range): that doubled the cost of
+	 * every list page. Our patterns start with '%', so no plan ever depended on them. */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL);
 	/* FULL: a webhook or charge we acknowledged must survive power loss, not only a crash. */
 	if (db_exec(db, "PRAGMA journal_mode=WAL") || db_exec(db, "PRAGMA foreign_keys=ON") ||
 	    db_exec(db, "PRAGMA synchronous=FULL")) {
@@ -54,89 +58,94 @@ sqlite3 *db_open(const char *path)
 	return db;
 }
 
-/*
- * Kept statements: prepared once per connection and reused. Parsing is most of the cost of a
- * statement the size of mailbox_sql_get (a worker creating mailboxes spent a quarter of its time
- * in sqlite3_prepare_v2). One table for the process (webhook.fcgi has a connection per thread),
- * keyed by connection and SQL text pointer, small enough to search in order.
- */
-#define KEPT_MAX 128
+/* -- statements kept per connection ------------------------------------------------------- */
 
-struct kept {
+#define STMT_CACHE_SIZE 96
+
+struct cached_stmt {
 	sqlite3 *db;
-	const char *sql;
+	const char *sql; /* a string constant: its address is the key */
 	sqlite3_stmt *st;
 	int in_use;
 };
 
-static struct kept kept_table[KEPT_MAX];
-static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Per thread, as each thread has its own connections (webhook.fcgi, the fee pool). */
+static _Thread_local struct cached_stmt stmt_cache[STMT_CACHE_SIZE];
+static _Thread_local int stmt_cache_len;
 
-static struct kept *kept_find(sqlite3 *db, const char *sql)
+static struct cached_stmt *stmt_cache_find(const sqlite3_stmt *st)
 {
-	for (size_t i = 0; i < KEPT_MAX; i++)
-		if (kept_table[i].db == db && kept_table[i].sql == sql)
-			return &kept_table[i];
+	for (int i = 0; i < stmt_cache_len; i++)
+		if (stmt_cache[i].st == st)
+			return &stmt_cache[i];
 	return NULL;
 }
 
-sqlite3_stmt *db_prepare_kept(sqlite3 *db, const char *sql)
+sqlite3_stmt *db_prepare_cached(sqlite3 *db, const char *sql)
 {
-	pthread_mutex_lock(&kept_lock);
-	struct kept *k = kept_find(db, sql);
-	if (k && !k->in_use) {
-		k->in_use = 1;
-		pthread_mutex_unlock(&kept_lock);
-		return k->st;
+	struct cached_stmt *c = NULL;
+	for (int i = 0; i < stmt_cache_len && !c; i++)
+		if (stmt_cache[i].db == db && stmt_cache[i].sql == sql)
+			c = &stmt_cache[i];
+	if (c && c->in_use)
+		return db_prepare(db, sql); /* re-entered: a statement of its own */
+	if (!c) {
+		sqlite3_stmt *st = NULL;
+		if (stmt_cache_len == STMT_CACHE_SIZE)
+			return db_prepare(db, sql);
+		if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+			sqlite3_finalize(st);
+			return db_prepare(db, sql); /* logs why, the same way as ever */
+		}
+		c = &stmt_cache[stmt_cache_len++];
+		*c = (struct cached_stmt){ .db = db, .sql = sql, .st = st };
 	}
-	struct kept *slot = NULL;
-	for (size_t i = 0; !k && !slot && i < KEPT_MAX; i++)
-		if (!kept_table[i].db && !kept_table[i].in_use)
-			slot = &kept_table[i];
-	if (slot)
-		slot->in_use = 1; /* reserved while preparing */
-	pthread_mutex_unlock(&kept_lock);
-	sqlite3_stmt *st = db_prepare(db, sql);
-	if (slot) {
-		pthread_mutex_lock(&kept_lock);
-		if (st)
-			*slot = (struct kept){ db, sql, st, 1 };
-		else
-			slot->in_use = 0;
-		pthread_mutex_unlock(&kept_lock);
-	}
-	return st;
+	c->in_use = 1;
+	return c->st;
 }
 
-void db_kept_done(sqlite3_stmt *st)
+void db_finish(sqlite3_stmt *st)
 {
-	if (!st)
+	struct cached_stmt *c = st ? stmt_cache_find(st) : NULL;
+	if (!c) {
+		sqlite3_finalize(st);
 		return;
+	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	pthread_mutex_lock(&kept_lock);
+	c->in_use = 0;
+}
+
+/* Resets what a caller left mid-step: a statement not reset keeps its read snapshot open. */
+static int stmt_cache_release(sqlite3 *db)
+{
+	int left = 0;
+	for (int i = 0; i < stmt_cache_len; i++) {
+		if (stmt_cache[i].db != db || !stmt_cache[i].in_use)
+			continue;
+		left++;
+		db_finish(stmt_cache[i].st);
+	}
+	return left;
+}
+
+static void stmt_cache_drop(sqlite3 *db)
+{
 	int kept = 0;
-	for (size_t i = 0; i < KEPT_MAX && !kept; i++)
-		if (kept_table[i].st == st) {
-			kept_table[i].in_use = 0;
-			kept = 1;
-		}
-	pthread_mutex_unlock(&kept_lock);
-	if (!kept) /* prepared while the kept one was in use, or with the table full */
-		sqlite3_finalize(st);
+	for (int i = 0; i < stmt_cache_len; i++) {
+		if (stmt_cache[i].db == db)
+			sqlite3_finalize(stmt_cache[i].st);
+		else
+			stmt_cache[kept++] = stmt_cache[i];
+	}
+	stmt_cache_len = kept;
 }
 
 void db_close(sqlite3 *db)
 {
 	if (!db)
 		return;
-	pthread_mutex_lock(&kept_lock);
-	for (size_t i = 0; i < KEPT_MAX; i++)
-		if (kept_table[i].db == db) {
-			sqlite3_finalize(kept_table[i].st);
-			memset(&kept_table[i], 0, sizeof(kept_table[i]));
-		}
-	pthread_mutex_unlock(&kept_lock);
+	stmt_cache_drop(db);
 	sqlite3_close(db);
 }
 
@@ -203,6 +212,8 @@ sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql)
 
 int db_rollback_leftover(sqlite3 *db, const char *where)
 {
+	if (db && stmt_cache_release(db))
+		log_error("store", "statement left unfinished, reset where=%s", where ? where : "-");
 	if (!db || sqlite3_get_autocommit(db))
 		return 0;
 	log_error("store", "transaction left open, rolled back where=%s", where ? where : "-");
@@ -218,8 +229,7 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
-/* Steps st once; 0, or -1 logged. */
-static int step_once(sqlite3_stmt *st)
+int db_step_done(sqlite3_stmt *st)
 {
 	if (!st)
 		return -1; /* db_prepare logged why */
@@ -227,21 +237,8 @@ static int step_once(sqlite3_stmt *st)
 	int ok = (rc == SQLITE_DONE || rc == SQLITE_ROW);
 	if (!ok)
 		log_error("store", "step failed err=\"%s\"", sqlite3_errmsg(sqlite3_db_handle(st)));
+	db_finish(st);
 	return ok ? 0 : -1;
-}
-
-int db_step_done(sqlite3_stmt *st)
-{
-	int rc = step_once(st);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-int db_kept_step_done(sqlite3_stmt *st)
-{
-	int rc = step_once(st);
-	db_kept_done(st);
-	return rc;
 }
 
 void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed)
@@ -267,7 +264,7 @@ void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t 
 		items = NULL;
 		*n = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return items;
 }
 
@@ -281,7 +278,7 @@ int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n)
 		*texts = array_grow(*texts, *n, &cap, sizeof(**texts));
 		(*texts)[(*n)++] = xstrdup(db_col_text(st, 0));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -298,7 +295,7 @@ int64_t db_count(sqlite3_stmt *st)
 	int64_t count = -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		count = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return count;
 }
 

@@ -1,7 +1,8 @@
 /*
  * db.h: the SQLite connection every process opens, transactions and migrations.
  *
- * One connection per process (FastCGI programs and the worker are single-threaded per process).
+ * One connection per process, or per thread where a program runs threads (webhook.fcgi, the fee
+ * job's pool); a connection is used by one thread at a time.
  * SQL lives in the store/ module that owns the table; everything else calls those functions.
  * Prepared statements only: never build SQL from user input.
  */
@@ -51,45 +52,46 @@ int db_end_own(sqlite3 *db, int own, int ok);
  * reports its failure value. Bind with the sqlite3_bind_* calls; finalize with sqlite3_finalize().
  */
 sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
-
 /*
- * Like db_prepare, but the statement is kept for the connection and reused on the next call
- * with the same sql POINTER (a static string): give it back with db_kept_done(), never
- * sqlite3_finalize() or a helper that finalizes. db_close() finalizes what was kept.
+ * The same, for a statement run on every request (a list, the session lookup): prepared once
+ * per connection and thread and kept, since compiling SQL cost more than running it on a
+ * page. sql must be a string literal or constant (its address is the key). End it with db_finish(), or
+ * with a db_* helper below that finishes it, never with sqlite3_finalize(). A statement asked
+ * for while it is still in use is prepared afresh. db_close() finalizes them.
  */
-sqlite3_stmt *db_prepare_kept(sqlite3 *db, const char *sql);
-/* Resets a statement from db_prepare_kept and clears its bindings (NULL is fine). */
-void db_kept_done(sqlite3_stmt *st);
-/* db_step_done for a statement from db_prepare_kept: steps it, then db_kept_done. 0 or -1. */
-int db_kept_step_done(sqlite3_stmt *st);
+sqlite3_stmt *db_prepare_cached(sqlite3 *db, const char *sql);
+/* Ends a statement from either: a kept one is reset with its bindings cleared (so its read
+ * snapshot ends), another is finalized. NULL does nothing. */
+void db_finish(sqlite3_stmt *st);
 
 /*
  * After a request: a transaction its handler left open is rolled back (its writes were never
  * committed, so they must not leak into the next request) and logged. 1 when it did, else 0.
+ * A kept statement left unfinished is reset too (logged), so no read snapshot outlives it.
  */
 int db_rollback_leftover(sqlite3 *db, const char *where);
 /* Runs sql with no parameters and no rows (DDL, PRAGMA). 0 or -1 (logged). */
 int db_exec(sqlite3 *db, const char *sql);
-/* Runs an UPDATE expected to change exactly one row; finalizes it. 0, or -1 when it changed
+/* Runs an UPDATE expected to change exactly one row; finishes it. 0, or -1 when it changed
  * none (or failed, logged). */
 int db_update_one(sqlite3_stmt *st);
-/* Steps a one-value query (SELECT COUNT(*) ...); finalizes it. The value, or -1 on no row. */
+/* Steps a one-value query (SELECT COUNT(*) ...); finishes it (db_finish). The value, or -1 on no row. */
 int64_t db_count(sqlite3_stmt *st);
 /* Binds a C string or NULL as text at index i. */
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
-/* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finalizes it. 0 or -1 (logged). */
+/* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finishes it (db_finish). 0 or -1 (logged). */
 int db_step_done(sqlite3_stmt *st);
 /* Reads the current row of a statement into one array element. */
 typedef void (*db_row_reader)(sqlite3_stmt *st, void *elem);
 /*
  * Steps st to its end, reading each row with read into a growing array of elem_size elements,
- * and finalizes st. Returns the array (free(); NULL when there were no rows) with *n; on a
+ * and finishes st (db_finish). Returns the array (free(); NULL when there were no rows) with *n; on a
  * store error it logs, frees what it had and returns NULL with *n = 0 and *failed = 1.
  */
 void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed);
 
 /* Steps st to its end collecting column 0 of each row as a string (*texts and each: free()).
- * Finalizes st. 0 or -1. */
+ * Finishes st (db_finish). 0 or -1. */
 int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n);
 /* Column i as a NUL-terminated string, "" for NULL (owned by the statement). */
 const char *db_col_text(sqlite3_stmt *st, int i);

@@ -55,7 +55,7 @@ static void item_read(sqlite3_stmt *st, void *elem)
 	item_from_row(st, elem);
 }
 
-/* Steps st to the end into a new array of items (see db_collect). Finalizes st. 0 or -1. */
+/* Steps st to the end into a new array of items (see db_collect). Finishes st. 0 or -1. */
 static int item_collect(sqlite3_stmt *st, struct mail_item **items, size_t *n)
 {
 	int failed;
@@ -153,7 +153,7 @@ const char mail_sql_list_mailbox[] = "SELECT " ITEM_COLUMNS "WHERE i.mailbox_id 
 int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
 		   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, f->mailbox_id > 0 ? mail_sql_list_mailbox
+	sqlite3_stmt *st = db_prepare_cached(db, f->mailbox_id > 0 ? mail_sql_list_mailbox
 					  : f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
 					  : f->tab == MAIL_TAB_ASSIGNED ? mail_sql_list_assigned
 									: mail_sql_list);
@@ -181,18 +181,19 @@ const char mail_sql_list_for_renter[] = "SELECT " ITEM_COLUMNS "WHERE +i.operato
 int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
 			      size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, mail_sql_list_for_renter);
+	sqlite3_stmt *st = db_prepare_cached(db, mail_sql_list_for_renter);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, renter_id);
 	return item_collect(st, items, n);
 }
 
-const char mail_sql_count_unassigned[] = "SELECT COUNT(*) FROM mail_items INDEXED BY mail_items_unassigned "
-					 "WHERE operator_id = ? AND mailbox_id IS NULL";
+/* Kept by triggers (migrations/018_page_counts.sql). */
+const char mail_sql_count_unassigned[] = "SELECT coalesce((SELECT unassigned FROM mail_item_counts "
+					 "WHERE operator_id = ?), 0)";
 
 int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, mail_sql_count_unassigned);
+	sqlite3_stmt *st = db_prepare_cached(db, mail_sql_count_unassigned);
 	sqlite3_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }

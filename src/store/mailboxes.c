@@ -330,19 +330,24 @@ int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int6
 }
 
 /* Parameters: ?1 operator, ?2 now. The invitation columns are the mailbox's latest invitation;
- * "expired" is derived here from expires_at, it is never stored. */
+ * "expired" is derived here from expires_at, it is never stored. Renters, invitations and
+ * emails are read from indexes that start with operator_id (migrations/018): an operator's rows
+ * lie among every other operator's, so looking them up by id touched a page per row of each
+ * (600 pages for a page of 100 mailboxes on the grown store); in these indexes they are
+ * neighbours. The latest email's state comes with its max(id) (SQLite's bare column). */
 #define MAILBOX_SELECT                                                                              \
 	"SELECT m.id, m.pmb, m.status, m.source, coalesce(m.officernd_membership_id, ''), "         \
 	"m.needs_attention, m.renter_id, r.name, r.email, r.company_name, coalesce(m.space_id, 0), " \
 	"coalesce(s.name, ''), m.offering_id, coalesce(f.name, ''), "                               \
 	"coalesce((SELECT CASE WHEN i.state = 'pending' AND i.expires_at <= ?2 THEN 'expired' "     \
-	"  ELSE i.state END FROM invitations i WHERE i.mailbox_id = m.id AND i.operator_id = ?1 "   \
+	"  ELSE i.state END FROM invitations i WHERE i.operator_id = ?1 AND i.mailbox_id = m.id "   \
 	"  ORDER BY i.id DESC LIMIT 1), ''), m.created_at, "                                       \
-	"coalesce((SELECT state FROM outbox WHERE id = (SELECT max(o.id) FROM outbox o "            \
-	"  JOIN invitations i ON o.invitation_id = i.id WHERE i.mailbox_id = m.id "                 \
-	"  AND o.operator_id = ?1)), ''), "                                                         \
+	"coalesce((SELECT state FROM (SELECT o.state AS state, max(o.id) FROM invitations i "       \
+	"  CROSS JOIN outbox o ON o.operator_id = ?1 AND o.invitation_id = i.id "                  \
+	"  WHERE i.operator_id = ?1 AND i.mailbox_id = m.id)), ''), "                               \
 	"coalesce(m.officernd_location_id, ''), coalesce(m.cancelled_at, 0), m.cancelled_by "      \
-	"FROM mailboxes m JOIN renters r ON r.id = m.renter_id AND r.operator_id = ?1 "             \
+	"FROM mailboxes m JOIN renters r INDEXED BY renters_list ON r.id = m.renter_id "            \
+	"AND r.operator_id = ?1 "                                                                   \
 	"LEFT JOIN spaces s ON s.id = m.space_id AND s.operator_id = ?1 "                           \
 	"LEFT JOIN offerings f ON f.id = m.offering_id AND f.operator_id = ?1 "                     \
 	"WHERE m.operator_id = ?1 "
@@ -374,7 +379,7 @@ static void mailbox_from_row(sqlite3_stmt *st, struct mailbox_view *v)
 
 int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out)
 {
-	sqlite3_stmt *st = db_prepare_kept(db, mailbox_sql_get);
+	sqlite3_stmt *st = db_prepare_cached(db, mailbox_sql_get);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, time_now());
 	sqlite3_bind_int64(st, 3, mailbox_id);
@@ -383,7 +388,7 @@ int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mai
 		mailbox_from_row(st, out);
 		rc = 0;
 	}
-	db_kept_done(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -412,7 +417,7 @@ int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *
 {
 	const char *sql = f->renter_id ? mailbox_sql_list_renter : f->status && *f->status ? mailbox_sql_list_status
 											       : mailbox_sql_list;
-	sqlite3_stmt *st = db_prepare(db, sql);
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, time_now());
 	if (f->renter_id)

@@ -9,7 +9,7 @@
 int membership_row_get(sqlite3 *db, int64_t operator_id, const char *membership_id, struct membership_row *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare_kept(db, "SELECT version_ms, removed FROM memberships "
+	sqlite3_stmt *st = db_prepare_cached(db, "SELECT version_ms, removed FROM memberships "
 					  "WHERE operator_id = ? AND membership_id = ?");
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, membership_id);
@@ -18,7 +18,7 @@ int membership_row_get(sqlite3 *db, int64_t operator_id, const char *membership_
 		out->version_ms = sqlite3_column_int64(st, 0);
 		out->removed = sqlite3_column_int(st, 1) != 0;
 	}
-	db_kept_done(st);
+	db_finish(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -58,7 +58,7 @@ int membership_state_get(sqlite3 *db, int64_t operator_id, const char *membershi
 
 int membership_row_put(sqlite3 *db, int64_t operator_id, const struct membership_put *p)
 {
-	sqlite3_stmt *st = db_prepare_kept(db,
+	sqlite3_stmt *st = db_prepare_cached(db,
 		"INSERT INTO memberships(operator_id, membership_id, member_id, company_id, plan_id, "
 		"location_id, status, is_personal, end_date, version_ms, removed, updated_at) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -80,7 +80,7 @@ int membership_row_put(sqlite3 *db, int64_t operator_id, const struct membership
 	sqlite3_bind_int64(st, 10, p->version_ms);
 	sqlite3_bind_int(st, 11, p->removed ? 1 : 0);
 	sqlite3_bind_int64(st, 12, p->now);
-	return db_kept_step_done(st);
+	return db_step_done(st);
 }
 
 /* One id column of a link table, looked up by its OfficeRnD key; 0 when there is no row. */
@@ -88,12 +88,12 @@ static int64_t link_lookup(sqlite3 *db, const char *sql, int64_t operator_id, co
 {
 	if (!key || !*key)
 		return 0;
-	sqlite3_stmt *st = db_prepare_kept(db, sql);
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, key);
 	int rc = sqlite3_step(st);
 	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	db_kept_done(st);
+	db_finish(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		log_error("store", "link lookup failed err=\"%s\"", sqlite3_errmsg(db));
 		return -1;

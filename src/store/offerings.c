@@ -48,9 +48,9 @@ static void offering_from_row(sqlite3_stmt *st, struct offering *out)
 /* Fills o->actions from offering_actions, through the offering's operator. 0 or -1. */
 static int actions_load(sqlite3 *db, int64_t operator_id, struct offering *o)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT a.action, a.enabled, a.free_per_month, a.fee "
-					  "FROM offering_actions a JOIN offerings o ON o.id = a.offering_id "
-					  "WHERE o.operator_id = ? AND o.id = ?");
+	sqlite3_stmt *st = db_prepare_cached(db, "SELECT a.action, a.enabled, a.free_per_month, a.fee "
+						 "FROM offering_actions a JOIN offerings o ON o.id = a.offering_id "
+						 "WHERE o.operator_id = ? AND o.id = ?");
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, o->id);
 	int rc;
@@ -62,7 +62,7 @@ static int actions_load(sqlite3 *db, int64_t operator_id, struct offering *o)
 		o->actions[a].free_per_month = sqlite3_column_int64(st, 2);
 		o->actions[a].fee = sqlite3_column_int64(st, 3);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -75,7 +75,7 @@ const char offering_sql_list[] = "SELECT " OFFERING_COLUMNS " FROM offerings o W
 
 int offering_list(sqlite3 *db, int64_t operator_id, struct offering **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, offering_sql_list);
+	sqlite3_stmt *st = db_prepare_cached(db, offering_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int failed;
 	struct offering *list = db_collect(st, sizeof(*list), offering_read, n, &failed);

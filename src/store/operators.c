@@ -71,7 +71,7 @@ int64_t operator_create(sqlite3 *db, const char *email, const char *name, const 
 static int operator_from_row(sqlite3_stmt *st, struct operator *out)
 {
 	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
+		db_finish(st);
 		return -1;
 	}
 	out->id = sqlite3_column_int64(st, 0);
@@ -80,7 +80,7 @@ static int operator_from_row(sqlite3_stmt *st, struct operator *out)
 	out->password_hash = db_col_strdup(st, 3);
 	out->currency = db_col_strdup(st, 4);
 	out->created_at = sqlite3_column_int64(st, 5);
-	sqlite3_finalize(st);
+	db_finish(st);
 	return 0;
 }
 
@@ -88,7 +88,7 @@ static int operator_from_row(sqlite3_stmt *st, struct operator *out)
 
 int operator_get(sqlite3 *db, int64_t id, struct operator *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " OPERATOR_COLUMNS " FROM operators WHERE id = ?");
+	sqlite3_stmt *st = db_prepare_cached(db, "SELECT " OPERATOR_COLUMNS " FROM operators WHERE id = ?");
 	sqlite3_bind_int64(st, 1, id);
 	return operator_from_row(st, out);
 }
@@ -158,12 +158,13 @@ void login_throttle_clear(sqlite3 *db, const char *email)
 
 int operator_money_digits(sqlite3 *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT currency FROM operators WHERE id = ?");
+	static const char sql[] = "SELECT currency FROM operators WHERE id = ?";
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int digits = -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
 		digits = currency_minor_digits(db_col_text(st, 0));
-	sqlite3_finalize(st);
+	db_finish(st);
 	return digits < 0 ? 2 : digits;
 }
 

@@ -147,9 +147,9 @@ int reconcile_request(sqlite3 *db, int64_t operator_id)
 int reconcile_status_get(sqlite3 *db, int64_t operator_id, struct reconcile_status *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare(db, "SELECT " CONFIGURED ", reconciled_at, reconcile_attempted_at, "
-					  "reconcile_requested, reconcile_claimed_until, reconcile_error "
-					  "FROM officernd_settings WHERE operator_id = ?");
+	sqlite3_stmt *st = db_prepare_cached(db, "SELECT " CONFIGURED ", reconciled_at, reconcile_attempted_at, "
+						 "reconcile_requested, reconcile_claimed_until, reconcile_error "
+						 "FROM officernd_settings WHERE operator_id = ?");
 	sqlite3_bind_int64(st, 1, operator_id);
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -160,7 +160,7 @@ int reconcile_status_get(sqlite3 *db, int64_t operator_id, struct reconcile_stat
 		out->claimed_until = sqlite3_column_int64(st, 4);
 		str_copy(out->error, sizeof(out->error), db_col_text(st, 5));
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return 0;
 	log_error("store", "reconcile status failed err=\"%s\"", sqlite3_errmsg(db));
@@ -328,7 +328,7 @@ const char reconcile_sql_held_list[] =
 
 int reconcile_held_list(sqlite3 *db, int64_t operator_id, struct reconcile_held_view **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, reconcile_sql_held_list);
+	sqlite3_stmt *st = db_prepare_cached(db, reconcile_sql_held_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int failed;
 	*items = db_collect(st, sizeof(**items), held_read, n, &failed);

@@ -44,8 +44,15 @@ int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct sess
 	if (!cookie_value || strlen(cookie_value) > 128)
 		return -1;
 	sha256_hex(cookie_value, strlen(cookie_value), out->id_hash);
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(operator_id, 0), coalesce(renter_id, 0), csrf_token, "
-					  "expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?");
+	static const char sql[] =
+		"SELECT coalesce(s.operator_id, 0), coalesce(s.renter_id, 0), s.csrf_token, s.expires_at, "
+		"coalesce(r.operator_id, 0), "
+		"coalesce(CASE WHEN s.renter_id IS NOT NULL THEN r.email ELSE o.email END, ''), "
+		"coalesce(o.currency, ''), s.flash IS NOT NULL "
+		"FROM sessions s LEFT JOIN renters r ON r.id = s.renter_id "
+		"LEFT JOIN operators o ON o.id = coalesce(s.operator_id, r.operator_id) "
+		"WHERE s.id_hash = ? AND s.expires_at > ?";
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	db_bind_text(st, 1, out->id_hash);
 	sqlite3_bind_int64(st, 2, now);
 	int rc = -1;
@@ -54,9 +61,13 @@ int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct sess
 		out->renter_id = sqlite3_column_int64(st, 1);
 		str_copy(out->csrf_token, sizeof(out->csrf_token), db_col_text(st, 2));
 		out->expires_at = sqlite3_column_int64(st, 3);
+		out->renter_operator_id = sqlite3_column_int64(st, 4);
+		str_copy(out->email, sizeof(out->email), db_col_text(st, 5));
+		str_copy(out->currency, sizeof(out->currency), db_col_text(st, 6));
+		out->flash_pending = sqlite3_column_int(st, 7);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -89,13 +100,14 @@ void session_flash_take(sqlite3 *db, const char *id_hash, char **kind, char **me
 {
 	*kind = *message = NULL;
 	/* RETURNING would report the cleared values: read first, then clear. */
-	sqlite3_stmt *st = db_prepare(db, "SELECT flash_kind, flash FROM sessions WHERE id_hash = ? AND flash IS NOT NULL");
+	static const char sql[] = "SELECT flash_kind, flash FROM sessions WHERE id_hash = ? AND flash IS NOT NULL";
+	sqlite3_stmt *st = db_prepare_cached(db, sql);
 	db_bind_text(st, 1, id_hash);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*kind = db_col_strdup(st, 0);
 		*message = db_col_strdup(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	if (!*message)
 		return;
 	st = db_prepare(db, "UPDATE sessions SET flash = NULL, flash_kind = NULL WHERE id_hash = ?");

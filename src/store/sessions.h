@@ -16,12 +16,18 @@ struct session {
 	int64_t renter_id;   /* 0 for an operator session */
 	char csrf_token[64];
 	int64_t expires_at;
+	/* Read with the session by session_find, so that a page asks the store once about who
+	 * is signing in: */
+	int64_t renter_operator_id; /* a renter's operator (0 for an operator session) */
+	char email[320];            /* the signed-in operator's or renter's address */
+	char currency[8];           /* their operator's currency code */
+	int flash_pending;          /* a flash message waits (session_flash_take) */
 };
 
 /* Creates a session; *cookie_value (free()) is what goes in the cookie. 0 or -1. */
 int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **cookie_value,
 		   struct session *out);
-/* Finds an unexpired session by cookie value. 0 or -1. */
+/* Finds an unexpired session by cookie value, with who it belongs to. 0 or -1. */
 int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct session *out);
 void session_delete(sqlite3 *db, const char *id_hash);
 /* Deletes up to limit sessions expired at now (one short write). How many, or -1. */

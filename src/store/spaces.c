@@ -71,7 +71,7 @@ const char space_sql_list[] = "SELECT " SPACE_COLUMNS " FROM spaces s WHERE s.op
 
 int space_list(sqlite3 *db, int64_t operator_id, struct space **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, space_sql_list);
+	sqlite3_stmt *st = db_prepare_cached(db, space_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int failed;
 	*items = db_collect(st, sizeof(**items), space_read, n, &failed);

@@ -207,7 +207,7 @@ void webhook_event_claimed_clear(struct webhook_event_claimed *c)
 int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const char *worker_id,
 			 const char *state, const char *outcome, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare_kept(db,
+	sqlite3_stmt *st = db_prepare_cached(db,
 		"UPDATE webhook_events SET state = ?1, outcome = ?2, processed_at = ?3, claimed_by = NULL, "
 		"claimed_until = 0, attempts = attempts + (?1 = 'failed') "
 		"WHERE id = ?4 AND operator_id = ?5 AND claimed_by = ?6 AND state = 'pending'");
@@ -217,7 +217,7 @@ int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const cha
 	sqlite3_bind_int64(st, 4, id);
 	sqlite3_bind_int64(st, 5, operator_id);
 	db_bind_text(st, 6, worker_id);
-	if (db_kept_step_done(st) < 0)
+	if (db_step_done(st) < 0)
 		return -1;
 	return sqlite3_changes(db) == 1 ? 0 : 1;
 }
@@ -290,7 +290,8 @@ int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_ev
 {
 	*items = NULL;
 	*n = 0;
-	sqlite3_stmt *st = db_prepare(db, f->state && *f->state ? webhook_event_sql_list_state : webhook_event_sql_list);
+	sqlite3_stmt *st = db_prepare_cached(db, f->state && *f->state ? webhook_event_sql_list_state
+									: webhook_event_sql_list);
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, f->state ? f->state : "");
 	db_bind_text(st, 3, f->q ? f->q : "");
@@ -307,7 +308,7 @@ const char webhook_event_sql_counts[] = "SELECT state, n FROM webhook_event_coun
 int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5])
 {
 	memset(counts, 0, 5 * sizeof(counts[0]));
-	sqlite3_stmt *st = db_prepare(db, webhook_event_sql_counts);
+	sqlite3_stmt *st = db_prepare_cached(db, webhook_event_sql_counts);
 	sqlite3_bind_int64(st, 1, operator_id);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -316,7 +317,7 @@ int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5])
 			if (strcmp(state, webhook_event_states[i]) == 0)
 				counts[i] = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finish(st);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 

@@ -59,13 +59,8 @@ static void load_session(struct web_ctx *ctx)
 	ctx->operator_id = ctx->session.operator_id;
 	ctx->renter_id = ctx->session.renter_id;
 	str_copy(ctx->csrf_token, sizeof(ctx->csrf_token), ctx->session.csrf_token);
-	if (ctx->renter_id) {
-		/* A renter's pages are scoped by the renter's operator. */
-		sqlite3_stmt *st = db_prepare(ctx->db, "SELECT operator_id FROM renters WHERE id = ?");
-		sqlite3_bind_int64(st, 1, ctx->renter_id);
-		ctx->operator_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_finalize(st);
-	}
+	if (ctx->renter_id) /* a renter's pages are scoped by the renter's operator */
+		ctx->operator_id = ctx->session.renter_operator_id;
 }
 
 /* Without a session, forms are protected by a double-submit token kept in its own cookie. */
@@ -167,6 +162,10 @@ int web_session_start(struct web_ctx *ctx, int64_t operator_id, int64_t renter_i
 		session_delete(ctx->db, ctx->session.id_hash);
 	if (session_create(ctx->db, operator_id, renter_id, &cookie, &ctx->session) < 0)
 		return -1;
+	/* Read back, so that a page rendered now knows who signed in (its email, currency). */
+	struct session found;
+	if (session_find(ctx->db, cookie, time_now(), &found) == 0)
+		ctx->session = found;
 	ctx->has_session = 1;
 	ctx->operator_id = operator_id;
 	ctx->renter_id = renter_id;

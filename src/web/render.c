@@ -4,12 +4,14 @@
 #include "store/operators.h"
 #include "web/pages.h"
 #include "store/db.h"
+#include "util/currency.h"
 #include "util/log.h"
 #include "util/money.h"
 #include "util/timeutil.h"
 
 #include <cgi/cgi.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +23,17 @@ void web_set(struct web_ctx *ctx, const char *name, const char *value)
 
 void web_setf(struct web_ctx *ctx, const char *name, const char *fmt, ...)
 {
-	struct strbuf sb = { 0 };
+	/* Most values are short: formatted on the stack, and on the heap only when longer. */
+	char buf[256];
 	va_list ap;
+	va_start(ap, fmt);
+	int len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (len >= 0 && (size_t)len < sizeof(buf)) {
+		web_set(ctx, name, buf);
+		return;
+	}
+	struct strbuf sb = { 0 };
 	va_start(ap, fmt);
 	strbuf_vaddf(&sb, fmt, ap);
 	va_end(ap);
@@ -32,13 +43,23 @@ void web_setf(struct web_ctx *ctx, const char *name, const char *fmt, ...)
 
 void web_set_int(struct web_ctx *ctx, const char *name, int64_t value)
 {
-	web_setf(ctx, name, "%lld", (long long)value);
+	char buf[24], *p = buf + sizeof(buf);
+	uint64_t v = value < 0 ? 0 - (uint64_t)value : (uint64_t)value;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	if (value < 0)
+		*--p = '-';
+	web_set(ctx, name, p);
 }
 
 int web_money_digits(struct web_ctx *ctx)
 {
 	if (!ctx->money_digits_known) {
-		ctx->money_digits = operator_money_digits(ctx->db, ctx->operator_id);
+		/* The currency came with the session; a page without one asks the store. */
+		int digits = ctx->has_session ? currency_minor_digits(ctx->session.currency) : -1;
+		ctx->money_digits = digits >= 0 ? digits : operator_money_digits(ctx->db, ctx->operator_id);
 		ctx->money_digits_known = 1;
 	}
 	return ctx->money_digits;
@@ -62,16 +83,11 @@ static NEOERR *render_append(void *data, char *s)
 	return STATUS_OK;
 }
 
-/* Who is signed in, for the navigation bar. */
+/* Who is signed in, for the navigation bar (read with the session). */
 static void set_nav_data(struct web_ctx *ctx)
 {
-	const char *sql = ctx->renter_id ? "SELECT email FROM renters WHERE id = ?"
-					 : "SELECT email FROM operators WHERE id = ?";
-	sqlite3_stmt *st = db_prepare(ctx->db, sql);
-	sqlite3_bind_int64(st, 1, ctx->renter_id ? ctx->renter_id : ctx->operator_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		web_set(ctx, "Nav.email", db_col_text(st, 0));
-	sqlite3_finalize(st);
+	if (ctx->session.email[0])
+		web_set(ctx, "Nav.email", ctx->session.email);
 	web_set(ctx, ctx->renter_id ? "Nav.renter" : "Nav.operator", "1");
 	if (!ctx->renter_id)
 		page_officernd_notice(ctx); /* the red notice while OfficeRnD has our webhook off */
@@ -87,7 +103,8 @@ static void set_page_data(struct web_ctx *ctx, const char *title)
 	if (ctx->has_session) {
 		set_nav_data(ctx);
 		char *kind = NULL, *message = NULL;
-		session_flash_take(ctx->db, ctx->session.id_hash, &kind, &message);
+		if (ctx->session.flash_pending)
+			session_flash_take(ctx->db, ctx->session.id_hash, &kind, &message);
 		if (message) {
 			web_set(ctx, "Flash.kind", kind ? kind : "ok");
 			web_set(ctx, "Flash.message", message);
@@ -107,23 +124,92 @@ static void log_neoerr(const char *what, NEOERR *err)
 	nerr_ignore(&err);
 }
 
+/*
+ * Templates are parsed once per process and kept: parsing a page and its layout cost more
+ * than anything else a page does. A parse is bound to the HDF it was made with (its load path
+ * and escaping, read by cs_init); each render lends it the request's HDF and takes it back.
+ * Only our templates' commands are used (var, if, each, include, name): no "set", so a render
+ * leaves the parse as it found it. A template edited on disk is seen after a restart.
+ * pilotomail.fcgi renders on one thread; nothing here is locked.
+ */
+#define TEMPLATE_CACHE_SIZE 48
+
+struct template {
+	char *dir;
+	char *name;
+	HDF *conf; /* owns the strings cs_init kept pointers to */
+	CSPARSE *cs;
+};
+
+static struct template templates[TEMPLATE_CACHE_SIZE];
+static int templates_len;
+
+static void template_free(struct template *t)
+{
+	cs_destroy(&t->cs);
+	hdf_destroy(&t->conf);
+	free(t->dir);
+	free(t->name);
+	memset(t, 0, sizeof(*t));
+}
+
+static NEOERR *template_parse(struct template *t, const char *dir, const char *name)
+{
+	memset(t, 0, sizeof(*t));
+	NEOERR *err = hdf_init(&t->conf);
+	if (!err)
+		err = hdf_set_value(t->conf, "hdf.loadpaths.0", dir);
+	/* Escaping must be configured before cs_init, or it silently does nothing. */
+	if (!err)
+		err = hdf_set_value(t->conf, "Config.VarEscapeMode", "html");
+	if (!err)
+		err = cs_init(&t->cs, t->conf);
+	if (!err)
+		err = cgi_register_strfuncs(t->cs);
+	if (!err)
+		err = cs_parse_file(t->cs, name);
+	t->dir = xstrdup(dir);
+	t->name = xstrdup(name);
+	return err;
+}
+
+static void template_drop(struct template *t)
+{
+	template_free(t);
+	*t = templates[--templates_len];
+}
+
+/* The parsed template, or NULL with *err. */
+static struct template *template_get(const char *dir, const char *name, NEOERR **err)
+{
+	*err = STATUS_OK;
+	for (int i = 0; i < templates_len; i++)
+		if (strcmp(templates[i].name, name) == 0 && strcmp(templates[i].dir, dir) == 0)
+			return &templates[i];
+	struct template t;
+	*err = template_parse(&t, dir, name);
+	if (*err) {
+		template_free(&t);
+		return NULL;
+	}
+	if (templates_len == TEMPLATE_CACHE_SIZE)
+		template_drop(&templates[0]); /* never with our templates; still bounded */
+	templates[templates_len] = t;
+	return &templates[templates_len++];
+}
+
 /* Renders into body; 0 or -1 (logged, body unspecified). */
 static int render_template(struct web_ctx *ctx, const char *template_name, struct strbuf *body)
 {
-	CSPARSE *cs = NULL;
-	NEOERR *err = hdf_set_value(ctx->hdf, "hdf.loadpaths.0", ctx->cfg->template_dir);
-	/* Escaping must be configured before cs_init, or it silently does nothing. */
-	if (!err)
-		err = hdf_set_value(ctx->hdf, "Config.VarEscapeMode", "html");
-	if (!err)
-		err = cs_init(&cs, ctx->hdf);
-	if (!err)
-		err = cgi_register_strfuncs(cs);
-	if (!err)
-		err = cs_parse_file(cs, template_name);
-	if (!err)
-		err = cs_render(cs, body, render_append);
-	cs_destroy(&cs);
+	NEOERR *err;
+	struct template *t = template_get(ctx->cfg->template_dir, template_name, &err);
+	if (t) {
+		t->cs->hdf = ctx->hdf;
+		err = cs_render(t->cs, body, render_append);
+		t->cs->hdf = t->conf;
+		if (err) /* a render that failed half-way may leave loop state behind: parse again */
+			template_drop(t);
+	}
 	if (err) {
 		log_neoerr(template_name, err);
 		return -1;
@@ -145,8 +231,10 @@ void web_render(struct web_ctx *ctx, const char *template_name, const char *titl
 
 void web_redirect(struct web_ctx *ctx, const char *path, const char *flash_kind, const char *flash)
 {
-	if (flash && ctx->has_session)
+	if (flash && ctx->has_session) {
 		session_flash_set(ctx->db, ctx->session.id_hash, flash_kind ? flash_kind : "ok", flash);
+		ctx->session.flash_pending = 1;
+	}
 	http_response_redirect(ctx->resp, path);
 }
 

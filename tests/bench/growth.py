@@ -265,8 +265,10 @@ def report(empty, grown, grown_desc):
     for prog in sorted(set(empty["memory"]) | set(grown["memory"])):
         e = empty["memory"].get(prog, (0, 0))
         g = grown["memory"].get(prog, (0, 0))
-        lines.append("%-24s %7.1f MiB %6.1f MiB  peak resident (VmHWM) after the run" % (
-            prog, e[0] / 1024.0, g[0] / 1024.0))
+        lines.append("%-24s %7.1f MiB %6.1f MiB  resident after the run (VmRSS); peak (VmHWM) %.1f / %.1f MiB" % (
+            prog, e[1] / 1024.0, g[1] / 1024.0, e[0] / 1024.0, g[0] / 1024.0))
+    lines.append("(the peak of pilotomail.fcgi includes one sign-in: its scrypt hash, N=2^17 r=8, needs 128 MiB "
+                 "for a moment, by design)")
     lines.append("pilotomail-admin migrate on the grown store: %.1f s" % grown["migrate_s"])
     return "\n".join(lines) + "\n"
 

@@ -3,10 +3,12 @@
  * (migrations/010_growth.sql) instead of being counted on each page. After every kind of write
  * that changes them (a new mailbox, a move to another space or offering, a cancel and a reopen,
  * a delete; a new event, a state change, a duplicate, a delete), they equal a COUNT(*) of the
- * rows, for each operator.
+ * rows, for each operator. So does the Mail page's count of unassigned items
+ * (migrations/018_page_counts.sql).
  */
 #include "check_helpers.h"
 #include "store/db.h"
+#include "store/mail.h"
 #include "store/offerings.h"
 #include "store/spaces.h"
 #include "store/webhook_events.h"
@@ -149,6 +151,40 @@ START_TEST(test_event_counts_follow_every_change)
 }
 END_TEST
 
+/* Every operator's Mail page shows as many unassigned items as COUNT(*) finds. */
+static void check_unassigned_counts(void)
+{
+	for (int64_t op = 1; op <= 2; op++)
+		ck_assert_int_eq(mail_item_count_unassigned(db, op),
+				 count_of("SELECT count(*) FROM mail_items WHERE operator_id = ? AND mailbox_id IS NULL", op));
+}
+
+START_TEST(test_unassigned_count_follows_every_change)
+{
+	exec_ok("INSERT INTO mailboxes(id, operator_id, renter_id, space_id, offering_id, pmb, status, created_at, "
+		"updated_at) VALUES (1, 1, 1, 1, 1, '101', 'active', 0, 0), (5, 2, 2, 3, 3, '101', 'active', 0, 0)");
+	check_unassigned_counts();
+	ck_assert_int_eq(mail_item_count_unassigned(db, 1), 0);
+	exec_ok("INSERT INTO mail_items(id, operator_id, mailbox_id, reference, kind, received_on, created_at) VALUES "
+		"(1, 1, NULL, 'M-1', 'letter', '2025-01-01', 0), (2, 1, NULL, 'M-2', 'letter', '2025-01-01', 0), "
+		"(3, 1, 1, 'M-3', 'letter', '2025-01-01', 0), (4, 2, NULL, 'M-1', 'letter', '2025-01-01', 0)");
+	check_unassigned_counts();
+	ck_assert_int_eq(mail_item_count_unassigned(db, 1), 2);
+	exec_ok("UPDATE mail_items SET mailbox_id = 1 WHERE id = 1");          /* assigned */
+	check_unassigned_counts();
+	exec_ok("UPDATE mail_items SET mailbox_id = NULL WHERE id = 3");       /* unassigned again */
+	check_unassigned_counts();
+	exec_ok("UPDATE mail_items SET status = 'scanned' WHERE id = 2");      /* no count changes */
+	exec_ok("UPDATE mail_items SET mailbox_id = NULL WHERE id = 2");       /* NULL to NULL */
+	check_unassigned_counts();
+	exec_ok("DELETE FROM mail_items WHERE id = 2");
+	check_unassigned_counts();
+	exec_ok("DELETE FROM mail_items WHERE operator_id = 2");
+	check_unassigned_counts();
+	ck_assert_int_eq(mail_item_count_unassigned(db, 2), 0);
+}
+END_TEST
+
 static Suite *counts_suite(void)
 {
 	Suite *s = suite_create("counts");
@@ -156,6 +192,7 @@ static Suite *counts_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_mailbox_counts_follow_every_change);
 	tcase_add_test(tc, test_event_counts_follow_every_change);
+	tcase_add_test(tc, test_unassigned_count_follows_every_change);
 	suite_add_tcase(s, tc);
 	return s;
 }

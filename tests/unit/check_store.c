@@ -124,6 +124,40 @@ START_TEST(test_sessions)
 }
 END_TEST
 
+/* One lookup tells the pages who signed in: email, currency, a renter's operator, a flash. */
+START_TEST(test_session_knows_who)
+{
+	ck_assert_int_eq(db_migrate(db), 0);
+	int64_t id = operator_create(db, "op@b.co", "", "pw-123456", NULL);
+	ck_assert_int_eq(operator_set_currency(db, id, "JPY"), 0);
+	char *sql = xasprintf("INSERT INTO renters(id, operator_id, name, email, created_at) "
+			      "VALUES (7, %lld, 'Ada', 'ada@renter.example', 0)", (long long)id);
+	ck_assert_int_eq(db_exec(db, sql), 0);
+	free(sql);
+	char *op_cookie = NULL, *renter_cookie = NULL;
+	struct session s, found;
+	ck_assert_int_eq(session_create(db, id, 0, &op_cookie, &s), 0);
+	ck_assert_int_eq(session_find(db, op_cookie, 0, &found), 0);
+	ck_assert_str_eq(found.email, "op@b.co");
+	ck_assert_str_eq(found.currency, "JPY");
+	ck_assert_int_eq(found.renter_operator_id, 0);
+	ck_assert_int_eq(found.flash_pending, 0);
+	session_flash_set(db, s.id_hash, "ok", "Saved.");
+	ck_assert_int_eq(session_find(db, op_cookie, 0, &found), 0);
+	ck_assert_int_eq(found.flash_pending, 1);
+
+	ck_assert_int_eq(session_create(db, 0, 7, &renter_cookie, &s), 0);
+	ck_assert_int_eq(session_find(db, renter_cookie, 0, &found), 0);
+	ck_assert_int_eq(found.operator_id, 0);
+	ck_assert_int_eq(found.renter_id, 7);
+	ck_assert_int_eq(found.renter_operator_id, id);
+	ck_assert_str_eq(found.email, "ada@renter.example");
+	ck_assert_str_eq(found.currency, "JPY");
+	free(op_cookie);
+	free(renter_cookie);
+}
+END_TEST
+
 START_TEST(test_login_throttle)
 {
 	ck_assert_int_eq(db_migrate(db), 0);
@@ -149,6 +183,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, test_pragmas_are_set);
 	tcase_add_test(tc, test_operator_create_and_find);
 	tcase_add_test(tc, test_sessions);
+	tcase_add_test(tc, test_session_knows_who);
 	tcase_add_test(tc, test_login_throttle);
 	suite_add_tcase(s, tc);
 	return s;

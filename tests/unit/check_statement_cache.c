@@ -1,0 +1,189 @@
+/*
+ * check_statement_cache.c: statements kept per connection (db_prepare_cached / db_finish).
+ * A kept statement must behave like a fresh one on every use: no binding left from the last
+ * use, no read snapshot held between requests, its own copy when re-entered; and a list
+ * statement with a bound LIKE pattern must not be compiled again on every use.
+ */
+#include "check_helpers.h"
+#include "store/db.h"
+#include "store/mail.h"
+#include "store/statements.h"
+#include "util/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A migrated store with one operator (plain SQL: no password hashing needed here). */
+static struct {
+	char dir[64];
+	sqlite3 *db;
+	int64_t op;
+} fx;
+
+static void setup(void)
+{
+	snprintf(fx.dir, sizeof(fx.dir), "/tmp/pm-check-stmt-cache-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(fx.dir));
+	char *path = xasprintf("%s/db", fx.dir);
+	fx.db = db_open(path);
+	free(path);
+	ck_assert_ptr_nonnull(fx.db);
+	ck_assert_int_eq(db_migrate(fx.db), 0);
+	ck_assert_int_eq(db_exec(fx.db, "INSERT INTO operators(id, email, name, password_hash, created_at) "
+					"VALUES (1, 'a@x.example', 'A', 'x', 0)"), 0);
+	fx.op = 1;
+}
+
+static void teardown(void)
+{
+	db_close(fx.db);
+	char *cmd = xasprintf("rm -rf '%s'", fx.dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+static const char select_param[] = "SELECT ?1";
+static const char count_spaces[] = "SELECT count(*) FROM spaces";
+static const char count_spaces_solo[] = "SELECT count(*) FROM t";
+
+START_TEST(test_kept_and_reused)
+{
+	sqlite3_stmt *a = db_prepare_cached(fx.db, select_param);
+	ck_assert_ptr_nonnull(a);
+	db_finish(a);
+	sqlite3_stmt *b = db_prepare_cached(fx.db, select_param);
+	ck_assert_ptr_eq(a, b);
+	db_finish(b);
+}
+END_TEST
+
+/* A parameter bound on one use reads as NULL on the next use that does not bind it. */
+START_TEST(test_bindings_cleared)
+{
+	sqlite3_stmt *st = db_prepare_cached(fx.db, select_param);
+	sqlite3_bind_int64(st, 1, 42);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(st, 0), 42);
+	db_finish(st);
+	st = db_prepare_cached(fx.db, select_param);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_type(st, 0), SQLITE_NULL);
+	db_finish(st);
+}
+END_TEST
+
+/* Asked for again while in use (a list read inside a loop over the same list): its own copy. */
+START_TEST(test_reentered)
+{
+	sqlite3_stmt *outer = db_prepare_cached(fx.db, select_param);
+	sqlite3_bind_int64(outer, 1, 1);
+	ck_assert_int_eq(sqlite3_step(outer), SQLITE_ROW);
+	sqlite3_stmt *inner = db_prepare_cached(fx.db, select_param);
+	ck_assert_ptr_nonnull(inner);
+	ck_assert_ptr_ne(inner, outer);
+	sqlite3_bind_int64(inner, 1, 2);
+	ck_assert_int_eq(sqlite3_step(inner), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int64(inner, 0), 2);
+	db_finish(inner);
+	ck_assert_int_eq(sqlite3_column_int64(outer, 0), 1);
+	db_finish(outer);
+	ck_assert_ptr_eq(db_prepare_cached(fx.db, select_param), outer);
+	db_finish(outer);
+}
+END_TEST
+
+static int64_t spaces_now(sqlite3 *db)
+{
+	return db_count(db_prepare(db, "SELECT count(*) FROM spaces"));
+}
+
+/*
+ * A handler that stops reading half-way leaves its statement holding a read snapshot: after the
+ * request (db_rollback_leftover) the next request must see what others wrote meanwhile.
+ */
+START_TEST(test_leftover_reset_after_request)
+{
+	int64_t before = spaces_now(fx.db);
+	sqlite3_stmt *st = db_prepare_cached(fx.db, count_spaces);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW); /* left unfinished */
+
+	char *path = xasprintf("%s/db", fx.dir);
+	sqlite3 *other = db_open(path);
+	free(path);
+	char *sql = xasprintf("INSERT INTO spaces(operator_id, name, created_at) VALUES (%lld, 'New', 0)",
+			      (long long)fx.op);
+	ck_assert_int_eq(db_exec(other, sql), 0);
+	free(sql);
+	db_close(other);
+
+	db_rollback_leftover(fx.db, "check");
+	ck_assert_int_eq(spaces_now(fx.db), before + 1);
+	st = db_prepare_cached(fx.db, count_spaces);
+	ck_assert_int_eq(db_count(st), before + 1);
+}
+END_TEST
+
+/*
+ * The Mail list binds its search pattern to "LIKE ?2". SQLite recompiles such a statement on
+ * the first step after each bind unless the connection asks for stable plans; that recompile
+ * cost as much as the page itself.
+ */
+START_TEST(test_like_pattern_not_recompiled)
+{
+	sqlite3_stmt *st = NULL;
+	for (int i = 0; i < 3; i++) {
+		st = db_prepare_cached(fx.db, mail_sql_list);
+		ck_assert_ptr_nonnull(st);
+		sqlite3_bind_int64(st, 1, fx.op);
+		sqlite3_bind_text(st, 2, i % 2 ? "%ada%" : "%grace%", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, "9999-12-31", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, INT64_MAX);
+		sqlite3_bind_int64(st, 5, 50);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			;
+		ck_assert_int_eq(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0), 0);
+		db_finish(st);
+	}
+}
+END_TEST
+
+/* A connection closes with its kept statements: none is left to keep the file open (the last
+ * connection to close removes the -wal file). */
+START_TEST(test_close_finalizes)
+{
+	char *path = xasprintf("%s/solo.db", fx.dir), *wal = xasprintf("%s/solo.db-wal", fx.dir);
+	sqlite3 *db = db_open(path);
+	ck_assert_int_eq(db_exec(db, "CREATE TABLE t(x)"), 0);
+	sqlite3_stmt *st = db_prepare_cached(db, count_spaces_solo);
+	ck_assert_int_eq(db_count(st), 0);
+	ck_assert_int_eq(access(wal, F_OK), 0);
+	db_close(db);
+	ck_assert_int_ne(access(wal, F_OK), 0);
+	/* A new connection, maybe at the same address, gets statements of its own. */
+	db = db_open(path);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO t VALUES (1)"), 0);
+	ck_assert_int_eq(db_count(db_prepare_cached(db, count_spaces_solo)), 1);
+	db_close(db);
+	free(path);
+	free(wal);
+}
+END_TEST
+
+static Suite *statement_cache_suite(void)
+{
+	Suite *s = suite_create("statement_cache");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_kept_and_reused);
+	tcase_add_test(tc, test_bindings_cleared);
+	tcase_add_test(tc, test_reentered);
+	tcase_add_test(tc, test_leftover_reset_after_request);
+	tcase_add_test(tc, test_like_pattern_not_recompiled);
+	tcase_add_test(tc, test_close_finalizes);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(statement_cache_suite)
