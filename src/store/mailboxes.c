@@ -145,7 +145,7 @@ static int mailbox_refs_owned(sqlite3 *db, int64_t operator_id, const struct mai
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT (SELECT count(*) FROM renters WHERE id = ? AND operator_id = ?) "
 					  "+ (SELECT count(*) FROM offerings WHERE id = ? AND operator_id = ?) "
-					  "+ (? = 0 OR (SELECT count(*) FROM spaces WHERE id = ? AND operator_id = ?))");
+					  "+ CASE WHEN ? = 0 THEN 1 ELSE (SELECT count(*) FROM spaces WHERE id = ? AND operator_id = ?) END");
 	sqlite3_bind_int64(st, 1, f->renter_id);
 	sqlite3_bind_int64(st, 2, operator_id);
 	sqlite3_bind_int64(st, 3, f->offering_id);

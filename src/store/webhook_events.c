@@ -207,7 +207,7 @@ int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const cha
 {
 	sqlite3_stmt *st = db_prepare(db,
 		"UPDATE webhook_events SET state = ?1, outcome = ?2, processed_at = ?3, claimed_by = NULL, "
-		"claimed_until = 0, attempts = attempts + (?1 = 'failed') "
+		"claimed_until = 0, attempts = attempts + CASE WHEN ?1 = 'failed' THEN 1 ELSE 0 END "
 		"WHERE id = ?4 AND operator_id = ?5 AND claimed_by = ?6 AND state = 'pending'");
 	db_bind_text(st, 1, state);
 	db_bind_text(st, 2, outcome);
