@@ -105,7 +105,7 @@ enum reset_state password_reset_use(sqlite3 *db, const char *token, const char *
 
 int password_reset_prune(sqlite3 *db, int64_t now, int limit)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM password_resets WHERE rowid IN (SELECT rowid FROM "
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM password_resets WHERE token_hash IN (SELECT token_hash FROM "
 					  "password_resets WHERE expires_at < ? LIMIT ?)");
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int(st, 2, limit);

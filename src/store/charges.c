@@ -79,9 +79,9 @@ int64_t charge_create(sqlite3 *db, int64_t operator_id, const struct charge_new 
 		db, "INSERT INTO charges(id, operator_id, mailbox_id, mail_item_id, action_request_id, kind, "
 		    "description, quantity, unit_amount, amount, currency, charge_date, storage_day, reference, "
 		    "billing_state, created_at) "
-		    "SELECT n, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, printf('pm-%d-%d', ?1, n), ?13, ?14 "
-		    "FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM charges) "
-		    "WHERE EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1)");
+		    "SELECT n, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ('pm-' || ?1 || '-' || n), ?13, ?14 "
+		    "FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM charges) AS next_id "
+		    "WHERE EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) RETURNING id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, c->mailbox_id);
 	if (c->mail_item_id)
@@ -98,19 +98,7 @@ int64_t charge_create(sqlite3 *db, int64_t operator_id, const struct charge_new 
 	db_bind_text(st, 12, c->storage_day);
 	db_bind_text(st, 13, c->billing_state ? c->billing_state : "not_billed");
 	sqlite3_bind_int64(st, 14, now);
-	int rc = sqlite3_step(st);
-	int ext = sqlite3_extended_errcode(db);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		if (ext == SQLITE_CONSTRAINT_UNIQUE && duplicate)
-			*duplicate = 1;
-		else
-			log_error("store", "charge insert failed err=\"%s\"", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_changes(db) != 1)
-		return -1;
-	return sqlite3_last_insert_rowid(db);
+	return db_insert_returning(st, duplicate);
 }
 
 int charge_officernd_billing_on(sqlite3 *db, int64_t operator_id)

@@ -282,6 +282,23 @@ int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+int64_t db_insert_returning(sqlite3_stmt *st, int *duplicate)
+{
+	if (!st)
+		return -1; /* db_prepare logged why */
+	int64_t id = -1;
+	int rc = sqlite3_step(st);
+	sqlite3 *db = sqlite3_db_handle(st);
+	if (rc == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE && duplicate && (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_UNIQUE))
+		*duplicate = 1;
+	else if (rc != SQLITE_DONE)
+		log_error("store", "insert failed err=\"%s\"", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return id;
+}
+
 int db_update_one(sqlite3_stmt *st)
 {
 	sqlite3 *db = sqlite3_db_handle(st);

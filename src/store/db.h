@@ -81,6 +81,9 @@ int64_t db_count(sqlite3_stmt *st);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finishes it (db_finish). 0 or -1 (logged). */
 int db_step_done(sqlite3_stmt *st);
+/* Steps an INSERT ... RETURNING id; finalizes it. The id, or -1 (logged unless a unique
+ * violation, which sets *duplicate when given). */
+int64_t db_insert_returning(sqlite3_stmt *st, int *duplicate);
 /* Reads the current row of a statement into one array element. */
 typedef void (*db_row_reader)(sqlite3_stmt *st, void *elem);
 /*

@@ -89,7 +89,7 @@ int integrations_plan_links(sqlite3 *db, int64_t operator_id, struct integration
 	sqlite3_stmt *st = db_prepare(db, "SELECT l.plan_id, l.plan_name, l.offering_id, COALESCE(o.name, '') "
 					  "FROM plan_links l LEFT JOIN offerings o "
 					  "ON o.id = l.offering_id AND o.operator_id = l.operator_id "
-					  "WHERE l.operator_id = ? ORDER BY l.position, l.rowid");
+					  "WHERE l.operator_id = ? ORDER BY l.position, l.plan_id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	return links_read(st, items, n);
 }
@@ -99,7 +99,7 @@ int integrations_location_links(sqlite3 *db, int64_t operator_id, struct integra
 	sqlite3_stmt *st = db_prepare(db, "SELECT l.location_id, l.location_name, l.space_id, COALESCE(s.name, '') "
 					  "FROM location_links l LEFT JOIN spaces s "
 					  "ON s.id = l.space_id AND s.operator_id = l.operator_id "
-					  "WHERE l.operator_id = ? ORDER BY l.position, l.rowid");
+					  "WHERE l.operator_id = ? ORDER BY l.position, l.location_id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	return links_read(st, items, n);
 }

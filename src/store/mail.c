@@ -255,15 +255,14 @@ int64_t action_request_create(sqlite3 *db, int64_t operator_id, int64_t mail_ite
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO action_requests(operator_id, mail_item_id, action, "
 					  "requested_by, created_at) SELECT ?1, ?2, ?3, ?4, ?5 "
-					  "WHERE EXISTS (SELECT 1 FROM mail_items WHERE id = ?2 AND operator_id = ?1)");
+					  "WHERE EXISTS (SELECT 1 FROM mail_items WHERE id = ?2 AND operator_id = ?1) "
+					  "RETURNING id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, mail_item_id);
 	db_bind_text(st, 3, action);
 	db_bind_text(st, 4, requested_by);
 	sqlite3_bind_int64(st, 5, now);
-	if (db_step_done(st) < 0 || sqlite3_changes(db) != 1)
-		return -1;
-	return sqlite3_last_insert_rowid(db);
+	return db_insert_returning(st, NULL);
 }
 
 int action_request_set_forward_address(sqlite3 *db, int64_t operator_id, int64_t id, const char *address)

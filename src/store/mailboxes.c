@@ -70,7 +70,7 @@ static int64_t renter_insert(sqlite3 *db, int64_t operator_id, const struct rent
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO renters(operator_id, name, email, company_name, "
 					  "officernd_member_id, officernd_company_id, created_at, officernd_member_name) "
-					  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?5 IS NULL THEN '' ELSE ?2 END)");
+					  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?5 IS NULL THEN '' ELSE ?2 END) RETURNING id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, f->name ? f->name : "");
 	db_bind_text(st, 3, f->email ? f->email : "");
@@ -78,9 +78,7 @@ static int64_t renter_insert(sqlite3 *db, int64_t operator_id, const struct rent
 	db_bind_text(st, 5, or_null(f->officernd_member_id));
 	db_bind_text(st, 6, or_null(f->officernd_company_id));
 	sqlite3_bind_int64(st, 7, time_now());
-	if (db_step_done(st))
-		return -1;
-	return sqlite3_last_insert_rowid(db);
+	return db_insert_returning(st, NULL);
 }
 
 int64_t renter_upsert(sqlite3 *db, int64_t operator_id, const struct renter_fields *fields)
@@ -155,7 +153,7 @@ static int mailbox_refs_owned(sqlite3 *db, int64_t operator_id, const struct mai
 {
 	sqlite3_stmt *st = db_prepare(db, "SELECT (SELECT count(*) FROM renters WHERE id = ? AND operator_id = ?) "
 					  "+ (SELECT count(*) FROM offerings WHERE id = ? AND operator_id = ?) "
-					  "+ (? = 0 OR (SELECT count(*) FROM spaces WHERE id = ? AND operator_id = ?))");
+					  "+ CASE WHEN ? = 0 THEN 1 ELSE (SELECT count(*) FROM spaces WHERE id = ? AND operator_id = ?) END");
 	sqlite3_bind_int64(st, 1, f->renter_id);
 	sqlite3_bind_int64(st, 2, operator_id);
 	sqlite3_bind_int64(st, 3, f->offering_id);
@@ -189,7 +187,8 @@ int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fi
 	int64_t now = time_now();
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO mailboxes(operator_id, renter_id, space_id, offering_id, pmb, "
 					  "source, officernd_membership_id, officernd_location_id, needs_attention, "
-					  "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+					  "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+					  "ON CONFLICT DO NOTHING RETURNING id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, f->renter_id);
 	if (f->space_id > 0)
@@ -202,16 +201,19 @@ int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fi
 	db_bind_text(st, 9, f->needs_attention ? f->needs_attention : "");
 	sqlite3_bind_int64(st, 10, now);
 	sqlite3_bind_int64(st, 11, now);
+	/* A clash (another writer's mailbox for this membership) returns no row, on either engine
+	 * without aborting the caller's transaction. */
 	int rc = sqlite3_step(st);
+	int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_ROW) {
 		if (membership && mailbox_find_by_membership(db, operator_id, membership) > 0)
 			*exists = 1;
 		else
 			log_error("store", "mailbox insert failed err=\"%s\"", sqlite3_errmsg(db));
 		return -1;
 	}
-	int64_t id = sqlite3_last_insert_rowid(db);
+	
 	log_info("store", "mailbox created id=%lld operator=%lld pmb=%s", (long long)id, (long long)operator_id, pmb);
 	return id;
 }
@@ -469,18 +471,19 @@ int64_t invitation_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, 
 	/* INSERT ... SELECT: nothing is written unless the mailbox is the operator's. */
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO invitations(operator_id, mailbox_id, token_hash, state, "
 					  "created_at, expires_at) SELECT ?1, id, ?3, 'pending', ?4, ?5 "
-					  "FROM mailboxes WHERE id = ?2 AND operator_id = ?1");
+					  "FROM mailboxes WHERE id = ?2 AND operator_id = ?1 RETURNING id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	sqlite3_bind_int64(st, 2, mailbox_id);
 	db_bind_text(st, 3, hash);
 	sqlite3_bind_int64(st, 4, now);
 	sqlite3_bind_int64(st, 5, now + INVITATION_LIFETIME_S);
-	if (db_step_done(st) || sqlite3_changes(db) != 1) {
+	int64_t id = db_insert_returning(st, NULL);
+	if (id < 0) {
 		free(secret);
 		return -1;
 	}
 	*token = secret;
-	return sqlite3_last_insert_rowid(db);
+	return id;
 }
 
 int invitation_revoke_pending(sqlite3 *db, int64_t operator_id, int64_t mailbox_id)
@@ -615,7 +618,7 @@ int64_t outbox_enqueue(sqlite3 *db, int64_t operator_id, const struct outbox_mes
 	char *message_id = m->message_id ? xstrdup(m->message_id) : outbox_new_message_id();
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO outbox(operator_id, kind, invitation_id, to_addr, subject, "
 					  "body_text, body_html, message_id, created_at) "
-					  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+					  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	sqlite3_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, m->kind ? m->kind : "invitation");
 	if (m->invitation_id > 0)
@@ -627,9 +630,7 @@ int64_t outbox_enqueue(sqlite3 *db, int64_t operator_id, const struct outbox_mes
 	db_bind_text(st, 8, message_id);
 	sqlite3_bind_int64(st, 9, time_now());
 	free(message_id);
-	if (db_step_done(st))
-		return -1;
-	return sqlite3_last_insert_rowid(db);
+	return db_insert_returning(st, NULL);
 }
 
 /* The oldest due row: queued ones and sending ones whose lease ran out, each in outbox_due's

@@ -275,9 +275,9 @@ static int load_held(sqlite3 *db, int64_t operator_id, const char *worker)
 static int phase_following(sqlite3 *db, int64_t operator_id, const char *phase, char *next)
 {
 	int64_t rows = count_op(db, "SELECT count(*) FROM (SELECT 1 FROM member_import_rows WHERE operator_id = ? "
-				"LIMIT 1)", operator_id);
+				"LIMIT 1) AS any_row", operator_id);
 	int64_t companies = count_op(db, "SELECT count(*) FROM (SELECT 1 FROM member_import_rows WHERE operator_id = ? "
-				     "AND company_id IS NOT NULL LIMIT 1)", operator_id);
+				     "AND company_id IS NOT NULL LIMIT 1) AS any_row", operator_id);
 	if (rows < 0 || companies < 0)
 		return -1;
 	if (str_eq(phase, MEMBER_IMPORT_PHASE_MEMBERSHIPS) && rows)

@@ -9,7 +9,8 @@
 
 struct migration {
 	const char *name;
-	const char *sql;
+	const char *sql;    /* for SQLite */
+	const char *pg_sql; /* for PostgreSQL (see embed.sh: the same file, a few explicit lines) */
 };
 
 extern const struct migration migrations[];

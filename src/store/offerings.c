@@ -152,11 +152,12 @@ static void bind_terms(sqlite3_stmt *st, const struct offering *o)
 static int64_t offering_insert(sqlite3 *db, int64_t operator_id, const struct offering *o)
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO offerings(name, monthly_price, storage_free_days, "
-					  "storage_fee_per_day, operator_id, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+					  "storage_fee_per_day, operator_id, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+					  "RETURNING id");
 	bind_terms(st, o);
 	sqlite3_bind_int64(st, 5, operator_id);
 	sqlite3_bind_int64(st, 6, time_now());
-	return db_step_done(st) == 0 ? sqlite3_last_insert_rowid(db) : -1;
+	return db_insert_returning(st, NULL);
 }
 
 /* Updates the operator's offering o->id; -1 when it is not theirs. */

@@ -30,7 +30,7 @@ static int exec_op(sqlite3 *db, const char *sql, int64_t operator_id)
 /* The operator's health row exists afterwards. */
 static int health_row(sqlite3 *db, int64_t operator_id)
 {
-	return exec_op(db, "INSERT OR IGNORE INTO officernd_health(operator_id) VALUES (?)", operator_id);
+	return exec_op(db, "INSERT INTO officernd_health(operator_id) VALUES (?) ON CONFLICT DO NOTHING", operator_id);
 }
 
 int officernd_webhook_id_get(sqlite3 *db, int64_t operator_id, char id[OFFICERND_WEBHOOK_ID_MAX])

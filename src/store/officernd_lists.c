@@ -235,9 +235,12 @@ static int plans_put(sqlite3 *db, int64_t operator_id, const struct officernd_ca
 	if (exec_op(db, "DELETE FROM officernd_plans WHERE operator_id = ?", operator_id) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		/* OR REPLACE: an id OfficeRnD listed twice (a page repeated while paging) is kept once. */
-		sqlite3_stmt *st = db_prepare(db, "INSERT OR REPLACE INTO officernd_plans(operator_id, plan_id, name, code, "
-						  "type, interval_length, position) VALUES (?, ?, ?, ?, ?, ?, ?)");
+		/* ON CONFLICT: an id OfficeRnD listed twice (a page repeated while paging) is kept once. */
+		sqlite3_stmt *st = db_prepare(db, "INSERT INTO officernd_plans(operator_id, plan_id, name, code, "
+						  "type, interval_length, position) VALUES (?, ?, ?, ?, ?, ?, ?) "
+						  "ON CONFLICT(operator_id, plan_id) DO UPDATE SET name = excluded.name, "
+						  "code = excluded.code, type = excluded.type, "
+						  "interval_length = excluded.interval_length, position = excluded.position");
 		sqlite3_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, plans[i].id);
 		db_bind_text(st, 3, plans[i].name);
@@ -257,8 +260,9 @@ static int locations_put(sqlite3 *db, int64_t operator_id, const struct officern
 	if (exec_op(db, "DELETE FROM officernd_locations WHERE operator_id = ?", operator_id) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = db_prepare(db, "INSERT OR REPLACE INTO officernd_locations(operator_id, location_id, name, "
-						  "position) VALUES (?, ?, ?, ?)");
+		sqlite3_stmt *st = db_prepare(db, "INSERT INTO officernd_locations(operator_id, location_id, name, "
+						  "position) VALUES (?, ?, ?, ?) ON CONFLICT(operator_id, location_id) "
+						  "DO UPDATE SET name = excluded.name, position = excluded.position");
 		sqlite3_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, locations[i].id);
 		db_bind_text(st, 3, locations[i].name);

@@ -14,18 +14,12 @@ static int64_t insert_operator(sqlite3 *db, const char *email, const char *name,
 			       int64_t now, int *taken)
 {
 	sqlite3_stmt *st = db_prepare(db, "INSERT INTO operators(email, name, password_hash, created_at) "
-					  "VALUES (?, ?, ?, ?)");
+					  "VALUES (?, ?, ?, ?) RETURNING id");
 	db_bind_text(st, 1, email);
 	db_bind_text(st, 2, name ? name : "");
 	db_bind_text(st, 3, hash);
 	sqlite3_bind_int64(st, 4, now);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_CONSTRAINT) {
-		*taken = 1;
-		return -1;
-	}
-	return rc == SQLITE_DONE ? sqlite3_last_insert_rowid(db) : -1;
+	return db_insert_returning(st, taken);
 }
 
 /* Every operator has exactly one row of each settings table, created with it. */
@@ -180,7 +174,7 @@ int operator_set_currency(sqlite3 *db, int64_t operator_id, const char *code)
 
 int login_throttle_prune(sqlite3 *db, int64_t now, int limit)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM login_failures WHERE rowid IN (SELECT rowid FROM "
+	sqlite3_stmt *st = db_prepare(db, "DELETE FROM login_failures WHERE email IN (SELECT email FROM "
 					  "login_failures WHERE last_failed <= ? LIMIT ?)");
 	sqlite3_bind_int64(st, 1, now - LOGIN_FAILURE_MEMORY_S);
 	sqlite3_bind_int(st, 2, limit);

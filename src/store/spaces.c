@@ -116,12 +116,12 @@ int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *du
 	if (name_taken(db, operator_id, name, 0)) {
 		*duplicate = 1;
 	} else {
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO spaces(operator_id, name, created_at) VALUES (?, ?, ?)");
+		sqlite3_stmt *st = db_prepare(db, "INSERT INTO spaces(operator_id, name, created_at) VALUES (?, ?, ?) "
+						  "RETURNING id");
 		sqlite3_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, name);
 		sqlite3_bind_int64(st, 3, time_now());
-		if (db_step_done(st) == 0)
-			id = sqlite3_last_insert_rowid(db);
+		id = db_insert_returning(st, NULL);
 	}
 	if (db_end_own(db, own, id > 0) < 0)
 		return -1;

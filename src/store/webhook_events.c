@@ -61,7 +61,7 @@ sqlite3_stmt *webhook_event_insert_prepare(sqlite3 *db)
 	return db_prepare(db,
 		"INSERT INTO webhook_events(operator_id, dedupe_key, event_type, membership_id, body, "
 		"received_at, state, outcome, processed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-		"ON CONFLICT(operator_id, dedupe_key) DO NOTHING");
+		"ON CONFLICT(operator_id, dedupe_key) DO NOTHING RETURNING id");
 }
 
 int webhook_event_insert_with(sqlite3_stmt *st, int64_t operator_id, const struct webhook_event_new *e,
@@ -83,17 +83,15 @@ int webhook_event_insert_with(sqlite3_stmt *st, int64_t operator_id, const struc
 		sqlite3_bind_int64(st, 9, e->received_at);
 	else
 		sqlite3_bind_null(st, 9);
+	/* A row is the new event's id; none is a duplicate (ON CONFLICT DO NOTHING). */
 	int rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
 		log_error("store", "webhook event insert failed err=\"%s\"", sqlite3_errmsg(db));
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st); /* the body was bound without a copy */
-	if (rc != SQLITE_DONE)
-		return -1;
-	if (sqlite3_changes(db) == 0)
-		return 1;
-	*id = sqlite3_last_insert_rowid(db);
-	return 0;
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
 /* Only the oldest pending event of each membership is a candidate: the next one waits until it
@@ -209,7 +207,7 @@ int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const cha
 {
 	sqlite3_stmt *st = db_prepare_cached(db,
 		"UPDATE webhook_events SET state = ?1, outcome = ?2, processed_at = ?3, claimed_by = NULL, "
-		"claimed_until = 0, attempts = attempts + (?1 = 'failed') "
+		"claimed_until = 0, attempts = attempts + CASE WHEN ?1 = 'failed' THEN 1 ELSE 0 END "
 		"WHERE id = ?4 AND operator_id = ?5 AND claimed_by = ?6 AND state = 'pending'");
 	db_bind_text(st, 1, state);
 	db_bind_text(st, 2, outcome);

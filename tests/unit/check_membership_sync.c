@@ -76,8 +76,9 @@ static int64_t insert_id(const char *sql, const char *name)
 	sqlite3_stmt *st = db_prepare(db, sql);
 	sqlite3_bind_int64(st, 1, op);
 	db_bind_text(st, 2, name);
-	ck_assert_int_eq(db_step_done(st), 0);
-	return sqlite3_last_insert_rowid(db);
+	int64_t id = db_insert_returning(st, NULL);
+	ck_assert_int_gt(id, 0);
+	return id;
 }
 
 static void add_link(const char *sql, const char *orn_id, int64_t local_id)
@@ -103,9 +104,9 @@ static void setup(void)
 	int taken = 0;
 	op = operator_create(db, "ops@example.com", "Acme", "pw-123456", &taken);
 	ck_assert_int_gt(op, 0);
-	space1 = insert_id("INSERT INTO spaces(operator_id, name, created_at) VALUES (?, ?, 0)", "Downtown");
-	offer_a = insert_id("INSERT INTO offerings(operator_id, name, monthly_price, created_at) VALUES (?, ?, 1000, 0)", "Basic");
-	offer_b = insert_id("INSERT INTO offerings(operator_id, name, monthly_price, created_at) VALUES (?, ?, 2000, 0)", "Premium");
+	space1 = insert_id("INSERT INTO spaces(operator_id, name, created_at) VALUES (?, ?, 0) RETURNING id", "Downtown");
+	offer_a = insert_id("INSERT INTO offerings(operator_id, name, monthly_price, created_at) VALUES (?, ?, 1000, 0) RETURNING id", "Basic");
+	offer_b = insert_id("INSERT INTO offerings(operator_id, name, monthly_price, created_at) VALUES (?, ?, 2000, 0) RETURNING id", "Premium");
 	add_link("INSERT INTO plan_links(operator_id, plan_id, offering_id) VALUES (?, ?, ?)", PLAN_A, offer_a);
 	add_link("INSERT INTO plan_links(operator_id, plan_id, offering_id) VALUES (?, ?, ?)", PLAN_B, offer_b);
 	add_link("INSERT INTO location_links(operator_id, location_id, space_id) VALUES (?, ?, ?)", LOC_1, space1);

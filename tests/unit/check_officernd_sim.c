@@ -350,10 +350,10 @@ struct store {
 static int64_t store_add_operator(struct store *s, const char *email, const char *slug, const char *secret)
 {
 	sqlite3_stmt *st = db_prepare(s->db, "INSERT INTO operators(email, password_hash, created_at) "
-					     "VALUES (?, 'x', 0)");
+					     "VALUES (?, 'x', 0) RETURNING id");
 	db_bind_text(st, 1, email);
-	ck_assert_int_eq(db_step_done(st), 0);
-	int64_t op = sqlite3_last_insert_rowid(s->db);
+	int64_t op = db_insert_returning(st, NULL);
+	ck_assert_int_gt(op, 0);
 	unsigned char *blob = NULL;
 	size_t blob_len = 0;
 	if (secret)

@@ -1,6 +1,10 @@
 -- 001_foundation: operators, sign-in, spaces, offerings and the integration settings.
 -- Times are Unix seconds (UTC); money is integer minor units.
 
+-- pg:
+-- PostgreSQL has no NOCASE: an ICU collation of the same name compares emails without case.
+CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+-- both:
 CREATE TABLE operators (
   id            INTEGER PRIMARY KEY,
   email         TEXT NOT NULL UNIQUE COLLATE NOCASE,

@@ -4,6 +4,7 @@
 -- this works whatever the clock says. Triggers keep it right whoever writes the setting.
 ALTER TABLE officernd_settings ADD COLUMN billing_on_after_charge_id INTEGER NOT NULL DEFAULT 0;
 
+-- sqlite:
 CREATE TRIGGER officernd_billing_on_update
 AFTER UPDATE OF bill_renters ON officernd_settings
 WHEN NEW.bill_renters <> 0 AND OLD.bill_renters = 0
@@ -21,3 +22,22 @@ BEGIN
      SET billing_on_after_charge_id = (SELECT coalesce(max(id), 0) FROM charges)
    WHERE operator_id = NEW.operator_id;
 END;
+
+-- pg:
+-- PostgreSQL runs a trigger's body as a function.
+CREATE FUNCTION officernd_billing_on() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE officernd_settings
+     SET billing_on_after_charge_id = (SELECT coalesce(max(id), 0) FROM charges)
+   WHERE operator_id = NEW.operator_id;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER officernd_billing_on_update
+AFTER UPDATE OF bill_renters ON officernd_settings
+FOR EACH ROW WHEN (NEW.bill_renters <> 0 AND OLD.bill_renters = 0)
+EXECUTE FUNCTION officernd_billing_on();
+CREATE TRIGGER officernd_billing_on_insert
+AFTER INSERT ON officernd_settings
+FOR EACH ROW WHEN (NEW.bill_renters <> 0)
+EXECUTE FUNCTION officernd_billing_on();
+-- both:

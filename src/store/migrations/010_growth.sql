@@ -48,6 +48,7 @@ UPDATE spaces SET open_mailboxes = (SELECT count(*) FROM mailboxes m WHERE m.ope
 UPDATE offerings SET mailbox_count = (SELECT count(*) FROM mailboxes m WHERE m.operator_id = offerings.operator_id
                                       AND m.offering_id = offerings.id);
 
+-- sqlite:
 CREATE TRIGGER mailboxes_counts_insert AFTER INSERT ON mailboxes BEGIN
   UPDATE spaces SET open_mailboxes = open_mailboxes + 1 WHERE id = NEW.space_id AND NEW.status <> 'cancelled';
   UPDATE offerings SET mailbox_count = mailbox_count + 1 WHERE id = NEW.offering_id;
@@ -62,6 +63,28 @@ CREATE TRIGGER mailboxes_counts_update AFTER UPDATE OF space_id, status, offerin
   UPDATE offerings SET mailbox_count = mailbox_count - 1 WHERE id = OLD.offering_id;
   UPDATE offerings SET mailbox_count = mailbox_count + 1 WHERE id = NEW.offering_id;
 END;
+-- pg:
+CREATE FUNCTION mailboxes_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    UPDATE spaces SET open_mailboxes = open_mailboxes - 1 WHERE id = OLD.space_id AND OLD.status <> 'cancelled';
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    UPDATE spaces SET open_mailboxes = open_mailboxes + 1 WHERE id = NEW.space_id AND NEW.status <> 'cancelled';
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    UPDATE offerings SET mailbox_count = mailbox_count - 1 WHERE id = OLD.offering_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    UPDATE offerings SET mailbox_count = mailbox_count + 1 WHERE id = NEW.offering_id;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER mailboxes_counts_insert AFTER INSERT ON mailboxes FOR EACH ROW EXECUTE FUNCTION mailboxes_counts();
+CREATE TRIGGER mailboxes_counts_delete AFTER DELETE ON mailboxes FOR EACH ROW EXECUTE FUNCTION mailboxes_counts();
+CREATE TRIGGER mailboxes_counts_update AFTER UPDATE OF space_id, status, offering_id ON mailboxes
+FOR EACH ROW EXECUTE FUNCTION mailboxes_counts();
+-- both:
 
 CREATE TABLE webhook_event_counts (
   operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
@@ -72,6 +95,7 @@ CREATE TABLE webhook_event_counts (
 INSERT INTO webhook_event_counts(operator_id, state, n)
   SELECT operator_id, state, count(*) FROM webhook_events GROUP BY operator_id, state;
 
+-- sqlite:
 CREATE TRIGGER webhook_events_counts_insert AFTER INSERT ON webhook_events BEGIN
   INSERT INTO webhook_event_counts(operator_id, state, n) VALUES (NEW.operator_id, NEW.state, 1)
     ON CONFLICT(operator_id, state) DO UPDATE SET n = n + 1;
@@ -85,3 +109,22 @@ END;
 CREATE TRIGGER webhook_events_counts_delete AFTER DELETE ON webhook_events BEGIN
   UPDATE webhook_event_counts SET n = n - 1 WHERE operator_id = OLD.operator_id AND state = OLD.state;
 END;
+-- pg:
+CREATE FUNCTION webhook_events_counts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' OR (TG_OP = 'UPDATE' AND OLD.state <> NEW.state) THEN
+    UPDATE webhook_event_counts SET n = n - 1 WHERE operator_id = OLD.operator_id AND state = OLD.state;
+  END IF;
+  IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND OLD.state <> NEW.state) THEN
+    INSERT INTO webhook_event_counts(operator_id, state, n) VALUES (NEW.operator_id, NEW.state, 1)
+      ON CONFLICT(operator_id, state) DO UPDATE SET n = webhook_event_counts.n + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER webhook_events_counts_insert AFTER INSERT ON webhook_events
+FOR EACH ROW EXECUTE FUNCTION webhook_events_counts();
+CREATE TRIGGER webhook_events_counts_update AFTER UPDATE OF state ON webhook_events
+FOR EACH ROW EXECUTE FUNCTION webhook_events_counts();
+CREATE TRIGGER webhook_events_counts_delete AFTER DELETE ON webhook_events
+FOR EACH ROW EXECUTE FUNCTION webhook_events_counts();
+-- both:
