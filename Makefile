@@ -17,7 +17,7 @@ CC       ?= cc
 PILOTOMAIL_DATADIR ?= $(CURDIR)
 # Libraries with a pkg-config file (ClearSilver has none: its flags are spelled out below).
 # Both are read when a recipe runs, so a first build after `make deps` finds them.
-PKGS     := libcurl jansson sqlite3 openssl fcgi
+PKGS     := libcurl jansson sqlite3 libpq openssl fcgi
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CS_CFLAGS := -I/usr/include/ClearSilver
 CS_LIBS   := -lneo_cgi -lneo_cs -lneo_utl -lz

@@ -31,7 +31,8 @@ int app_open(struct app *app, const char *program, enum app_schema schema)
 	nerr_init();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	ensure_parent_dir(app->cfg->key_file);
-	ensure_parent_dir(app->cfg->db_path);
+	if (!db_conninfo_is_postgres(app->cfg->db_path))
+		ensure_parent_dir(app->cfg->db_path);
 	if (secretbox_init(app->cfg->key_file) < 0)
 		return -1;
 	app->db = db_open(app->cfg->db_path);

@@ -1,104 +1,167 @@
 /*
- * db.h: the SQLite connection every process opens, transactions and migrations.
+ * db.h: the store's connection, statements, transactions and migrations, on either engine.
  *
+ * PILOTOMAIL_DB is a SQLite path (the embedded default) or a PostgreSQL connection string
+ * ("postgresql://..." or libpq "key=value" words). Only store/db_sqlite.c and store/db_pg.c know
+ * the engine; everything else holds an opaque struct db and struct db_stmt.
  * One connection per process, or per thread where a program runs threads (webhook.fcgi, the fee
  * job's pool); a connection is used by one thread at a time.
  * SQL lives in the store/ module that owns the table; everything else calls those functions.
- * Prepared statements only: never build SQL from user input.
+ * Prepared statements only: never build SQL from user input. Placeholders are "?", numbered
+ * from 1 as bound; the PostgreSQL backend rewrites them to $n once per statement text.
  */
 #ifndef PILOTOMAIL_DB_H
 #define PILOTOMAIL_DB_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* Opens (creating if needed) the database with WAL, foreign keys, busy timeout, synchronous=FULL.
+struct db;
+struct db_stmt;
+
+/* db_step results; any other value (always negative) is an error, classified below. */
+enum { DB_ROW = 100, DB_DONE = 101, DB_ERROR = -1 };
+enum db_engine { DB_SQLITE, DB_POSTGRES };
+
+/* 1 when conninfo names a PostgreSQL server ("postgres://", "postgresql://" or "key=value"). */
+int db_conninfo_is_postgres(const char *conninfo);
+
+/* Opens the store named by conninfo. SQLite: creates the file if needed, with WAL, foreign keys,
+ * the busy backoff and synchronous=FULL. PostgreSQL: connects with synchronous_commit on.
  * Returns NULL and logs on failure. Close with db_close(). */
-sqlite3 *db_open(const char *path);
+struct db *db_open(const char *conninfo);
+void db_close(struct db *db);
+enum db_engine db_engine(const struct db *db);
 /*
- * A page cache of up to mib MiB for a connection that writes big tables (SQLite's default is
- * 2 MB, filled only as pages are read): past it, webhook.fcgi's inserts of random dedupe keys
+ * SQLite only (a no-op on PostgreSQL): a page cache of up to mib MiB for a connection that
+ * writes big tables. Past SQLite's default 2 MB, webhook.fcgi's inserts of random dedupe keys
  * read their index pages from the file again and 64-connection ingest fell from 6,000 to
  * 2,500 events/s. Costs that much resident memory once the store is that big.
  */
-void db_cache_mib(sqlite3 *db, int mib);
-void db_close(sqlite3 *db);
+void db_cache_mib(struct db *db, int mib);
+/* How long a statement waits for another connection's lock before failing busy (default about
+ * 10 s on SQLite, the server's lock_timeout on PostgreSQL). */
+void db_busy_wait_ms(struct db *db, int ms);
 
-/* Applies every migration newer than PRAGMA user_version, each in its own transaction.
- * Returns 0, or -1 (logged) leaving the database at the last good version. */
-int db_migrate(sqlite3 *db);
-/* The schema version the code knows, and the one the database is at. */
+/* Applies every migration newer than the database's schema version, each in its own
+ * transaction. Refuses (-1, logged) a database newer than this code. Returns 0, or -1 (logged)
+ * leaving the database at the last good version. */
+int db_migrate(struct db *db);
+/* The schema version the code knows, and the one the database is at (-1 on error). */
 int db_schema_version_latest(void);
-int db_schema_version(sqlite3 *db);
+int db_schema_version(struct db *db);
 
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Return 0 or -1 (logged). */
-int db_begin(sqlite3 *db);
-int db_commit(sqlite3 *db);
-void db_rollback(sqlite3 *db);
+/*
+ * Write transactions. SQLite: BEGIN IMMEDIATE (one writer at a time). PostgreSQL: BEGIN at
+ * READ COMMITTED plus a transaction-scoped advisory lock, so store code keeps the one-writer
+ * reasoning it was written with; claims inside use FOR UPDATE SKIP LOCKED (db_skip_locked).
+ * All return 0 or -1 (logged).
+ */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* 1 while a transaction is open. */
+int db_in_transaction(struct db *db);
 
 /* For store functions callable inside or outside a caller's transaction: begins one only
  * when none is open (*own says whether it did), and db_end_own() commits (ok) or rolls back
  * only a transaction it owns. Both return 0 or -1; db_end_own returns -1 when !ok. */
-int db_begin_unless_open(sqlite3 *db, int *own);
-int db_end_own(sqlite3 *db, int own, int ok);
+int db_begin_unless_open(struct db *db, int *own);
+int db_end_own(struct db *db, int own, int ok);
+/*
+ * Runs fn(db, arg) in a transaction, again (up to a few times) when PostgreSQL aborts it for a
+ * serialization failure or deadlock. fn returns 0 to commit, -1 to roll back. 0 or -1.
+ */
+int db_transact(struct db *db, int (*fn)(struct db *db, void *arg), void *arg);
 
 /*
- * Prepares sql, or logs (with SQLite's error code) and returns NULL: the database may be busy
- * past the timeout, out of memory, failing I/O, or not the schema this code expects. Nothing
- * aborts: the request in hand fails and the process serves the next one.
- * A NULL statement is safe to pass on: sqlite3_bind_* and sqlite3_step return SQLITE_MISUSE,
- * sqlite3_column_* read as NULL, sqlite3_finalize does nothing, and every db_* function below
- * reports its failure value. Bind with the sqlite3_bind_* calls; finalize with sqlite3_finalize().
+ * Prepares sql, or logs and returns NULL: the database may be busy past the timeout, out of
+ * memory, failing I/O, or not the schema this code expects. Nothing aborts: the request in hand
+ * fails and the process serves the next one. A NULL statement is safe to pass on: binds do
+ * nothing, db_step returns DB_ERROR, columns read as NULL, db_finalize does nothing, and every
+ * db_* function below reports its failure value. PostgreSQL statements are prepared on the
+ * server once per connection and cached by their text.
  */
-sqlite3_stmt *db_prepare(sqlite3 *db, const char *sql);
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+void db_finalize(struct db_stmt *st);
+/* Back to before the first step, keeping the bindings (db_clear_bindings drops them). */
+void db_reset(struct db_stmt *st);
+void db_clear_bindings(struct db_stmt *st);
+/* DB_ROW, DB_DONE or DB_ERROR (then db_errmsg and db_is_* say why). */
+int db_step(struct db_stmt *st);
+struct db *db_stmt_db(struct db_stmt *st);
+const char *db_stmt_sql(struct db_stmt *st);
+
+void db_bind_int64(struct db_stmt *st, int i, int64_t v);
+void db_bind_null(struct db_stmt *st, int i);
+/* Binds a C string or NULL as text at index i (copied). */
+void db_bind_text(struct db_stmt *st, int i, const char *s);
+/* Binds len bytes as a blob (copied). */
+void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t len);
+
+int64_t db_col_int64(struct db_stmt *st, int i);
+int db_col_int(struct db_stmt *st, int i);
+int db_col_is_null(struct db_stmt *st, int i);
+/* Column i's bytes (owned by the statement until the next step) and their count. */
+const void *db_col_blob(struct db_stmt *st, int i);
+int db_col_bytes(struct db_stmt *st, int i);
+/* Column i as a NUL-terminated string, "" for NULL (owned by the statement). */
+const char *db_col_text(struct db_stmt *st, int i);
+/* A copy of column i (free() it), NULL for NULL. */
+char *db_col_strdup(struct db_stmt *st, int i);
+
+/* Rows changed by the connection's last INSERT/UPDATE/DELETE. */
+int db_changes(struct db *db);
+/* The last error's message, and its class. */
+const char *db_errmsg(struct db *db);
+int db_is_unique_violation(struct db *db);
+int db_is_busy(struct db *db);
+int db_is_serialization_failure(struct db *db);
+
+/* " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite (whose writers are serialized): the
+ * tail of a claim's SELECT, so two workers never take the same row. */
+const char *db_skip_locked(struct db *db);
 /*
  * The same, for a statement run on every request (a list, the session lookup): prepared once
  * per connection and thread and kept, since compiling SQL cost more than running it on a
  * page. sql must be a string literal or constant (its address is the key). End it with db_finish(), or
- * with a db_* helper below that finishes it, never with sqlite3_finalize(). A statement asked
+ * with a db_* helper below that finishes it, never with db_finalize(). A statement asked
  * for while it is still in use is prepared afresh. db_close() finalizes them.
  */
-sqlite3_stmt *db_prepare_cached(sqlite3 *db, const char *sql);
+struct db_stmt *db_prepare_cached(struct db *db, const char *sql);
 /* Ends a statement from either: a kept one is reset with its bindings cleared (so its read
  * snapshot ends), another is finalized. NULL does nothing. */
-void db_finish(sqlite3_stmt *st);
+void db_finish(struct db_stmt *st);
 
 /*
  * After a request: a transaction its handler left open is rolled back (its writes were never
  * committed, so they must not leak into the next request) and logged. 1 when it did, else 0.
  * A kept statement left unfinished is reset too (logged), so no read snapshot outlives it.
  */
-int db_rollback_leftover(sqlite3 *db, const char *where);
-/* Runs sql with no parameters and no rows (DDL, PRAGMA). 0 or -1 (logged). */
-int db_exec(sqlite3 *db, const char *sql);
-/* Runs an UPDATE expected to change exactly one row; finishes it. 0, or -1 when it changed
+int db_rollback_leftover(struct db *db, const char *where);
+/* Runs sql with no parameters and no rows (DDL, PRAGMA, several statements). 0 or -1 (logged). */
+int db_exec(struct db *db, const char *sql);
+/* Runs an UPDATE expected to change exactly one row; finishes it (db_finish). 0, or -1 when it changed
  * none (or failed, logged). */
-int db_update_one(sqlite3_stmt *st);
+int db_update_one(struct db_stmt *st);
 /* Steps a one-value query (SELECT COUNT(*) ...); finishes it (db_finish). The value, or -1 on no row. */
-int64_t db_count(sqlite3_stmt *st);
-/* Binds a C string or NULL as text at index i. */
-void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+int64_t db_count(struct db_stmt *st);
 /* Steps a statement expected to finish (INSERT/UPDATE/DELETE); finishes it (db_finish). 0 or -1 (logged). */
-int db_step_done(sqlite3_stmt *st);
-/* Steps an INSERT ... RETURNING id; finalizes it. The id, or -1 (logged unless a unique
+int db_step_done(struct db_stmt *st);
+/* Steps an INSERT ... RETURNING id; finishes it (db_finish). The id, or -1 (logged unless a unique
  * violation, which sets *duplicate when given). */
-int64_t db_insert_returning(sqlite3_stmt *st, int *duplicate);
+int64_t db_insert_returning(struct db_stmt *st, int *duplicate);
 /* Reads the current row of a statement into one array element. */
-typedef void (*db_row_reader)(sqlite3_stmt *st, void *elem);
+typedef void (*db_row_reader)(struct db_stmt *st, void *elem);
 /*
  * Steps st to its end, reading each row with read into a growing array of elem_size elements,
  * and finishes st (db_finish). Returns the array (free(); NULL when there were no rows) with *n; on a
  * store error it logs, frees what it had and returns NULL with *n = 0 and *failed = 1.
  */
-void *db_collect(sqlite3_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed);
+void *db_collect(struct db_stmt *st, size_t elem_size, db_row_reader read, size_t *n, int *failed);
 
 /* Steps st to its end collecting column 0 of each row as a string (*texts and each: free()).
  * Finishes st (db_finish). 0 or -1. */
-int db_collect_texts(sqlite3_stmt *st, char ***texts, size_t *n);
-/* Column i as a NUL-terminated string, "" for NULL (owned by the statement). */
-const char *db_col_text(sqlite3_stmt *st, int i);
-/* A copy of column i (free() it), NULL for NULL. */
-char *db_col_strdup(sqlite3_stmt *st, int i);
+int db_collect_texts(struct db_stmt *st, char ***texts, size_t *n);
 
 #endif

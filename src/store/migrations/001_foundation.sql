@@ -2,8 +2,18 @@
 -- Times are Unix seconds (UTC); money is integer minor units.
 
 -- pg:
--- PostgreSQL has no NOCASE: an ICU collation of the same name compares emails without case.
-CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
+-- PostgreSQL has no NOCASE: embed.sh makes such text columns citext ones.
+CREATE EXTENSION IF NOT EXISTS citext;
+-- SQLite's scalar max(a, b) and min(a, b) (NULL when either is), date(day, modifier) and instr(),
+-- which the store's SQL uses.
+CREATE FUNCTION max(a anycompatible, b anycompatible) RETURNS anycompatible
+  LANGUAGE sql IMMUTABLE STRICT AS 'SELECT GREATEST(a, b)';
+CREATE FUNCTION min(a anycompatible, b anycompatible) RETURNS anycompatible
+  LANGUAGE sql IMMUTABLE STRICT AS 'SELECT LEAST(a, b)';
+CREATE FUNCTION date(day text, modifier text) RETURNS text
+  LANGUAGE sql IMMUTABLE STRICT AS 'SELECT to_char(day::date + modifier::interval, ''YYYY-MM-DD'')';
+CREATE FUNCTION instr(s text, part text) RETURNS bigint
+  LANGUAGE sql IMMUTABLE STRICT AS 'SELECT strpos(s, part)::bigint';
 -- both:
 CREATE TABLE operators (
   id            INTEGER PRIMARY KEY,
