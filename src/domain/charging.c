@@ -90,7 +90,7 @@ static const char *status_words(const char *status)
  * Whether action may be asked for (renter) or done (operator) on the item now. Loads the
  * mailbox's offering into off. CHARGING_OK, or a refusal with out->message set.
  */
-static enum charging_status action_allowed(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+static enum charging_status action_allowed(struct db *db, int64_t operator_id, const struct mail_item *it,
 					   const struct action_info *ai, int for_renter, struct offering *off,
 					   struct charging_result *out)
 {
@@ -149,7 +149,7 @@ static char *charge_description(const struct action_info *ai, const struct mail_
 }
 
 /* Writes the charge of a completed action; fills out. Inside the caller's transaction. */
-static enum charging_status charge_write(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+static enum charging_status charge_write(struct db *db, int64_t operator_id, const struct mail_item *it,
 					 const struct action_info *ai, int64_t request_id, int64_t amount,
 					 const char *today, char *description, int64_t now, struct charging_result *out)
 {
@@ -183,7 +183,7 @@ static enum charging_status charge_write(sqlite3 *db, int64_t operator_id, const
  * Completes request req on item it, prices it and writes its charge, inside the caller's
  * transaction (which the caller rolls back on anything but CHARGING_OK).
  */
-static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, const struct action_request *req,
+static enum charging_status complete_locked(struct db *db, int64_t operator_id, const struct action_request *req,
 					    const struct mail_item *it, const struct forward_details *fwd,
 					    const struct charging_hook *hook, int64_t now, struct charging_result *out)
 {
@@ -239,7 +239,7 @@ static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, co
 }
 
 /* Commits when st is CHARGING_OK, else rolls back; returns the final status. */
-static enum charging_status finish(sqlite3 *db, enum charging_status st, struct charging_result *out)
+static enum charging_status finish(struct db *db, enum charging_status st, struct charging_result *out)
 {
 	if (st != CHARGING_OK) {
 		db_rollback(db);
@@ -250,7 +250,7 @@ static enum charging_status finish(sqlite3 *db, enum charging_status st, struct 
 	return CHARGING_OK;
 }
 
-static enum charging_status begin(sqlite3 *db, struct charging_result *out)
+static enum charging_status begin(struct db *db, struct charging_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (db_begin(db) < 0)
@@ -258,14 +258,14 @@ static enum charging_status begin(sqlite3 *db, struct charging_result *out)
 	return CHARGING_OK;
 }
 
-enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+enum charging_status charging_complete_action(struct db *db, int64_t operator_id, int64_t action_request_id,
 					      const struct forward_details *fwd, int64_t now,
 					      struct charging_result *out)
 {
 	return charging_complete_action_hooked(db, operator_id, action_request_id, fwd, NULL, now, out);
 }
 
-enum charging_status charging_complete_action_hooked(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+enum charging_status charging_complete_action_hooked(struct db *db, int64_t operator_id, int64_t action_request_id,
 						     const struct forward_details *fwd,
 						     const struct charging_hook *hook, int64_t now,
 						     struct charging_result *out)
@@ -285,14 +285,14 @@ enum charging_status charging_complete_action_hooked(sqlite3 *db, int64_t operat
 	return finish(db, st, out);
 }
 
-enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_record_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    const char *action, const struct forward_details *fwd, int64_t now,
 					    struct charging_result *out)
 {
 	return charging_record_action_hooked(db, operator_id, mail_item_id, action, fwd, NULL, now, out);
 }
 
-enum charging_status charging_record_action_hooked(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_record_action_hooked(struct db *db, int64_t operator_id, int64_t mail_item_id,
 						   const char *action, const struct forward_details *fwd,
 						   const struct charging_hook *hook, int64_t now,
 						   struct charging_result *out)
@@ -367,7 +367,7 @@ const char *charging_forward_address_check(const char *typed, char *out, size_t 
 }
 
 /* Inside the transaction: no conflict with the item's other requests. */
-static enum charging_status request_conflicts(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+static enum charging_status request_conflicts(struct db *db, int64_t operator_id, const struct mail_item *it,
 					      const char *action, struct charging_result *out)
 {
 	struct action_request *reqs = NULL;
@@ -380,7 +380,7 @@ static enum charging_status request_conflicts(sqlite3 *db, int64_t operator_id, 
 }
 
 /* Creates the request (and keeps a forward's address). */
-static enum charging_status request_create(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+static enum charging_status request_create(struct db *db, int64_t operator_id, const struct mail_item *it,
 					   const struct action_info *ai, const char *address, int64_t now,
 					   struct charging_result *out)
 {
@@ -393,7 +393,7 @@ static enum charging_status request_create(sqlite3 *db, int64_t operator_id, con
 }
 
 /* Everything a renter's request must pass before it is created. */
-static enum charging_status request_checks(sqlite3 *db, int64_t operator_id, int64_t renter_id, int64_t mail_item_id,
+static enum charging_status request_checks(struct db *db, int64_t operator_id, int64_t renter_id, int64_t mail_item_id,
 					   const struct action_info *ai, struct mail_item *it, struct charging_result *out)
 {
 	struct offering off;
@@ -407,7 +407,7 @@ static enum charging_status request_checks(sqlite3 *db, int64_t operator_id, int
 	return request_conflicts(db, operator_id, it, ai->name, out);
 }
 
-enum charging_status charging_request_allowed(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+enum charging_status charging_request_allowed(struct db *db, int64_t operator_id, int64_t renter_id,
 					      int64_t mail_item_id, const char *action, struct mail_item *it,
 					      struct charging_result *out)
 {
@@ -415,7 +415,7 @@ enum charging_status charging_request_allowed(sqlite3 *db, int64_t operator_id, 
 	return request_checks(db, operator_id, renter_id, mail_item_id, action_info_find(action), it, out);
 }
 
-enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+enum charging_status charging_request_action(struct db *db, int64_t operator_id, int64_t renter_id,
 					     int64_t mail_item_id, const char *action, const char *forward_address,
 					     int64_t now, struct charging_result *out)
 {
@@ -442,7 +442,7 @@ enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, i
 	return finish(db, st, out);
 }
 
-enum charging_status charging_cancel_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_cancel_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    int64_t action_request_id, struct charging_result *out)
 {
 	if (begin(db, out) != CHARGING_OK)

@@ -12,7 +12,7 @@
 #ifndef PILOTOMAIL_DOMAIN_CHARGING_H
 #define PILOTOMAIL_DOMAIN_CHARGING_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,7 +52,7 @@ struct mail_item;
 struct action_request;
 struct charging_result;
 struct charging_hook {
-	int (*run)(sqlite3 *db, int64_t operator_id, const struct action_request *req, const struct mail_item *it,
+	int (*run)(struct db *db, int64_t operator_id, const struct action_request *req, const struct mail_item *it,
 		   int64_t now, void *data, struct charging_result *out);
 	void *data;
 };
@@ -62,11 +62,11 @@ struct charging_hook {
  * now gives completed_at, created_at and, as a UTC day, the charge date and the month of the
  * allowance.
  */
-enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+enum charging_status charging_complete_action(struct db *db, int64_t operator_id, int64_t action_request_id,
 					      const struct forward_details *fwd, int64_t now,
 					      struct charging_result *out);
 /* The same with a hook (NULL: none), run only when the completed action is a scan. */
-enum charging_status charging_complete_action_hooked(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+enum charging_status charging_complete_action_hooked(struct db *db, int64_t operator_id, int64_t action_request_id,
 						     const struct forward_details *fwd,
 						     const struct charging_hook *hook, int64_t now,
 						     struct charging_result *out);
@@ -75,10 +75,10 @@ enum charging_status charging_complete_action_hooked(sqlite3 *db, int64_t operat
  * The operator records an action done on an item directly: an open request for the same action
  * is completed, otherwise an operator request is created and completed, in one transaction.
  */
-enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_record_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    const char *action, const struct forward_details *fwd, int64_t now,
 					    struct charging_result *out);
-enum charging_status charging_record_action_hooked(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_record_action_hooked(struct db *db, int64_t operator_id, int64_t mail_item_id,
 						   const char *action, const struct forward_details *fwd,
 						   const struct charging_hook *hook, int64_t now,
 						   struct charging_result *out);
@@ -90,7 +90,7 @@ enum charging_status charging_record_action_hooked(sqlite3 *db, int64_t operator
  * address (forward_address, ignored for other actions), which is kept on the request and as the
  * renter's last used address. Creates the request; no charge yet.
  */
-enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+enum charging_status charging_request_action(struct db *db, int64_t operator_id, int64_t renter_id,
 					     int64_t mail_item_id, const char *action, const char *forward_address,
 					     int64_t now, struct charging_result *out);
 
@@ -99,7 +99,7 @@ enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, i
  * CHARGING_OK when the renter may ask for action on the item now, else why not in out->message.
  * Loads the item into *it (when found).
  */
-enum charging_status charging_request_allowed(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+enum charging_status charging_request_allowed(struct db *db, int64_t operator_id, int64_t renter_id,
 					      int64_t mail_item_id, const char *action, struct mail_item *it,
 					      struct charging_result *out);
 
@@ -118,7 +118,7 @@ int charging_request_conflict(const char *action, const struct action_request *r
 const char *charging_forward_address_check(const char *typed, char *out, size_t size);
 
 /* Cancels a requested action of the item. */
-enum charging_status charging_cancel_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_cancel_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    int64_t action_request_id, struct charging_result *out);
 
 /* "Scan", "Forwarding", ... for an action name; "" for an unknown one. */

@@ -43,7 +43,7 @@ enum scan_stage scan_delivery_stage(struct scan_delivery *d, const struct config
 }
 
 /* Queues "your scan is ready" to the item's renter, inside the transaction. 0 or -1. */
-static int scan_email_queue(struct scan_delivery *d, sqlite3 *db, int64_t operator_id, const struct mail_item *it)
+static int scan_email_queue(struct scan_delivery *d, struct db *db, int64_t operator_id, const struct mail_item *it)
 {
 	if (!it->renter_email[0])
 		return 0;
@@ -66,7 +66,7 @@ static int scan_email_queue(struct scan_delivery *d, sqlite3 *db, int64_t operat
 	return id < 0 ? -1 : 0;
 }
 
-int scan_delivery_attach(struct scan_delivery *d, sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+int scan_delivery_attach(struct scan_delivery *d, struct db *db, int64_t operator_id, const struct mail_item *it,
 			 int64_t request_id, int64_t now)
 {
 	if (!d->tmp_path || scan_file_publish(d->tmp_path, d->cfg->scan_dir, operator_id, d->sha256) < 0)
@@ -82,7 +82,7 @@ int scan_delivery_attach(struct scan_delivery *d, sqlite3 *db, int64_t operator_
 	return 0;
 }
 
-static int scan_hook_run(sqlite3 *db, int64_t operator_id, const struct action_request *req,
+static int scan_hook_run(struct db *db, int64_t operator_id, const struct action_request *req,
 			 const struct mail_item *it, int64_t now, void *data, struct charging_result *out)
 {
 	(void)out;
@@ -95,7 +95,7 @@ void scan_delivery_hook(struct scan_delivery *d, struct charging_hook *hook)
 	hook->data = d;
 }
 
-void scan_delivery_finish(struct scan_delivery *d, sqlite3 *db, int64_t operator_id, int committed)
+void scan_delivery_finish(struct scan_delivery *d, struct db *db, int64_t operator_id, int committed)
 {
 	if (d->tmp_path)
 		scan_file_discard(d->tmp_path);

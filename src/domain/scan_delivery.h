@@ -12,7 +12,7 @@
 #ifndef PILOTOMAIL_DOMAIN_SCAN_DELIVERY_H
 #define PILOTOMAIL_DOMAIN_SCAN_DELIVERY_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,11 +44,11 @@ enum scan_stage scan_delivery_stage(struct scan_delivery *d, const struct config
 /* Inside the caller's transaction: publishes the file, records the row for item_id (request_id
  * may be 0) and queues the email to the item's renter (when they have an address). 0 or -1. */
 struct mail_item;
-int scan_delivery_attach(struct scan_delivery *d, sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+int scan_delivery_attach(struct scan_delivery *d, struct db *db, int64_t operator_id, const struct mail_item *it,
 			 int64_t request_id, int64_t now);
 /* A charging hook doing scan_delivery_attach() for the completed scan. */
 void scan_delivery_hook(struct scan_delivery *d, struct charging_hook *hook);
 /* After the transaction (committed or not); d is then empty. */
-void scan_delivery_finish(struct scan_delivery *d, sqlite3 *db, int64_t operator_id, int committed);
+void scan_delivery_finish(struct scan_delivery *d, struct db *db, int64_t operator_id, int committed);
 
 #endif

@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 				break;
 			/* webhook.fcgi leaves checkpoints to us (store/webhook_committer.c); PASSIVE waits
 			 * for no one and is nearly free when the WAL has nothing new. */
-			sqlite3_wal_checkpoint_v2(app.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			db_checkpoint_passive(app.db);
 			idle_sleep();
 		}
 	}

@@ -16,21 +16,21 @@ const char charge_totals_sql_by_month[] =
 	"SELECT month, sum(n), sum(amount) FROM charge_totals WHERE operator_id = ? "
 	"GROUP BY month HAVING sum(n) > 0 ORDER BY month DESC LIMIT ?";
 
-static int totals_read(sqlite3_stmt *st, struct charge_total **out, size_t *n)
+static int totals_read(struct db_stmt *st, struct charge_total **out, size_t *n)
 {
 	size_t cap = 0;
 	int rc;
 	*out = NULL;
 	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		*out = array_grow(*out, *n, &cap, sizeof(**out));
 		struct charge_total *t = &(*out)[(*n)++];
 		str_copy(t->key, sizeof(t->key), db_col_text(st, 0));
-		t->count = sqlite3_column_int64(st, 1);
-		t->amount = sqlite3_column_int64(st, 2);
+		t->count = db_col_int64(st, 1);
+		t->amount = db_col_int64(st, 2);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	db_finalize(st);
+	if (rc != DB_DONE) {
 		free(*out);
 		*out = NULL;
 		*n = 0;
@@ -39,17 +39,17 @@ static int totals_read(sqlite3_stmt *st, struct charge_total **out, size_t *n)
 	return 0;
 }
 
-int charge_totals_by_state(sqlite3 *db, int64_t operator_id, struct charge_total **out, size_t *n)
+int charge_totals_by_state(struct db *db, int64_t operator_id, struct charge_total **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, charge_totals_sql_by_state);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, charge_totals_sql_by_state);
+	db_bind_int64(st, 1, operator_id);
 	return totals_read(st, out, n);
 }
 
-int charge_totals_by_month(sqlite3 *db, int64_t operator_id, struct charge_total **out, size_t *n)
+int charge_totals_by_month(struct db *db, int64_t operator_id, struct charge_total **out, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, charge_totals_sql_by_month);
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int(st, 2, CHARGE_TOTALS_MONTHS);
+	struct db_stmt *st = db_prepare(db, charge_totals_sql_by_month);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, CHARGE_TOTALS_MONTHS);
 	return totals_read(st, out, n);
 }

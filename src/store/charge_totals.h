@@ -6,7 +6,7 @@
 #ifndef PILOTOMAIL_STORE_CHARGE_TOTALS_H
 #define PILOTOMAIL_STORE_CHARGE_TOTALS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,8 +20,8 @@ struct charge_total {
 
 /* One row per billing state that has charges, in the order of the states' life (queued,
  * sending, sent, failed, not_billed). *out is malloc'ed (free it). 0 or -1. */
-int charge_totals_by_state(sqlite3 *db, int64_t operator_id, struct charge_total **out, size_t *n);
+int charge_totals_by_state(struct db *db, int64_t operator_id, struct charge_total **out, size_t *n);
 /* The newest CHARGE_TOTALS_MONTHS months with charges, newest first. 0 or -1. */
-int charge_totals_by_month(sqlite3 *db, int64_t operator_id, struct charge_total **out, size_t *n);
+int charge_totals_by_month(struct db *db, int64_t operator_id, struct charge_total **out, size_t *n);
 
 #endif

@@ -43,6 +43,17 @@ void db_cache_mib(struct db *db, int mib);
  * 10 s on SQLite, the server's lock_timeout on PostgreSQL). */
 void db_busy_wait_ms(struct db *db, int ms);
 
+/*
+ * SQLite only, no-ops on PostgreSQL (whose server does its own checkpoints): a PASSIVE WAL
+ * checkpoint, which waits for no one (the worker runs it when idle, so webhook.fcgi's group
+ * commit never does); and the WAL size in pages past which a commit checkpoints by itself.
+ */
+void db_checkpoint_passive(struct db *db);
+void db_wal_autocheckpoint(struct db *db, int pages);
+/* How many times SQLite compiled st again since it was prepared (0 on PostgreSQL): tests use it
+ * to prove a kept statement is not recompiled. */
+int db_stmt_recompiles(struct db_stmt *st);
+
 /* Applies every migration newer than the database's schema version, each in its own
  * transaction. Refuses (-1, logged) a database newer than this code. Returns 0, or -1 (logged)
  * leaving the database at the last good version. */

@@ -261,3 +261,22 @@ struct db *db_sqlite_open(const char *path)
 	}
 	return &db->base;
 }
+
+/* ---- SQLite-only maintenance (db.h says each is a no-op on PostgreSQL) --------------------- */
+
+void db_checkpoint_passive(struct db *db)
+{
+	if (db && db->ops == &lite_ops)
+		sqlite3_wal_checkpoint_v2(LITE(db), NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+void db_wal_autocheckpoint(struct db *db, int pages)
+{
+	if (db && db->ops == &lite_ops)
+		sqlite3_wal_autocheckpoint(LITE(db), pages);
+}
+
+int db_stmt_recompiles(struct db_stmt *st)
+{
+	return st && st->ops == &lite_ops ? sqlite3_stmt_status(STMT(st), SQLITE_STMTSTATUS_REPREPARE, 0) : 0;
+}

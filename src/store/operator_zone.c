@@ -4,23 +4,23 @@
 #include "util/timeutil.h"
 #include "util/util.h"
 
-char *operator_time_zone(sqlite3 *db, int64_t operator_id, char *buf, size_t size)
+char *operator_time_zone(struct db *db, int64_t operator_id, char *buf, size_t size)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT timezone FROM operators WHERE id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, "SELECT timezone FROM operators WHERE id = ?");
+	db_bind_int64(st, 1, operator_id);
 	str_copy(buf, size, TIME_ZONE_DEFAULT);
-	if (sqlite3_step(st) == SQLITE_ROW && time_zone_valid(db_col_text(st, 0)))
+	if (db_step(st) == DB_ROW && time_zone_valid(db_col_text(st, 0)))
 		str_copy(buf, size, db_col_text(st, 0));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return buf;
 }
 
-int operator_set_time_zone(sqlite3 *db, int64_t operator_id, const char *zone)
+int operator_set_time_zone(struct db *db, int64_t operator_id, const char *zone)
 {
 	if (!time_zone_valid(zone))
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE operators SET timezone = ? WHERE id = ?");
+	struct db_stmt *st = db_prepare(db, "UPDATE operators SET timezone = ? WHERE id = ?");
 	db_bind_text(st, 1, zone);
-	sqlite3_bind_int64(st, 2, operator_id);
+	db_bind_int64(st, 2, operator_id);
 	return db_update_one(st);
 }

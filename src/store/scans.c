@@ -16,94 +16,93 @@
 	"s.id, s.mail_item_id, i.reference, s.sha256, s.size, s.content_type, s.created_at "       \
 	"FROM scans s JOIN mail_items i ON i.id = s.mail_item_id "
 
-int64_t scan_insert(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, int64_t action_request_id,
+int64_t scan_insert(struct db *db, int64_t operator_id, int64_t mail_item_id, int64_t action_request_id,
 		    const char *sha256, int64_t size, const char *content_type, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO scans(operator_id, mail_item_id, action_request_id, sha256, "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO scans(operator_id, mail_item_id, action_request_id, sha256, "
 					  "size, content_type, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 "
-					  "WHERE EXISTS (SELECT 1 FROM mail_items WHERE id = ?2 AND operator_id = ?1)");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, mail_item_id);
+					  "WHERE EXISTS (SELECT 1 FROM mail_items WHERE id = ?2 AND operator_id = ?1) "
+					  "RETURNING id");
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, mail_item_id);
 	if (action_request_id > 0)
-		sqlite3_bind_int64(st, 3, action_request_id);
+		db_bind_int64(st, 3, action_request_id);
 	db_bind_text(st, 4, sha256);
-	sqlite3_bind_int64(st, 5, size);
+	db_bind_int64(st, 5, size);
 	db_bind_text(st, 6, content_type);
-	sqlite3_bind_int64(st, 7, now);
-	if (db_step_done(st) < 0 || sqlite3_changes(db) != 1)
-		return -1;
-	return sqlite3_last_insert_rowid(db);
+	db_bind_int64(st, 7, now);
+	return db_insert_returning(st, NULL); /* no row: not this operator's item */
 }
 
 /* Steps st (finalized here) for one scan. 1, 0 or -1. */
-static int scan_read_one(sqlite3_stmt *st, struct scan *out)
+static int scan_read_one(struct db_stmt *st, struct scan *out)
 {
 	memset(out, 0, sizeof(*out));
-	int rc = sqlite3_step(st);
-	int found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	int rc = db_step(st);
+	int found = rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
 	if (found == 1) {
-		out->id = sqlite3_column_int64(st, 0);
-		out->mail_item_id = sqlite3_column_int64(st, 1);
+		out->id = db_col_int64(st, 0);
+		out->mail_item_id = db_col_int64(st, 1);
 		str_copy(out->reference, sizeof(out->reference), db_col_text(st, 2));
 		str_copy(out->sha256, sizeof(out->sha256), db_col_text(st, 3));
-		out->size = sqlite3_column_int64(st, 4);
+		out->size = db_col_int64(st, 4);
 		str_copy(out->content_type, sizeof(out->content_type), db_col_text(st, 5));
-		out->created_at = sqlite3_column_int64(st, 6);
+		out->created_at = db_col_int64(st, 6);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found;
 }
 
-int scan_get(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, struct scan *out)
+int scan_get(struct db *db, int64_t operator_id, int64_t mail_item_id, struct scan *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " SCAN_COLUMNS "WHERE s.mail_item_id = ? AND s.operator_id = ?");
-	sqlite3_bind_int64(st, 1, mail_item_id);
-	sqlite3_bind_int64(st, 2, operator_id);
+	struct db_stmt *st = db_prepare(db, "SELECT " SCAN_COLUMNS "WHERE s.mail_item_id = ? AND s.operator_id = ?");
+	db_bind_int64(st, 1, mail_item_id);
+	db_bind_int64(st, 2, operator_id);
 	return scan_read_one(st, out);
 }
 
-int scan_get_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, int64_t mail_item_id,
+int scan_get_for_renter(struct db *db, int64_t operator_id, int64_t renter_id, int64_t mail_item_id,
 			struct scan *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " SCAN_COLUMNS "JOIN mailboxes m ON m.id = i.mailbox_id "
+	struct db_stmt *st = db_prepare(db, "SELECT " SCAN_COLUMNS "JOIN mailboxes m ON m.id = i.mailbox_id "
 					  "WHERE s.mail_item_id = ?1 AND s.operator_id = ?2 AND i.operator_id = ?2 "
 					  "AND m.operator_id = ?2 AND m.renter_id = ?3");
-	sqlite3_bind_int64(st, 1, mail_item_id);
-	sqlite3_bind_int64(st, 2, operator_id);
-	sqlite3_bind_int64(st, 3, renter_id);
+	db_bind_int64(st, 1, mail_item_id);
+	db_bind_int64(st, 2, operator_id);
+	db_bind_int64(st, 3, renter_id);
 	return scan_read_one(st, out);
 }
 
-int scan_delete(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, char sha256[65])
+int scan_delete(struct db *db, int64_t operator_id, int64_t mail_item_id, char sha256[65])
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM scans WHERE mail_item_id = ? AND operator_id = ? RETURNING sha256");
-	sqlite3_bind_int64(st, 1, mail_item_id);
-	sqlite3_bind_int64(st, 2, operator_id);
+	struct db_stmt *st = db_prepare(db, "DELETE FROM scans WHERE mail_item_id = ? AND operator_id = ? RETURNING sha256");
+	db_bind_int64(st, 1, mail_item_id);
+	db_bind_int64(st, 2, operator_id);
 	sha256[0] = '\0';
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 	int deleted = 0;
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		str_copy(sha256, 65, db_col_text(st, 0));
 		deleted = 1;
-		rc = sqlite3_step(st);
+		rc = db_step(st);
 	}
-	if (rc != SQLITE_DONE) {
-		log_error("store", "scan delete failed err=\"%s\"", sqlite3_errmsg(db));
+	if (rc != DB_DONE) {
+		log_error("store", "scan delete failed err=\"%s\"", db_errmsg(db));
 		deleted = -1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return deleted;
 }
 
-int64_t scan_hash_refs(sqlite3 *db, int64_t operator_id, const char *sha256)
+int64_t scan_hash_refs(struct db *db, int64_t operator_id, const char *sha256)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM scans WHERE operator_id = ? AND sha256 = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, "SELECT COUNT(*) FROM scans WHERE operator_id = ? AND sha256 = ?");
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, sha256);
 	return db_count(st);
 }
 
-int scan_release_file(sqlite3 *db, const char *dir, int64_t operator_id, const char *sha256)
+int scan_release_file(struct db *db, const char *dir, int64_t operator_id, const char *sha256)
 {
 	if (!sha256 || strlen(sha256) != 64)
 		return 0;
@@ -126,7 +125,7 @@ static int is_hash_name(const char *name)
 }
 
 /* Sweeps one operator's folder. How many files it deleted. */
-static int sweep_operator(sqlite3 *db, const char *dir, int64_t operator_id, int64_t cutoff)
+static int sweep_operator(struct db *db, const char *dir, int64_t operator_id, int64_t cutoff)
 {
 	char *folder = xasprintf("%s/%lld", dir, (long long)operator_id);
 	DIR *d = opendir(folder);
@@ -152,7 +151,7 @@ static int sweep_operator(sqlite3 *db, const char *dir, int64_t operator_id, int
 	return deleted;
 }
 
-int scan_files_sweep(sqlite3 *db, const char *dir, int64_t now, int64_t min_age_s)
+int scan_files_sweep(struct db *db, const char *dir, int64_t now, int64_t min_age_s)
 {
 	DIR *d = opendir(dir);
 	if (!d)

@@ -20,8 +20,8 @@ struct pending {
 };
 
 struct webhook_committer {
-	sqlite3 *db;
-	sqlite3_stmt *insert;
+	struct db *db;
+	struct db_stmt *insert;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work;
@@ -76,7 +76,7 @@ static void *committer_main(void *arg)
 	return NULL;
 }
 
-struct webhook_committer *webhook_committer_start(sqlite3 *db)
+struct webhook_committer *webhook_committer_start(struct db *db)
 {
 	struct webhook_committer *c = xcalloc(1, sizeof(*c));
 	c->db = db;
@@ -84,13 +84,13 @@ struct webhook_committer *webhook_committer_start(sqlite3 *db)
 	/* The WAL is checkpointed by the worker (pilotomail-worker, after its own commits and when
 	 * idle), not here: a checkpoint run inside this COMMIT delays every request of the batch by
 	 * a write of up to 4 MB and an fsync of the database. This is the backstop without a worker. */
-	db_exec(db, "PRAGMA wal_autocheckpoint=16000");
+	db_wal_autocheckpoint(db, 16000);
 	c->insert = webhook_event_insert_prepare(db);
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->work, NULL);
 	if (!c->insert || pthread_create(&c->thread, NULL, committer_main, c) != 0) {
 		log_error("webhook", "the committer could not start");
-		sqlite3_finalize(c->insert);
+		db_finalize(c->insert);
 		pthread_cond_destroy(&c->work);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
@@ -134,7 +134,7 @@ void webhook_committer_stop(struct webhook_committer *c)
 	pthread_cond_signal(&c->work);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
-	sqlite3_finalize(c->insert);
+	db_finalize(c->insert);
 	db_close(c->db);
 	pthread_cond_destroy(&c->work);
 	pthread_mutex_destroy(&c->lock);

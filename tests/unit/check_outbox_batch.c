@@ -173,22 +173,22 @@ START_TEST(test_kept_statement_is_reused)
 {
 	fixture_store_open(&fx, "kept");
 	static const char sql[] = "SELECT ?1 + 1";
-	sqlite3_stmt *a = db_prepare_cached(fx.db, sql);
+	struct db_stmt *a = db_prepare_cached(fx.db, sql);
 	/* In use: a second caller gets a statement of its own. */
-	sqlite3_stmt *b = db_prepare_cached(fx.db, sql);
+	struct db_stmt *b = db_prepare_cached(fx.db, sql);
 	ck_assert_ptr_ne(a, b);
-	sqlite3_bind_int(a, 1, 41);
-	ck_assert_int_eq(sqlite3_step(a), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int(a, 0), 42);
+	db_bind_int64(a, 1, 41);
+	ck_assert_int_eq(db_step(a), DB_ROW);
+	ck_assert_int_eq(db_col_int(a, 0), 42);
 	db_finish(b);
 	db_finish(a);
-	sqlite3_stmt *c = db_prepare_cached(fx.db, sql);
+	struct db_stmt *c = db_prepare_cached(fx.db, sql);
 	ck_assert_ptr_eq(c, a);
 	/* Reset, and its bindings cleared. */
-	ck_assert_int_eq(sqlite3_step(c), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_type(c, 0), SQLITE_NULL);
+	ck_assert_int_eq(db_step(c), DB_ROW);
+	ck_assert(db_col_is_null(c, 0));
 	db_finish(c);
-	fixture_store_close(&fx); /* db_close finalizes it: sqlite3_close would fail otherwise */
+	fixture_store_close(&fx); /* db_close finalizes it: closing would fail otherwise */
 }
 END_TEST
 

@@ -142,15 +142,15 @@ START_TEST(test_attached_scan_is_stored_by_hash_with_its_email)
 	ck_assert_int_eq(scan_get_for_renter(fx.db, fx.op2, 3, item_a, &s), 0);
 	ck_assert_int_eq(scan_get(fx.db, fx.op2, item_a, &s), 0);
 	/* The renter's email is queued in the same transaction. */
-	sqlite3_stmt *st = db_prepare(fx.db, "SELECT kind, to_addr, subject, body_text FROM outbox");
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	struct db_stmt *st = db_prepare(fx.db, "SELECT kind, to_addr, subject, body_text FROM outbox");
+	ck_assert_int_eq(db_step(st), DB_ROW);
 	ck_assert_str_eq(db_col_text(st, 0), "scan_ready");
 	ck_assert_str_eq(db_col_text(st, 1), "ada@example.com");
 	ck_assert_str_eq(db_col_text(st, 2), "Your scan of M-000001 is ready");
 	char *link = xasprintf("https://mail.example.com/my/mail/%lld/scan", (long long)item_a);
 	ck_assert_ptr_nonnull(strstr(db_col_text(st, 3), link));
 	free(link);
-	sqlite3_finalize(st);
+	db_finalize(st);
 }
 END_TEST
 
@@ -318,12 +318,12 @@ START_TEST(test_operator_rename_sticks_through_officernd_updates)
 	struct renter_fields again = f;
 	again.name = "Ada King";
 	ck_assert_int_eq(renter_upsert(fx.db, fx.op, &again), id); /* the operator's name stays */
-	sqlite3_stmt *st = db_prepare(fx.db, "SELECT name, officernd_member_name FROM renters WHERE id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	struct db_stmt *st = db_prepare(fx.db, "SELECT name, officernd_member_name FROM renters WHERE id = ?");
+	db_bind_int64(st, 1, id);
+	ck_assert_int_eq(db_step(st), DB_ROW);
 	ck_assert_str_eq(db_col_text(st, 0), "Ada (desk 4)");
 	ck_assert_str_eq(db_col_text(st, 1), "Ada King");
-	sqlite3_finalize(st);
+	db_finalize(st);
 	ck_assert_int_eq(renter_rename(fx.db, fx.op2, id, "Eve"), -1);
 }
 END_TEST

@@ -5,6 +5,7 @@
  * statement with a bound LIKE pattern must not be compiled again on every use.
  */
 #include "check_helpers.h"
+#include "check_db.h"
 #include "store/db.h"
 #include "store/mail.h"
 #include "store/statements.h"
@@ -18,7 +19,7 @@
 /* A migrated store with one operator (plain SQL: no password hashing needed here). */
 static struct {
 	char dir[64];
-	sqlite3 *db;
+	struct db *db;
 	int64_t op;
 } fx;
 
@@ -27,7 +28,7 @@ static void setup(void)
 	snprintf(fx.dir, sizeof(fx.dir), "/tmp/pm-check-stmt-cache-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(fx.dir));
 	char *path = xasprintf("%s/db", fx.dir);
-	fx.db = db_open(path);
+	fx.db = test_db_open(path);
 	free(path);
 	ck_assert_ptr_nonnull(fx.db);
 	ck_assert_int_eq(db_migrate(fx.db), 0);
@@ -38,7 +39,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	db_close(fx.db);
+	test_db_close(fx.db);
 	char *cmd = xasprintf("rm -rf '%s'", fx.dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
@@ -50,10 +51,10 @@ static const char count_spaces_solo[] = "SELECT count(*) FROM t";
 
 START_TEST(test_kept_and_reused)
 {
-	sqlite3_stmt *a = db_prepare_cached(fx.db, select_param);
+	struct db_stmt *a = db_prepare_cached(fx.db, select_param);
 	ck_assert_ptr_nonnull(a);
 	db_finish(a);
-	sqlite3_stmt *b = db_prepare_cached(fx.db, select_param);
+	struct db_stmt *b = db_prepare_cached(fx.db, select_param);
 	ck_assert_ptr_eq(a, b);
 	db_finish(b);
 }
@@ -62,14 +63,14 @@ END_TEST
 /* A parameter bound on one use reads as NULL on the next use that does not bind it. */
 START_TEST(test_bindings_cleared)
 {
-	sqlite3_stmt *st = db_prepare_cached(fx.db, select_param);
-	sqlite3_bind_int64(st, 1, 42);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int64(st, 0), 42);
+	struct db_stmt *st = db_prepare_cached(fx.db, select_param);
+	db_bind_int64(st, 1, 42);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert_int_eq(db_col_int64(st, 0), 42);
 	db_finish(st);
 	st = db_prepare_cached(fx.db, select_param);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_type(st, 0), SQLITE_NULL);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert(db_col_is_null(st, 0));
 	db_finish(st);
 }
 END_TEST
@@ -77,24 +78,24 @@ END_TEST
 /* Asked for again while in use (a list read inside a loop over the same list): its own copy. */
 START_TEST(test_reentered)
 {
-	sqlite3_stmt *outer = db_prepare_cached(fx.db, select_param);
-	sqlite3_bind_int64(outer, 1, 1);
-	ck_assert_int_eq(sqlite3_step(outer), SQLITE_ROW);
-	sqlite3_stmt *inner = db_prepare_cached(fx.db, select_param);
+	struct db_stmt *outer = db_prepare_cached(fx.db, select_param);
+	db_bind_int64(outer, 1, 1);
+	ck_assert_int_eq(db_step(outer), DB_ROW);
+	struct db_stmt *inner = db_prepare_cached(fx.db, select_param);
 	ck_assert_ptr_nonnull(inner);
 	ck_assert_ptr_ne(inner, outer);
-	sqlite3_bind_int64(inner, 1, 2);
-	ck_assert_int_eq(sqlite3_step(inner), SQLITE_ROW);
-	ck_assert_int_eq(sqlite3_column_int64(inner, 0), 2);
+	db_bind_int64(inner, 1, 2);
+	ck_assert_int_eq(db_step(inner), DB_ROW);
+	ck_assert_int_eq(db_col_int64(inner, 0), 2);
 	db_finish(inner);
-	ck_assert_int_eq(sqlite3_column_int64(outer, 0), 1);
+	ck_assert_int_eq(db_col_int64(outer, 0), 1);
 	db_finish(outer);
 	ck_assert_ptr_eq(db_prepare_cached(fx.db, select_param), outer);
 	db_finish(outer);
 }
 END_TEST
 
-static int64_t spaces_now(sqlite3 *db)
+static int64_t spaces_now(struct db *db)
 {
 	return db_count(db_prepare(db, "SELECT count(*) FROM spaces"));
 }
@@ -106,17 +107,17 @@ static int64_t spaces_now(sqlite3 *db)
 START_TEST(test_leftover_reset_after_request)
 {
 	int64_t before = spaces_now(fx.db);
-	sqlite3_stmt *st = db_prepare_cached(fx.db, count_spaces);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW); /* left unfinished */
+	struct db_stmt *st = db_prepare_cached(fx.db, count_spaces);
+	ck_assert_int_eq(db_step(st), DB_ROW); /* left unfinished */
 
 	char *path = xasprintf("%s/db", fx.dir);
-	sqlite3 *other = db_open(path);
+	struct db *other = test_db_open(path);
 	free(path);
 	char *sql = xasprintf("INSERT INTO spaces(operator_id, name, created_at) VALUES (%lld, 'New', 0)",
 			      (long long)fx.op);
 	ck_assert_int_eq(db_exec(other, sql), 0);
 	free(sql);
-	db_close(other);
+	test_db_close(other);
 
 	db_rollback_leftover(fx.db, "check");
 	ck_assert_int_eq(spaces_now(fx.db), before + 1);
@@ -132,18 +133,18 @@ END_TEST
  */
 START_TEST(test_like_pattern_not_recompiled)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	for (int i = 0; i < 3; i++) {
 		st = db_prepare_cached(fx.db, mail_sql_list);
 		ck_assert_ptr_nonnull(st);
-		sqlite3_bind_int64(st, 1, fx.op);
-		sqlite3_bind_text(st, 2, i % 2 ? "%ada%" : "%grace%", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, "9999-12-31", -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, INT64_MAX);
-		sqlite3_bind_int64(st, 5, 50);
-		while (sqlite3_step(st) == SQLITE_ROW)
+		db_bind_int64(st, 1, fx.op);
+		db_bind_text(st, 2, i % 2 ? "%ada%" : "%grace%");
+		db_bind_text(st, 3, "9999-12-31");
+		db_bind_int64(st, 4, INT64_MAX);
+		db_bind_int64(st, 5, 50);
+		while (db_step(st) == DB_ROW)
 			;
-		ck_assert_int_eq(sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0), 0);
+		ck_assert_int_eq(db_stmt_recompiles(st), 0);
 		db_finish(st);
 	}
 }
@@ -154,18 +155,18 @@ END_TEST
 START_TEST(test_close_finalizes)
 {
 	char *path = xasprintf("%s/solo.db", fx.dir), *wal = xasprintf("%s/solo.db-wal", fx.dir);
-	sqlite3 *db = db_open(path);
+	struct db *db = test_db_open(path);
 	ck_assert_int_eq(db_exec(db, "CREATE TABLE t(x)"), 0);
-	sqlite3_stmt *st = db_prepare_cached(db, count_spaces_solo);
+	struct db_stmt *st = db_prepare_cached(db, count_spaces_solo);
 	ck_assert_int_eq(db_count(st), 0);
 	ck_assert_int_eq(access(wal, F_OK), 0);
-	db_close(db);
+	test_db_close(db);
 	ck_assert_int_ne(access(wal, F_OK), 0);
 	/* A new connection, maybe at the same address, gets statements of its own. */
-	db = db_open(path);
+	db = test_db_open(path);
 	ck_assert_int_eq(db_exec(db, "INSERT INTO t VALUES (1)"), 0);
 	ck_assert_int_eq(db_count(db_prepare_cached(db, count_spaces_solo)), 1);
-	db_close(db);
+	test_db_close(db);
 	free(path);
 	free(wal);
 }
