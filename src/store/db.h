@@ -129,11 +129,18 @@ int db_is_unique_violation(struct db *db);
 int db_is_busy(struct db *db);
 int db_is_serialization_failure(struct db *db);
 
-/* " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite (whose writers are serialized): the
- * tail of a claim's SELECT, so two workers never take the same row. */
-const char *db_skip_locked(struct db *db);
 /*
- * The same, for a statement run on every request (a list, the session lookup): prepared once
+ * A claim: db_begin_claim() opens the transaction and db_prepare_claim() prepares its SELECT
+ * of the rows to take. SQLite: BEGIN IMMEDIATE and sql as it is (writers are serialized).
+ * PostgreSQL: BEGIN without db_begin's lock, and sql + " FOR UPDATE OF alias SKIP LOCKED", so
+ * workers on several hosts claim at once and never the same row. The SELECT's WHERE must test
+ * the claimed row's own columns (state, lease): PostgreSQL checks them again on a row another
+ * worker just committed.
+ */
+int db_begin_claim(struct db *db);
+struct db_stmt *db_prepare_claim(struct db *db, const char *sql, const char *alias);
+/*
+ * Like db_prepare, for a statement run on every request (a list, the session lookup): prepared once
  * per connection and thread and kept, since compiling SQL cost more than running it on a
  * page. sql must be a string literal or constant (its address is the key). End it with db_finish(), or
  * with a db_* helper below that finishes it, never with db_finalize(). A statement asked
