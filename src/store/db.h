@@ -65,7 +65,7 @@ int db_schema_version(struct db *db);
 /*
  * Write transactions. SQLite: BEGIN IMMEDIATE (one writer at a time). PostgreSQL: BEGIN at
  * READ COMMITTED plus a transaction-scoped advisory lock, so store code keeps the one-writer
- * reasoning it was written with; claims inside use FOR UPDATE SKIP LOCKED (db_skip_locked).
+ * reasoning it was written with; claims use FOR UPDATE SKIP LOCKED instead (db_begin_claim).
  * All return 0 or -1 (logged).
  */
 int db_begin(struct db *db);
