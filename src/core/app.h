@@ -5,13 +5,13 @@
 #ifndef PILOTOMAIL_APP_H
 #define PILOTOMAIL_APP_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "util/config.h"
 
 struct app {
 	const struct config *cfg;
-	sqlite3 *db; /* owned; app_close() closes it */
+	struct db *db; /* owned; app_close() closes it */
 };
 
 enum app_schema { APP_SCHEMA_REQUIRE_CURRENT, APP_SCHEMA_MIGRATE };

@@ -88,7 +88,7 @@ static const char *status_words(const char *status)
  * Whether action may be asked for (renter) or done (operator) on the item now. Loads the
  * mailbox's offering into off. CHARGING_OK, or a refusal with out->message set.
  */
-static enum charging_status action_allowed(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+static enum charging_status action_allowed(struct db *db, int64_t operator_id, const struct mail_item *it,
 					   const struct action_info *ai, int for_renter, struct offering *off,
 					   struct charging_result *out)
 {
@@ -147,7 +147,7 @@ static char *charge_description(const struct action_info *ai, const struct mail_
 }
 
 /* Writes the charge of a completed action; fills out. Inside the caller's transaction. */
-static enum charging_status charge_write(sqlite3 *db, int64_t operator_id, const struct mail_item *it,
+static enum charging_status charge_write(struct db *db, int64_t operator_id, const struct mail_item *it,
 					 const struct action_info *ai, int64_t request_id, int64_t amount,
 					 const char *today, char *description, int64_t now, struct charging_result *out)
 {
@@ -181,7 +181,7 @@ static enum charging_status charge_write(sqlite3 *db, int64_t operator_id, const
  * Completes request req on item it, prices it and writes its charge, inside the caller's
  * transaction (which the caller rolls back on anything but CHARGING_OK).
  */
-static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, const struct action_request *req,
+static enum charging_status complete_locked(struct db *db, int64_t operator_id, const struct action_request *req,
 					    const struct mail_item *it, const struct forward_details *fwd,
 					    int64_t now, struct charging_result *out)
 {
@@ -232,7 +232,7 @@ static enum charging_status complete_locked(sqlite3 *db, int64_t operator_id, co
 }
 
 /* Commits when st is CHARGING_OK, else rolls back; returns the final status. */
-static enum charging_status finish(sqlite3 *db, enum charging_status st, struct charging_result *out)
+static enum charging_status finish(struct db *db, enum charging_status st, struct charging_result *out)
 {
 	if (st != CHARGING_OK) {
 		db_rollback(db);
@@ -243,7 +243,7 @@ static enum charging_status finish(sqlite3 *db, enum charging_status st, struct 
 	return CHARGING_OK;
 }
 
-static enum charging_status begin(sqlite3 *db, struct charging_result *out)
+static enum charging_status begin(struct db *db, struct charging_result *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (db_begin(db) < 0)
@@ -251,7 +251,7 @@ static enum charging_status begin(sqlite3 *db, struct charging_result *out)
 	return CHARGING_OK;
 }
 
-enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+enum charging_status charging_complete_action(struct db *db, int64_t operator_id, int64_t action_request_id,
 					      const struct forward_details *fwd, int64_t now,
 					      struct charging_result *out)
 {
@@ -270,7 +270,7 @@ enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, 
 	return finish(db, st, out);
 }
 
-enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_record_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    const char *action, const struct forward_details *fwd, int64_t now,
 					    struct charging_result *out)
 {
@@ -302,7 +302,7 @@ enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, in
 	return finish(db, st, out);
 }
 
-enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+enum charging_status charging_request_action(struct db *db, int64_t operator_id, int64_t renter_id,
 					     int64_t mail_item_id, const char *action, int64_t now,
 					     struct charging_result *out)
 {
@@ -333,7 +333,7 @@ enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, i
 	return finish(db, st, out);
 }
 
-enum charging_status charging_cancel_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_cancel_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    int64_t action_request_id, struct charging_result *out)
 {
 	if (begin(db, out) != CHARGING_OK)

@@ -12,7 +12,7 @@
 #ifndef PILOTOMAIL_DOMAIN_CHARGING_H
 #define PILOTOMAIL_DOMAIN_CHARGING_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 enum charging_status {
@@ -44,7 +44,7 @@ struct forward_details {
  * now gives completed_at, created_at and, as a UTC day, the charge date and the month of the
  * allowance.
  */
-enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, int64_t action_request_id,
+enum charging_status charging_complete_action(struct db *db, int64_t operator_id, int64_t action_request_id,
 					      const struct forward_details *fwd, int64_t now,
 					      struct charging_result *out);
 
@@ -52,7 +52,7 @@ enum charging_status charging_complete_action(sqlite3 *db, int64_t operator_id, 
  * The operator records an action done on an item directly: an open request for the same action
  * is completed, otherwise an operator request is created and completed, in one transaction.
  */
-enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_record_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    const char *action, const struct forward_details *fwd, int64_t now,
 					    struct charging_result *out);
 
@@ -61,12 +61,12 @@ enum charging_status charging_record_action(sqlite3 *db, int64_t operator_id, in
  * mailbox active, the item still in storage, the action enabled by the offering, and not
  * already requested or done. Creates the request; no charge yet.
  */
-enum charging_status charging_request_action(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+enum charging_status charging_request_action(struct db *db, int64_t operator_id, int64_t renter_id,
 					     int64_t mail_item_id, const char *action, int64_t now,
 					     struct charging_result *out);
 
 /* Cancels a requested action of the item. */
-enum charging_status charging_cancel_action(sqlite3 *db, int64_t operator_id, int64_t mail_item_id,
+enum charging_status charging_cancel_action(struct db *db, int64_t operator_id, int64_t mail_item_id,
 					    int64_t action_request_id, struct charging_result *out);
 
 /* "Scan", "Forwarding", ... for an action name; "" for an unknown one. */

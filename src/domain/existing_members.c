@@ -59,7 +59,7 @@ enum existing_group existing_members_group(const struct member_import_row *row, 
 	return EXISTING_NEW;
 }
 
-int existing_members_facts(sqlite3 *db, int64_t operator_id, const struct member_import_row *row,
+int existing_members_facts(struct db *db, int64_t operator_id, const struct member_import_row *row,
 			   struct existing_facts *f)
 {
 	memset(f, 0, sizeof(*f));
@@ -79,7 +79,7 @@ int existing_members_facts(sqlite3 *db, int64_t operator_id, const struct member
 					sizeof(f->match_pmb)) < 0 ? -1 : 0;
 }
 
-int existing_members_keep(sqlite3 *db, int64_t operator_id, const struct orn_membership *m, void *ctx)
+int existing_members_keep(struct db *db, int64_t operator_id, const struct orn_membership *m, void *ctx)
 {
 	(void)ctx;
 	int64_t offering = membership_plan_offering(db, operator_id, m->plan);
@@ -90,7 +90,7 @@ int existing_members_keep(sqlite3 *db, int64_t operator_id, const struct orn_mem
 }
 
 /* Groups one row in the open transaction. 0 or -1. */
-static int group_one(sqlite3 *db, int64_t operator_id, const struct member_import_row *row, int64_t now_ms)
+static int group_one(struct db *db, int64_t operator_id, const struct member_import_row *row, int64_t now_ms)
 {
 	struct existing_facts f;
 	char reason[256];
@@ -101,7 +101,7 @@ static int group_one(sqlite3 *db, int64_t operator_id, const struct member_impor
 					   g == EXISTING_MATCH ? f.match_mailbox_id : 0);
 }
 
-int existing_members_group_batch(sqlite3 *db, int64_t operator_id, const char *worker, int64_t after_id, size_t max,
+int existing_members_group_batch(struct db *db, int64_t operator_id, const char *worker, int64_t after_id, size_t max,
 				 int64_t now_ms, int64_t lease_s, int64_t *last)
 {
 	struct member_import_row *rows = NULL;
@@ -167,7 +167,7 @@ static void prepared_from_row(struct member_import_row *row, char *empty, struct
 }
 
 /* Applies the row through the membership sync; records the outcome on the row. 1, 0 or -1. */
-static int import_apply(sqlite3 *db, int64_t operator_id, struct member_import_row *row, const char *prefix,
+static int import_apply(struct db *db, int64_t operator_id, struct member_import_row *row, const char *prefix,
 			int64_t now_ms, char *message, size_t size)
 {
 	struct event ev;
@@ -188,7 +188,7 @@ static int import_apply(sqlite3 *db, int64_t operator_id, struct member_import_r
 	return imported;
 }
 
-int existing_members_import(sqlite3 *db, int64_t operator_id, int64_t row_id, int64_t now_ms, char *message,
+int existing_members_import(struct db *db, int64_t operator_id, int64_t row_id, int64_t now_ms, char *message,
 			    size_t size)
 {
 	struct member_import_row row;

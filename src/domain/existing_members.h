@@ -18,7 +18,7 @@
 #ifndef PILOTOMAIL_DOMAIN_EXISTING_MEMBERS_H
 #define PILOTOMAIL_DOMAIN_EXISTING_MEMBERS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,18 +45,18 @@ enum existing_group existing_members_group(const struct member_import_row *row, 
 const char *existing_group_name(enum existing_group g);
 
 /* Reads the facts of row (its mailbox, links, a mailbox to match). 0 or -1. */
-int existing_members_facts(sqlite3 *db, int64_t operator_id, const struct member_import_row *row,
+int existing_members_facts(struct db *db, int64_t operator_id, const struct member_import_row *row,
 			   struct existing_facts *f);
 
 /* The load's filter (a member_import_keep_fn): 1 to keep m, 0 to leave it out, -1 on error. */
-int existing_members_keep(sqlite3 *db, int64_t operator_id, const struct orn_membership *m, void *ctx);
+int existing_members_keep(struct db *db, int64_t operator_id, const struct orn_membership *m, void *ctx);
 
 /*
  * The load's group phase: groups up to max rows after after_id in one transaction, by the holder of
  * the load's claim; *last gets the last row grouped. 1 more rows remain, 0 the load is done
  * (state loaded), 2 the claim is no longer worker's (nothing written), -1 on a store error.
  */
-int existing_members_group_batch(sqlite3 *db, int64_t operator_id, const char *worker, int64_t after_id, size_t max,
+int existing_members_group_batch(struct db *db, int64_t operator_id, const char *worker, int64_t after_id, size_t max,
 				 int64_t now_ms, int64_t lease_s, int64_t *last);
 
 /*
@@ -65,7 +65,7 @@ int existing_members_group_batch(sqlite3 *db, int64_t operator_id, const char *w
  * any more (imported by another worker) changes nothing. 1 imported, 0 not imported or not queued
  * (message says why), -1 on a store error (roll back).
  */
-int existing_members_import(sqlite3 *db, int64_t operator_id, int64_t row_id, int64_t now_ms, char *message,
+int existing_members_import(struct db *db, int64_t operator_id, int64_t row_id, int64_t now_ms, char *message,
 			    size_t size);
 
 #endif

@@ -59,7 +59,7 @@ static int not_approved(const struct event_membership *m)
 }
 
 /* Fills d from the membership and the links; 0 or -1 (store error). */
-static int desire(sqlite3 *db, int64_t operator_id, const struct event_membership *m, int64_t now_ms,
+static int desire(struct db *db, int64_t operator_id, const struct event_membership *m, int64_t now_ms,
 		  struct desired *d)
 {
 	memset(d, 0, sizeof(*d));
@@ -145,7 +145,7 @@ static int fetch_people(const struct event_membership *m, const struct sync_fetc
 	return -1;
 }
 
-int membership_sync_prepare(sqlite3 *db, int64_t operator_id, const struct event *ev,
+int membership_sync_prepare(struct db *db, int64_t operator_id, const struct event *ev,
 			    const struct sync_fetch *fetch, int64_t now_ms, struct sync_prepared *prep,
 			    struct sync_outcome *out)
 {
@@ -167,7 +167,7 @@ int membership_sync_prepare(sqlite3 *db, int64_t operator_id, const struct event
 	return fetch_people(m, fetch, prep, out);
 }
 
-static void membership_record(sqlite3 *db, int64_t operator_id, const struct event_membership *m,
+static void membership_record(struct db *db, int64_t operator_id, const struct event_membership *m,
 			      int removed, int64_t now_ms, int *rc)
 {
 	struct membership_put p = {
@@ -187,7 +187,7 @@ static void membership_record(sqlite3 *db, int64_t operator_id, const struct eve
 		*rc = -1;
 }
 
-static int apply_removed(sqlite3 *db, int64_t operator_id, const struct event *ev, struct sync_outcome *out)
+static int apply_removed(struct db *db, int64_t operator_id, const struct event *ev, struct sync_outcome *out)
 {
 	int64_t mb = mailbox_find_by_membership(db, operator_id, ev->membership.id);
 	struct mailbox_view v;
@@ -215,7 +215,7 @@ static int apply_removed(sqlite3 *db, int64_t operator_id, const struct event *e
 }
 
 /* A cancelling or holding state on a membership that may have a mailbox. */
-static int apply_inactive(sqlite3 *db, int64_t operator_id, int64_t mb, const struct desired *d,
+static int apply_inactive(struct db *db, int64_t operator_id, int64_t mb, const struct desired *d,
 			  struct sync_outcome *out)
 {
 	struct mailbox_view v;
@@ -255,7 +255,7 @@ static void changes_add(struct strbuf *sb, const char *what)
 }
 
 /* Brings an existing mailbox to an active one matching d. */
-static int apply_update(sqlite3 *db, int64_t operator_id, int64_t mb, const struct event_membership *m,
+static int apply_update(struct db *db, int64_t operator_id, int64_t mb, const struct event_membership *m,
 			const struct desired *d, int64_t now_ms, struct sync_outcome *out)
 {
 	struct mailbox_view v;
@@ -303,7 +303,7 @@ done:
 
 /* Creates the mailbox; *mb gets its id, or the existing one's when the membership has one
  * already (then the caller applies the event as an update). */
-static int apply_create(sqlite3 *db, int64_t operator_id, const struct event_membership *m,
+static int apply_create(struct db *db, int64_t operator_id, const struct event_membership *m,
 			const struct desired *d, const struct sync_prepared *prep, int64_t now_ms,
 			int64_t *mb, struct sync_outcome *out)
 {
@@ -352,7 +352,7 @@ static int apply_create(sqlite3 *db, int64_t operator_id, const struct event_mem
  * invitation, no storage charges. When the membership would have a mailbox, the mailbox is
  * flagged so the operator can reopen it; when it would not, any such flag goes.
  */
-static int apply_kept_cancelled(sqlite3 *db, int64_t operator_id, const struct mailbox_view *v,
+static int apply_kept_cancelled(struct db *db, int64_t operator_id, const struct mailbox_view *v,
 				const struct desired *d, struct sync_outcome *out)
 {
 	const char *note = d->want == WANT_ACTIVE ? REOPEN_NOTE : "";
@@ -368,7 +368,7 @@ static int apply_kept_cancelled(sqlite3 *db, int64_t operator_id, const struct m
 }
 
 /* 1 when mb is a mailbox the operator cancelled (v filled), 0 when not, -1 on a store error. */
-static int operator_cancelled(sqlite3 *db, int64_t operator_id, int64_t mb, struct mailbox_view *v)
+static int operator_cancelled(struct db *db, int64_t operator_id, int64_t mb, struct mailbox_view *v)
 {
 	if (mb <= 0)
 		return 0;
@@ -377,7 +377,7 @@ static int operator_cancelled(sqlite3 *db, int64_t operator_id, int64_t mb, stru
 	return str_eq(v->status, "cancelled") && str_eq(v->cancelled_by, "operator");
 }
 
-static int apply_active(sqlite3 *db, int64_t operator_id, int64_t mb, const struct event_membership *m,
+static int apply_active(struct db *db, int64_t operator_id, int64_t mb, const struct event_membership *m,
 			const struct desired *d, const struct sync_prepared *prep, int64_t now_ms,
 			struct sync_outcome *out)
 {
@@ -394,7 +394,7 @@ static int apply_active(sqlite3 *db, int64_t operator_id, int64_t mb, const stru
 	return apply_update(db, operator_id, mb, m, d, now_ms, out);
 }
 
-int membership_sync_apply(sqlite3 *db, int64_t operator_id, const struct event *ev,
+int membership_sync_apply(struct db *db, int64_t operator_id, const struct event *ev,
 			  const struct sync_prepared *prep, int64_t now_ms, struct sync_outcome *out)
 {
 	const struct event_membership *m = &ev->membership;
@@ -438,7 +438,7 @@ int membership_sync_apply(sqlite3 *db, int64_t operator_id, const struct event *
 }
 
 /* Reopens a manual mailbox: active again, with a new invitation unless the renter accepted one. */
-static int reopen_manual(sqlite3 *db, int64_t operator_id, const struct mailbox_view *v, int64_t now_ms,
+static int reopen_manual(struct db *db, int64_t operator_id, const struct mailbox_view *v, int64_t now_ms,
 			 struct sync_outcome *out)
 {
 	int invite = !str_eq(v->invitation_state, "accepted");
@@ -466,7 +466,7 @@ static void membership_from_state(const char *id, struct membership_state *st, s
 	m->version_ms = st->version_ms;
 }
 
-int membership_sync_reopen(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now_ms,
+int membership_sync_reopen(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t now_ms,
 			   struct sync_outcome *out)
 {
 	struct mailbox_view v;

@@ -24,7 +24,7 @@
 #ifndef PILOTOMAIL_DOMAIN_MEMBERSHIP_SYNC_H
 #define PILOTOMAIL_DOMAIN_MEMBERSHIP_SYNC_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 #include "officernd/event.h"
@@ -65,7 +65,7 @@ struct sync_prepared {
  * Step 1, outside any transaction. 0: go on with membership_sync_apply(). -1: out says why not
  * (SYNC_RETRY or SYNC_FAILED, from OfficeRnD or from the store).
  */
-int membership_sync_prepare(sqlite3 *db, int64_t operator_id, const struct event *ev,
+int membership_sync_prepare(struct db *db, int64_t operator_id, const struct event *ev,
 			    const struct sync_fetch *fetch, int64_t now_ms, struct sync_prepared *prep,
 			    struct sync_outcome *out);
 
@@ -74,7 +74,7 @@ int membership_sync_prepare(sqlite3 *db, int64_t operator_id, const struct event
  * SKIPPED, or RETRY when the state moved since step 1); -1 on a store error (roll back).
  * now_ms decides whether an endDate has passed.
  */
-int membership_sync_apply(sqlite3 *db, int64_t operator_id, const struct event *ev,
+int membership_sync_apply(struct db *db, int64_t operator_id, const struct event *ev,
 			  const struct sync_prepared *prep, int64_t now_ms, struct sync_outcome *out);
 
 void sync_prepared_clear(struct sync_prepared *prep);
@@ -89,7 +89,7 @@ void sync_prepared_clear(struct sync_prepared *prep);
  * mailbox (plan not linked, ended). A manual mailbox is simply made active again.
  * 0 with out filled (APPLIED or SKIPPED), -1 on a store error (roll back).
  */
-int membership_sync_reopen(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now_ms,
+int membership_sync_reopen(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t now_ms,
 			   struct sync_outcome *out);
 
 /* 1 when the membership has ended at now_ms: endDate passed (a date alone counts to its end) or

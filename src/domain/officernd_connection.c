@@ -110,7 +110,7 @@ static const char *secret_of(const struct orn_webhook *fresh, const struct orn_w
 	return listed && listed->secret && *listed->secret ? listed->secret : NULL;
 }
 
-int connection_ensure(sqlite3 *db, int64_t operator_id, struct orn_client *c, const char *url,
+int connection_ensure(struct db *db, int64_t operator_id, struct orn_client *c, const char *url,
 		      enum connection_done *done, struct orn_error *err)
 {
 	struct orn_webhook *hooks = NULL, fresh = { 0 };
@@ -153,7 +153,7 @@ int connection_ensure(sqlite3 *db, int64_t operator_id, struct orn_client *c, co
 	return rc;
 }
 
-int connection_remove(sqlite3 *db, int64_t operator_id, struct orn_client *c, const char *url, struct orn_error *err)
+int connection_remove(struct db *db, int64_t operator_id, struct orn_client *c, const char *url, struct orn_error *err)
 {
 	struct orn_webhook *hooks = NULL;
 	size_t n = 0;

@@ -13,7 +13,7 @@
 
 #include "officernd/officernd.h"
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,13 +44,13 @@ enum connection_done {
  * deliver every event twice). Stores its id and, when OfficeRnD shows it, its signing secret.
  * 0 with *done, or -1 with err in the operator's words (nothing stored).
  */
-int connection_ensure(sqlite3 *db, int64_t operator_id, struct orn_client *c, const char *url,
+int connection_ensure(struct db *db, int64_t operator_id, struct orn_client *c, const char *url,
 		      enum connection_done *done, struct orn_error *err);
 
 /*
  * Deletes ours in OfficeRnD (by stored id, and any posting to url) and forgets the id.
  * 0, or -1 with err (the id is kept so that a later try can delete it).
  */
-int connection_remove(sqlite3 *db, int64_t operator_id, struct orn_client *c, const char *url, struct orn_error *err);
+int connection_remove(struct db *db, int64_t operator_id, struct orn_client *c, const char *url, struct orn_error *err);
 
 #endif

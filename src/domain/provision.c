@@ -11,7 +11,7 @@
 #include <string.h>
 
 /* Queues the invitation email of invitation_id with the link for token. 0 or -1. */
-static int enqueue_invitation_email(sqlite3 *db, int64_t operator_id, const struct mailbox_view *mb,
+static int enqueue_invitation_email(struct db *db, int64_t operator_id, const struct mailbox_view *mb,
 				    int64_t invitation_id, const char *token, int64_t expires_at)
 {
 	struct operator op = { 0 };
@@ -48,7 +48,7 @@ static int enqueue_invitation_email(sqlite3 *db, int64_t operator_id, const stru
 }
 
 /* A new pending invitation for the mailbox, and its email when the renter has an address. */
-static int invite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now)
+static int invite(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t now)
 {
 	struct mailbox_view mb;
 	if (mailbox_get(db, operator_id, mailbox_id, &mb) < 0)
@@ -68,7 +68,7 @@ static int invite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t 
 }
 
 /* provision_mailbox, with or without the invitation. */
-static int64_t provision_create(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+static int64_t provision_create(struct db *db, int64_t operator_id, const struct renter_fields *renter,
 				struct mailbox_fields *mailbox, int64_t now, int *exists, int with_invitation)
 {
 	int dummy = 0;
@@ -94,19 +94,19 @@ static int64_t provision_create(sqlite3 *db, int64_t operator_id, const struct r
 	return mailbox_id;
 }
 
-int64_t provision_mailbox(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+int64_t provision_mailbox(struct db *db, int64_t operator_id, const struct renter_fields *renter,
 			  struct mailbox_fields *mailbox, int64_t now, int *exists)
 {
 	return provision_create(db, operator_id, renter, mailbox, now, exists, 1);
 }
 
-int64_t provision_mailbox_uninvited(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+int64_t provision_mailbox_uninvited(struct db *db, int64_t operator_id, const struct renter_fields *renter,
 				    struct mailbox_fields *mailbox, int64_t now, int *exists)
 {
 	return provision_create(db, operator_id, renter, mailbox, now, exists, 0);
 }
 
-int provision_reinvite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now)
+int provision_reinvite(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t now)
 {
 	struct mailbox_view mb;
 	struct invitation_status inv;
@@ -122,7 +122,7 @@ int provision_reinvite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int
 	return 0;
 }
 
-int provision_cancel(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *by)
+int provision_cancel(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *by)
 {
 	struct mailbox_view mb;
 	if (mailbox_get(db, operator_id, mailbox_id, &mb) < 0)

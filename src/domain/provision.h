@@ -11,7 +11,7 @@
 #ifndef PILOTOMAIL_DOMAIN_PROVISION_H
 #define PILOTOMAIL_DOMAIN_PROVISION_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 #include "store/mailboxes.h"
@@ -26,14 +26,14 @@
  * insert; the caller may look the mailbox up with mailbox_find_by_membership()).
  * A renter without an email address gets the mailbox and invitation but no queued email.
  */
-int64_t provision_mailbox(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+int64_t provision_mailbox(struct db *db, int64_t operator_id, const struct renter_fields *renter,
 			  struct mailbox_fields *mailbox, int64_t now, int *exists);
 
 /*
  * The same without an invitation and without any email (the import's "create without inviting"):
  * the operator sends one later with "Resend invitation" (provision_reinvite).
  */
-int64_t provision_mailbox_uninvited(sqlite3 *db, int64_t operator_id, const struct renter_fields *renter,
+int64_t provision_mailbox_uninvited(struct db *db, int64_t operator_id, const struct renter_fields *renter,
 				    struct mailbox_fields *mailbox, int64_t now, int *exists);
 
 /*
@@ -41,7 +41,7 @@ int64_t provision_mailbox_uninvited(sqlite3 *db, int64_t operator_id, const stru
  * emails), creates a new invitation and queues its email. Refused (-1) for a cancelled
  * mailbox, a mailbox whose invitation was accepted, or an unknown mailbox. 0 or -1.
  */
-int provision_reinvite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now);
+int provision_reinvite(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t now);
 
 /*
  * Cancels the mailbox: status "cancelled", cancelled_at set, cancelled_by = by ("operator": the
@@ -50,6 +50,6 @@ int provision_reinvite(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int
  * cancelled mailbox is a no-op returning 0. cancelled_at is time_now() (PILOTOMAIL_FAKE_NOW
  * honoured). 0, or -1 (unknown mailbox or a store error).
  */
-int provision_cancel(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *by);
+int provision_cancel(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *by);
 
 #endif

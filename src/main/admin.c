@@ -84,14 +84,14 @@ static int cmd_operator_add(struct app *app, int argc, char **argv)
 
 static int cmd_operator_list(struct app *app)
 {
-	sqlite3_stmt *st = db_prepare(app->db, "SELECT id, email, name, created_at FROM operators ORDER BY id");
+	struct db_stmt *st = db_prepare(app->db, "SELECT id, email, name, created_at FROM operators ORDER BY id");
 	printf("%-6s %-32s %-24s %s\n", "ID", "EMAIL", "NAME", "CREATED");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		char when[32];
-		printf("%-6lld %-32s %-24s %s\n", (long long)sqlite3_column_int64(st, 0), db_col_text(st, 1),
-		       db_col_text(st, 2), time_format_iso(sqlite3_column_int64(st, 3), when, sizeof(when)));
+		printf("%-6lld %-32s %-24s %s\n", (long long)db_col_int64(st, 0), db_col_text(st, 1),
+		       db_col_text(st, 2), time_format_iso(db_col_int64(st, 3), when, sizeof(when)));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return 0;
 }
 
@@ -102,24 +102,24 @@ static int cmd_operator_show(struct app *app, const char *email)
 		fprintf(stderr, "pilotomail-admin: no operator %s\n", email);
 		return 1;
 	}
-	sqlite3_stmt *st = db_prepare(app->db, "SELECT o.webhook_token, o.org_slug, o.bill_renters, "
+	struct db_stmt *st = db_prepare(app->db, "SELECT o.webhook_token, o.org_slug, o.bill_renters, "
 					       "o.client_secret_enc IS NOT NULL, o.signing_secret_enc IS NOT NULL, "
 					       "s.bill_renters FROM officernd_settings o JOIN stripe_settings s "
 					       "USING (operator_id) WHERE operator_id = ?");
-	sqlite3_bind_int64(st, 1, op.id);
+	db_bind_int64(st, 1, op.id);
 	char when[32];
 	printf("id:                 %lld\nemail:              %s\nname:               %s\ncurrency:           %s\n"
 	       "created:            %s\n", (long long)op.id, op.email, op.name, op.currency,
 	       time_format_iso(op.created_at, when, sizeof(when)));
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		printf("webhook url:        %s/webhooks/officernd/%s\n", app->cfg->base_url, db_col_text(st, 0));
 		printf("officernd org:      %s\n", db_col_text(st, 1));
-		printf("client secret:      %s\n", sqlite3_column_int(st, 3) ? "set" : "not set");
-		printf("signing secret:     %s\n", sqlite3_column_int(st, 4) ? "set" : "not set");
-		printf("bill via officernd: %s\n", sqlite3_column_int(st, 2) ? "yes" : "no");
-		printf("bill via stripe:    %s\n", sqlite3_column_int(st, 5) ? "yes" : "no");
+		printf("client secret:      %s\n", db_col_int(st, 3) ? "set" : "not set");
+		printf("signing secret:     %s\n", db_col_int(st, 4) ? "set" : "not set");
+		printf("bill via officernd: %s\n", db_col_int(st, 2) ? "yes" : "no");
+		printf("bill via stripe:    %s\n", db_col_int(st, 5) ? "yes" : "no");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	operator_clear(&op);
 	return 0;
 }

@@ -25,18 +25,18 @@ struct shared {
 };
 
 struct thread_ctx {
-	sqlite3 *db;
+	struct db *db;
 	struct webhook_receiver receiver;
 };
 
 static void *thread_open(void *data)
 {
 	struct shared *sh = data;
-	sqlite3 *db = db_open(sh->cfg->db_path);
-	sqlite3_stmt *st = db ? webhook_endpoint_prepare(db) : NULL;
+	struct db *db = db_open(sh->cfg->db_path);
+	struct db_stmt *st = db ? webhook_endpoint_prepare(db) : NULL;
 	/* This connection only reads one settings row per request: a small cache will do. */
 	if (!st || db_exec(db, "PRAGMA query_only=1") < 0 || db_exec(db, "PRAGMA cache_size=-256") < 0) {
-		sqlite3_finalize(st);
+		db_finalize(st);
 		db_close(db);
 		return NULL;
 	}
@@ -49,7 +49,7 @@ static void *thread_open(void *data)
 static void thread_close(void *ctx)
 {
 	struct thread_ctx *t = ctx;
-	sqlite3_finalize(t->receiver.find_endpoint);
+	db_finalize(t->receiver.find_endpoint);
 	db_close(t->db);
 	free(t);
 }

@@ -27,7 +27,7 @@
 #define ORN_TOKEN_MARGIN_S 60           /* a token is replaced this long before it expires */
 
 struct orn_client {
-	sqlite3 *db;          /* NULL: the token lives in memory only */
+	struct db *db;          /* NULL: the token lives in memory only */
 	int64_t operator_id;
 	char *slug, *client_id, *client_secret;
 	char *token;          /* NULL when none is cached in memory */

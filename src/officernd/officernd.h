@@ -19,7 +19,7 @@
 #ifndef PILOTOMAIL_OFFICERND_H
 #define PILOTOMAIL_OFFICERND_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -76,7 +76,7 @@ struct orn_client;
  * store (officernd_settings) so every process shares it. db must outlive the client.
  * NULL with ORN_ERR_NOT_CONFIGURED when the slug, client id or secret is missing.
  */
-struct orn_client *orn_client_open(sqlite3 *db, int64_t operator_id, struct orn_error *err);
+struct orn_client *orn_client_open(struct db *db, int64_t operator_id, struct orn_error *err);
 /* A client without store: the token is cached in memory only (Test connection, tests). */
 struct orn_client *orn_client_new(const char *slug, const char *client_id, const char *client_secret);
 void orn_client_free(struct orn_client *c);

@@ -32,7 +32,7 @@ struct orn_client *orn_client_new(const char *slug, const char *client_id, const
 	return c;
 }
 
-struct orn_client *orn_client_open(sqlite3 *db, int64_t operator_id, struct orn_error *err)
+struct orn_client *orn_client_open(struct db *db, int64_t operator_id, struct orn_error *err)
 {
 	struct officernd_account a;
 	orn_error_reset(err);

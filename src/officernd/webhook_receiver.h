@@ -17,7 +17,7 @@
 #ifndef PILOTOMAIL_WEBHOOK_RECEIVER_H
 #define PILOTOMAIL_WEBHOOK_RECEIVER_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "http/http.h"
 #include "util/config.h"
@@ -32,7 +32,7 @@ struct webhook_receiver {
 	const struct config *cfg;
 	/* webhook_endpoint_prepare() on the thread's own read connection: each request reads the
 	 * token's operator and secret afresh, so a new URL or secret counts from the next request. */
-	sqlite3_stmt *find_endpoint;
+	struct db_stmt *find_endpoint;
 	struct webhook_committer *committer; /* shared: stores the events, one batch at a time */
 };
 

@@ -37,15 +37,15 @@ static const char fee_target_sql[] =
 	"  LEFT JOIN spaces sp ON sp.id = mb.space_id AND sp.operator_id = c.operator_id "
 	" WHERE c.operator_id = ?1 AND c.id = ?2";
 
-int fee_target_load(sqlite3 *db, int64_t operator_id, int64_t charge_id, struct fee_target *out)
+int fee_target_load(struct db *db, int64_t operator_id, int64_t charge_id, struct fee_target *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare(db, fee_target_sql);
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, charge_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->uncertain = sqlite3_column_int(st, 0) != 0;
+	struct db_stmt *st = db_prepare(db, fee_target_sql);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, charge_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		out->uncertain = db_col_int(st, 0) != 0;
 		str_copy(out->member_id, sizeof(out->member_id), db_col_text(st, 1));
 		str_copy(out->company_id, sizeof(out->company_id), db_col_text(st, 2));
 		str_copy(out->location_id, sizeof(out->location_id), db_col_text(st, 3));
@@ -57,12 +57,12 @@ int fee_target_load(sqlite3 *db, int64_t operator_id, int64_t charge_id, struct 
 		str_copy(out->sent_company, sizeof(out->sent_company), db_col_text(st, 9));
 		str_copy(out->sent_location, sizeof(out->sent_location), db_col_text(st, 10));
 		str_copy(out->sent_plan, sizeof(out->sent_plan), db_col_text(st, 11));
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != DB_DONE) {
 		log_error("store", "fee target failed charge=%lld err=\"%s\"", (long long)charge_id,
-			  sqlite3_errmsg(db));
+			  db_errmsg(db));
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 #define STORAGE_COLUMNS                                                                            \
@@ -76,22 +76,22 @@ int fee_target_load(sqlite3 *db, int64_t operator_id, int64_t charge_id, struct 
 	" WHERE mb.status <> 'cancelled' "                                                         \
 	"   AND (mi.status = 'stored' OR coalesce(mi.left_on, '') <> '') "
 
-static void storage_item_from_row(sqlite3_stmt *st, struct storage_item *it)
+static void storage_item_from_row(struct db_stmt *st, struct storage_item *it)
 {
 	memset(it, 0, sizeof(*it));
-	it->operator_id = sqlite3_column_int64(st, 0);
-	it->id = sqlite3_column_int64(st, 1);
-	it->mailbox_id = sqlite3_column_int64(st, 2);
+	it->operator_id = db_col_int64(st, 0);
+	it->id = db_col_int64(st, 1);
+	it->mailbox_id = db_col_int64(st, 2);
 	str_copy(it->reference, sizeof(it->reference), db_col_text(st, 3));
 	str_copy(it->received_on, sizeof(it->received_on), db_col_text(st, 4));
 	str_copy(it->left_on, sizeof(it->left_on), db_col_text(st, 5));
 	str_copy(it->storage_charged_through, sizeof(it->storage_charged_through), db_col_text(st, 6));
-	it->free_days = sqlite3_column_int64(st, 7);
-	it->fee_per_day = sqlite3_column_int64(st, 8);
+	it->free_days = db_col_int64(st, 7);
+	it->fee_per_day = db_col_int64(st, 8);
 	str_copy(it->currency, sizeof(it->currency), db_col_text(st, 9));
 }
 
-static void storage_item_read(sqlite3_stmt *st, void *elem)
+static void storage_item_read(struct db_stmt *st, void *elem)
 {
 	storage_item_from_row(st, elem);
 }
@@ -109,30 +109,30 @@ const char storage_sql_due[] =
 	"       <= min(?2, coalesce(nullif(mi.left_on, ''), ?2)) "
 	" ORDER BY mi.id LIMIT ?3";
 
-int storage_items_due(sqlite3 *db, const char *last_day, int64_t after_id, size_t limit,
+int storage_items_due(struct db *db, const char *last_day, int64_t after_id, size_t limit,
 		      struct storage_item **items, size_t *n)
 {
 	*items = NULL;
 	*n = 0;
-	sqlite3_stmt *st = db_prepare(db, storage_sql_due);
-	sqlite3_bind_int64(st, 1, after_id);
+	struct db_stmt *st = db_prepare(db, storage_sql_due);
+	db_bind_int64(st, 1, after_id);
 	db_bind_text(st, 2, last_day);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+	db_bind_int64(st, 3, (int64_t)limit);
 	int failed;
 	*items = db_collect(st, sizeof(**items), storage_item_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int storage_item_reload(sqlite3 *db, int64_t operator_id, int64_t item_id, struct storage_item *out)
+int storage_item_reload(struct db *db, int64_t operator_id, int64_t item_id, struct storage_item *out)
 {
-	sqlite3_stmt *st = db_prepare(db, STORAGE_COLUMNS " AND mi.operator_id = ?1 AND mi.id = ?2");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, item_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	struct db_stmt *st = db_prepare(db, STORAGE_COLUMNS " AND mi.operator_id = ?1 AND mi.id = ?2");
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, item_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		storage_item_from_row(st, out);
-	else if (rc != SQLITE_DONE)
-		log_error("store", "storage item failed item=%lld err=\"%s\"", (long long)item_id, sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+	else if (rc != DB_DONE)
+		log_error("store", "storage item failed item=%lld err=\"%s\"", (long long)item_id, db_errmsg(db));
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }

@@ -9,7 +9,7 @@
 #ifndef PILOTOMAIL_STORE_CHARGE_JOBS_H
 #define PILOTOMAIL_STORE_CHARGE_JOBS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +34,7 @@ struct fee_target {
 };
 
 /* 0, or -1 when the charge is not found for that operator (or on a store error, logged). */
-int fee_target_load(sqlite3 *db, int64_t operator_id, int64_t charge_id, struct fee_target *out);
+int fee_target_load(struct db *db, int64_t operator_id, int64_t charge_id, struct fee_target *out);
 
 /* An assigned item whose storage may have days left to charge (see storage_items_due). */
 struct storage_item {
@@ -57,11 +57,11 @@ struct storage_item {
  * A coarse filter: the caller decides the days with domain/pricing.h. *items free()d by the
  * caller. 0 or -1.
  */
-int storage_items_due(sqlite3 *db, const char *last_day, int64_t after_id, size_t limit,
+int storage_items_due(struct db *db, const char *last_day, int64_t after_id, size_t limit,
 		      struct storage_item **items, size_t *n);
 
 /* The same item re-read inside the caller's transaction (another worker may have charged it). 0;
  * 1 when it no longer qualifies (moved to a cancelled mailbox, unassigned); -1 on error. */
-int storage_item_reload(sqlite3 *db, int64_t operator_id, int64_t item_id, struct storage_item *out);
+int storage_item_reload(struct db *db, int64_t operator_id, int64_t item_id, struct storage_item *out);
 
 #endif

@@ -11,7 +11,7 @@
 #ifndef PILOTOMAIL_STORE_CHARGES_H
 #define PILOTOMAIL_STORE_CHARGES_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,7 +68,7 @@ struct charge_new {
  * id, or -1; *duplicate (may be NULL) is set when the item already has a charge of that kind
  * for that storage day (UNIQUE (mail_item_id, kind, storage_day)).
  */
-int64_t charge_create(sqlite3 *db, int64_t operator_id, const struct charge_new *c, int64_t now, int *duplicate);
+int64_t charge_create(struct db *db, int64_t operator_id, const struct charge_new *c, int64_t now, int *duplicate);
 
 /*
  * The billing state a new charge starts in: "queued" when the operator bills renters through
@@ -76,10 +76,10 @@ int64_t charge_create(sqlite3 *db, int64_t operator_id, const struct charge_new 
  * member and amount > 0; otherwise "not_billed". Returns a static string; NULL when the
  * mailbox is not the operator's.
  */
-const char *charge_initial_state(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t amount);
+const char *charge_initial_state(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t amount);
 
 /* 1 when OfficeRnD billing is on and Stripe billing is off for the operator, else 0. */
-int charge_officernd_billing_on(sqlite3 *db, int64_t operator_id);
+int charge_officernd_billing_on(struct db *db, int64_t operator_id);
 
 struct charge_filter {
 	const char *state;         /* NULL or "" for all billing states */
@@ -93,17 +93,17 @@ struct charge_filter {
 
 /* Charges, newest first (by charge date, then id); f NULL for all. *items is free()d by the caller.
  * 0 or -1. */
-int charge_list(sqlite3 *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n);
+int charge_list(struct db *db, int64_t operator_id, const struct charge_filter *f, struct charge **items, size_t *n);
 /* 0, or -1 when not found (or another operator's). */
-int charge_get(sqlite3 *db, int64_t operator_id, int64_t id, struct charge *out);
+int charge_get(struct db *db, int64_t operator_id, int64_t id, struct charge *out);
 /* Number of completed, charged actions of kind for the mailbox with charge_date in
  * [first, next_first): the month's usage for the free allowance. -1 on error. */
-int64_t charge_count_in_period(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
+int64_t charge_count_in_period(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
 			       const char *first, const char *next_first);
 
 /* Operator's retry of a failed charge: back to queued, attempts 0, error cleared, due at once
  * (or, when its fee may exist, when the lookup may first run). 0; -1 when not found or not failed. */
-int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id);
+int charge_retry(struct db *db, int64_t operator_id, int64_t id);
 
 /*
  * "Earlier" charges: not_billed, amount > 0, of a mailbox whose renter is linked to an
@@ -112,13 +112,13 @@ int charge_retry(sqlite3 *db, int64_t operator_id, int64_t id);
  * queues them by itself; the operator does it with charge_bill_earlier().
  * charge_earlier_unbilled: their count and total (minor units). 0 or -1.
  */
-int charge_earlier_unbilled(sqlite3 *db, int64_t operator_id, int64_t *count, int64_t *total);
+int charge_earlier_unbilled(struct db *db, int64_t operator_id, int64_t *count, int64_t *total);
 /* The same over at most limit of them (the first by id), so that a page's cost stays bounded:
  * *count == limit means "limit or more". */
-int charge_earlier_unbilled_upto(sqlite3 *db, int64_t operator_id, int64_t limit, int64_t *count, int64_t *total);
+int charge_earlier_unbilled_upto(struct db *db, int64_t operator_id, int64_t limit, int64_t *count, int64_t *total);
 /* Queues exactly the earlier charges (only while OfficeRnD billing is on), in its own
  * transaction. *queued gets how many. 0, or -1 (nothing changed). */
-int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued);
+int charge_bill_earlier(struct db *db, int64_t operator_id, int64_t *queued);
 
 /*
  * Worker: claims up to limit charges that are due — queued with next_attempt_at <= now, or
@@ -128,7 +128,7 @@ int charge_bill_earlier(sqlite3 *db, int64_t operator_id, int64_t *queued);
  * been booked, so the fee job must look it up in OfficeRnD before posting again.
  * *items is free()d by the caller. 0 or -1.
  */
-int charge_claim_due(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,
+int charge_claim_due(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,
 		     struct charge **items, size_t *n);
 /*
  * How a worker's claim on a charge ends. Every end names its owner: nothing changes unless the
@@ -145,7 +145,7 @@ struct charge_claim_end {
 	int refund_attempt;        /* queued without an attempt having been made */
 };
 /* 0; 1 when the claim is no longer owner's (nothing changed); -1 on a store error. */
-int charge_claim_end(sqlite3 *db, int64_t id, const char *owner, const struct charge_claim_end *end, int64_t now);
+int charge_claim_end(struct db *db, int64_t id, const char *owner, const struct charge_claim_end *end, int64_t now);
 
 /* Where a POST /fees is about to go; see migrations/007_fee_claims.sql. */
 struct charge_fee_dest {
@@ -155,6 +155,6 @@ struct charge_fee_dest {
 	const char *plan;
 };
 /* Records it, while owner's claim holds. 0; 1 when the claim is no longer owner's; -1. */
-int charge_record_fee_dest(sqlite3 *db, int64_t id, const char *owner, const struct charge_fee_dest *dest);
+int charge_record_fee_dest(struct db *db, int64_t id, const char *owner, const struct charge_fee_dest *dest);
 
 #endif

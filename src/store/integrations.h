@@ -9,7 +9,7 @@
 #ifndef PILOTOMAIL_STORE_INTEGRATIONS_H
 #define PILOTOMAIL_STORE_INTEGRATIONS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,11 +30,11 @@ struct officernd_card {
 };
 
 /* 0, or -1 when the operator has no settings row. */
-int integrations_officernd_get(sqlite3 *db, int64_t operator_id, struct officernd_card *out);
+int integrations_officernd_get(struct db *db, int64_t operator_id, struct officernd_card *out);
 /* 1 when slug, client id and client secret are all stored. */
 int integrations_officernd_configured(const struct officernd_card *card);
 /* Stripe billing: 0 with *bill_renters set, or -1. */
-int integrations_stripe_get(sqlite3 *db, int64_t operator_id, int *bill_renters);
+int integrations_stripe_get(struct db *db, int64_t operator_id, int *bill_renters);
 
 /* One mapping row: an OfficeRnD plan to an offering, or an OfficeRnD location to a space. */
 struct integration_link {
@@ -45,8 +45,8 @@ struct integration_link {
 };
 
 /* The saved mapping in the operator's order; *items (free()) and *n. 0 or -1. */
-int integrations_plan_links(sqlite3 *db, int64_t operator_id, struct integration_link **items, size_t *n);
-int integrations_location_links(sqlite3 *db, int64_t operator_id, struct integration_link **items, size_t *n);
+int integrations_plan_links(struct db *db, int64_t operator_id, struct integration_link **items, size_t *n);
+int integrations_location_links(struct db *db, int64_t operator_id, struct integration_link **items, size_t *n);
 
 /* An id and a name, for the offering and space choices of the mapping. */
 struct integration_choice {
@@ -54,8 +54,8 @@ struct integration_choice {
 	char name[128];
 };
 /* The operator's offerings / spaces by name; *items (free()) and *n. 0 or -1. */
-int integrations_offering_choices(sqlite3 *db, int64_t operator_id, struct integration_choice **items, size_t *n);
-int integrations_space_choices(sqlite3 *db, int64_t operator_id, struct integration_choice **items, size_t *n);
+int integrations_offering_choices(struct db *db, int64_t operator_id, struct integration_choice **items, size_t *n);
+int integrations_space_choices(struct db *db, int64_t operator_id, struct integration_choice **items, size_t *n);
 
 /*
  * A save of the whole OfficeRnD card. Borrowed strings. A secret that is NULL or "" keeps the
@@ -91,14 +91,14 @@ enum integrations_result {
  * (officernd_lists_credentials_saved: another organization also drops the cached lists).
  * bad_index may be NULL.
  */
-enum integrations_result integrations_officernd_save(sqlite3 *db, int64_t operator_id,
+enum integrations_result integrations_officernd_save(struct db *db, int64_t operator_id,
 						     const struct officernd_card_update *u, int64_t now,
 						     size_t *bad_index);
 
 /* Turns Stripe billing on or off; refused (BILLING_CONFLICT) turning it on while OfficeRnD billing is on. */
-enum integrations_result integrations_stripe_save(sqlite3 *db, int64_t operator_id, int bill_renters, int64_t now);
+enum integrations_result integrations_stripe_save(struct db *db, int64_t operator_id, int bill_renters, int64_t now);
 
 /* A new random webhook token: the old webhook URL stops working at once. 0 or -1. */
-int integrations_webhook_token_regenerate(sqlite3 *db, int64_t operator_id, int64_t now);
+int integrations_webhook_token_regenerate(struct db *db, int64_t operator_id, int64_t now);
 
 #endif

@@ -26,11 +26,11 @@ int mail_status_left_storage(const char *status)
 	       str_eq(status, "picked_up");
 }
 
-static void item_from_row(sqlite3_stmt *st, struct mail_item *it)
+static void item_from_row(struct db_stmt *st, struct mail_item *it)
 {
 	memset(it, 0, sizeof(*it));
-	it->id = sqlite3_column_int64(st, 0);
-	it->mailbox_id = sqlite3_column_int64(st, 1);
+	it->id = db_col_int64(st, 0);
+	it->mailbox_id = db_col_int64(st, 1);
 	str_copy(it->reference, sizeof(it->reference), db_col_text(st, 2));
 	str_copy(it->kind, sizeof(it->kind), db_col_text(st, 3));
 	str_copy(it->sender, sizeof(it->sender), db_col_text(st, 4));
@@ -38,74 +38,74 @@ static void item_from_row(sqlite3_stmt *st, struct mail_item *it)
 	str_copy(it->status, sizeof(it->status), db_col_text(st, 6));
 	str_copy(it->left_on, sizeof(it->left_on), db_col_text(st, 7));
 	str_copy(it->storage_charged_through, sizeof(it->storage_charged_through), db_col_text(st, 8));
-	it->created_at = sqlite3_column_int64(st, 9);
+	it->created_at = db_col_int64(st, 9);
 	str_copy(it->pmb, sizeof(it->pmb), db_col_text(st, 10));
 	str_copy(it->mailbox_status, sizeof(it->mailbox_status), db_col_text(st, 11));
-	it->renter_id = sqlite3_column_int64(st, 12);
+	it->renter_id = db_col_int64(st, 12);
 	str_copy(it->renter_name, sizeof(it->renter_name), db_col_text(st, 13));
 	str_copy(it->renter_email, sizeof(it->renter_email), db_col_text(st, 14));
-	it->offering_id = sqlite3_column_int64(st, 15);
-	it->open_requests = sqlite3_column_int64(st, 16);
+	it->offering_id = db_col_int64(st, 15);
+	it->open_requests = db_col_int64(st, 16);
 }
 
-static void item_read(sqlite3_stmt *st, void *elem)
+static void item_read(struct db_stmt *st, void *elem)
 {
 	item_from_row(st, elem);
 }
 
 /* Steps st to the end into a new array of items (see db_collect). Finalizes st. 0 or -1. */
-static int item_collect(sqlite3_stmt *st, struct mail_item **items, size_t *n)
+static int item_collect(struct db_stmt *st, struct mail_item **items, size_t *n)
 {
 	int failed;
 	*items = db_collect(st, sizeof(**items), item_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int64_t mail_item_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
+int64_t mail_item_create(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
 			 const char *sender, const char *received_on, int64_t now, char *ref_out)
 {
 	/* The next number is read and used in one statement, so two clerks never share one. */
-	sqlite3_stmt *st = db_prepare(
+	struct db_stmt *st = db_prepare(
 		db, "INSERT INTO mail_items(operator_id, mailbox_id, reference, kind, sender, received_on, created_at) "
 		    "SELECT ?1, ?2, printf('M-%06d', n), ?3, ?4, ?5, ?6 FROM "
 		    "(SELECT coalesce(max(CAST(substr(reference, 3) AS INTEGER)), 0) + 1 AS n "
 		    " FROM mail_items WHERE operator_id = ?1) "
 		    "WHERE ?2 IS NULL OR EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) "
 		    "RETURNING id, reference");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	if (mailbox_id)
-		sqlite3_bind_int64(st, 2, mailbox_id);
+		db_bind_int64(st, 2, mailbox_id);
 	db_bind_text(st, 3, kind);
 	db_bind_text(st, 4, sender ? sender : "");
 	db_bind_text(st, 5, received_on);
-	sqlite3_bind_int64(st, 6, now);
+	db_bind_int64(st, 6, now);
 	int64_t id = -1;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(st, 0);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		id = db_col_int64(st, 0);
 		if (ref_out)
 			str_copy(ref_out, 16, db_col_text(st, 1));
-		rc = sqlite3_step(st);
+		rc = db_step(st);
 	}
-	if (rc != SQLITE_DONE) {
-		log_error("store", "mail item insert failed err=\"%s\"", sqlite3_errmsg(db));
+	if (rc != DB_DONE) {
+		log_error("store", "mail item insert failed err=\"%s\"", db_errmsg(db));
 		id = -1;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return id;
 }
 
-int mail_item_get(sqlite3 *db, int64_t operator_id, int64_t id, struct mail_item *out)
+int mail_item_get(struct db *db, int64_t operator_id, int64_t id, struct mail_item *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " ITEM_COLUMNS "WHERE i.id = ? AND i.operator_id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, operator_id);
+	struct db_stmt *st = db_prepare(db, "SELECT " ITEM_COLUMNS "WHERE i.id = ? AND i.operator_id = ?");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, operator_id);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		item_from_row(st, out);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -144,20 +144,20 @@ const char mail_sql_list_assigned[] = MAIL_LIST("AND i.mailbox_id IS NOT NULL ")
 const char mail_sql_list_unassigned[] =
 	MAIL_LIST_FROM(ITEM_COLUMNS_FROM("mail_items i INDEXED BY mail_items_unassigned"), "AND i.mailbox_id IS NULL ");
 
-int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
+int mail_item_list(struct db *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
 		   size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
+	struct db_stmt *st = db_prepare(db, f->tab == MAIL_TAB_UNASSIGNED ? mail_sql_list_unassigned
 					  : f->tab == MAIL_TAB_ASSIGNED ? mail_sql_list_assigned
 									: mail_sql_list);
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	char *pattern = f->q && *f->q ? like_pattern(f->q) : NULL;
 	db_bind_text(st, 2, pattern);
 	free(pattern);
 	/* No cursor: above every day and id. */
 	db_bind_text(st, 3, f->before_id ? f->before_day : "9999-12-31");
-	sqlite3_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
-	sqlite3_bind_int64(st, 5, f->limit ? (int64_t)f->limit : 500);
+	db_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
+	db_bind_int64(st, 5, f->limit ? (int64_t)f->limit : 500);
 	return item_collect(st, items, n);
 }
 
@@ -167,53 +167,53 @@ const char mail_sql_list_for_renter[] = "SELECT " ITEM_COLUMNS "WHERE +i.operato
 					"(SELECT id FROM mailboxes WHERE renter_id = ?2 AND +operator_id = ?1) "
 					"ORDER BY i.received_on DESC, i.id DESC LIMIT 500";
 
-int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
+int mail_item_list_for_renter(struct db *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
 			      size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, mail_sql_list_for_renter);
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, renter_id);
+	struct db_stmt *st = db_prepare(db, mail_sql_list_for_renter);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, renter_id);
 	return item_collect(st, items, n);
 }
 
 const char mail_sql_count_unassigned[] = "SELECT COUNT(*) FROM mail_items INDEXED BY mail_items_unassigned "
 					 "WHERE operator_id = ? AND mailbox_id IS NULL";
 
-int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id)
+int64_t mail_item_count_unassigned(struct db *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, mail_sql_count_unassigned);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, mail_sql_count_unassigned);
+	db_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }
 
-int mail_item_assign(sqlite3 *db, int64_t operator_id, int64_t id, int64_t mailbox_id)
+int mail_item_assign(struct db *db, int64_t operator_id, int64_t id, int64_t mailbox_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE mail_items SET mailbox_id = ?1 WHERE id = ?2 AND operator_id = ?3 "
+	struct db_stmt *st = db_prepare(db, "UPDATE mail_items SET mailbox_id = ?1 WHERE id = ?2 AND operator_id = ?3 "
 					  "AND EXISTS (SELECT 1 FROM mailboxes WHERE id = ?1 AND operator_id = ?3)");
-	sqlite3_bind_int64(st, 1, mailbox_id);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, operator_id);
+	db_bind_int64(st, 1, mailbox_id);
+	db_bind_int64(st, 2, id);
+	db_bind_int64(st, 3, operator_id);
 	return db_update_one(st);
 }
 
-int mail_item_set_status(sqlite3 *db, int64_t operator_id, int64_t id, const char *status, const char *left_on)
+int mail_item_set_status(struct db *db, int64_t operator_id, int64_t id, const char *status, const char *left_on)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE mail_items SET status = ?, left_on = coalesce(?, left_on) "
+	struct db_stmt *st = db_prepare(db, "UPDATE mail_items SET status = ?, left_on = coalesce(?, left_on) "
 					  "WHERE id = ? AND operator_id = ?");
 	db_bind_text(st, 1, status);
 	db_bind_text(st, 2, left_on);
-	sqlite3_bind_int64(st, 3, id);
-	sqlite3_bind_int64(st, 4, operator_id);
+	db_bind_int64(st, 3, id);
+	db_bind_int64(st, 4, operator_id);
 	return db_update_one(st);
 }
 
-int mail_item_set_storage_charged_through(sqlite3 *db, int64_t operator_id, int64_t id, const char *day)
+int mail_item_set_storage_charged_through(struct db *db, int64_t operator_id, int64_t id, const char *day)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE mail_items SET storage_charged_through = ? "
+	struct db_stmt *st = db_prepare(db, "UPDATE mail_items SET storage_charged_through = ? "
 					  "WHERE id = ? AND operator_id = ?");
 	db_bind_text(st, 1, day);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, operator_id);
+	db_bind_int64(st, 2, id);
+	db_bind_int64(st, 3, operator_id);
 	return db_update_one(st);
 }
 
@@ -221,119 +221,119 @@ int mail_item_set_storage_charged_through(sqlite3 *db, int64_t operator_id, int6
 	"a.id, a.mail_item_id, a.action, a.state, a.requested_by, a.carrier, a.tracking, a.postage, " \
 	"a.note, a.created_at, coalesce(a.completed_at, 0) FROM action_requests a "
 
-static void request_from_row(sqlite3_stmt *st, struct action_request *a)
+static void request_from_row(struct db_stmt *st, struct action_request *a)
 {
 	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	a->mail_item_id = sqlite3_column_int64(st, 1);
+	a->id = db_col_int64(st, 0);
+	a->mail_item_id = db_col_int64(st, 1);
 	str_copy(a->action, sizeof(a->action), db_col_text(st, 2));
 	str_copy(a->state, sizeof(a->state), db_col_text(st, 3));
 	str_copy(a->requested_by, sizeof(a->requested_by), db_col_text(st, 4));
 	str_copy(a->carrier, sizeof(a->carrier), db_col_text(st, 5));
 	str_copy(a->tracking, sizeof(a->tracking), db_col_text(st, 6));
-	a->postage = sqlite3_column_int64(st, 7);
+	a->postage = db_col_int64(st, 7);
 	str_copy(a->note, sizeof(a->note), db_col_text(st, 8));
-	a->created_at = sqlite3_column_int64(st, 9);
-	a->completed_at = sqlite3_column_int64(st, 10);
+	a->created_at = db_col_int64(st, 9);
+	a->completed_at = db_col_int64(st, 10);
 }
 
-int64_t action_request_create(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
+int64_t action_request_create(struct db *db, int64_t operator_id, int64_t mail_item_id, const char *action,
 			      const char *requested_by, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO action_requests(operator_id, mail_item_id, action, "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO action_requests(operator_id, mail_item_id, action, "
 					  "requested_by, created_at) SELECT ?1, ?2, ?3, ?4, ?5 "
 					  "WHERE EXISTS (SELECT 1 FROM mail_items WHERE id = ?2 AND operator_id = ?1) "
 					  "RETURNING id");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, mail_item_id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, mail_item_id);
 	db_bind_text(st, 3, action);
 	db_bind_text(st, 4, requested_by);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_int64(st, 5, now);
 	return db_insert_returning(st, NULL);
 }
 
-int action_request_get(sqlite3 *db, int64_t operator_id, int64_t id, struct action_request *out)
+int action_request_get(struct db *db, int64_t operator_id, int64_t id, struct action_request *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " REQUEST_COLUMNS "WHERE a.id = ? AND a.operator_id = ?");
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, operator_id);
+	struct db_stmt *st = db_prepare(db, "SELECT " REQUEST_COLUMNS "WHERE a.id = ? AND a.operator_id = ?");
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, operator_id);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		request_from_row(st, out);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
-static void request_read(sqlite3_stmt *st, void *elem)
+static void request_read(struct db_stmt *st, void *elem)
 {
 	request_from_row(st, elem);
 }
 
-int action_request_list(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, struct action_request **items,
+int action_request_list(struct db *db, int64_t operator_id, int64_t mail_item_id, struct action_request **items,
 			size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " REQUEST_COLUMNS "WHERE a.mail_item_id = ? AND a.operator_id = ? "
+	struct db_stmt *st = db_prepare(db, "SELECT " REQUEST_COLUMNS "WHERE a.mail_item_id = ? AND a.operator_id = ? "
 					  "ORDER BY a.id");
-	sqlite3_bind_int64(st, 1, mail_item_id);
-	sqlite3_bind_int64(st, 2, operator_id);
+	db_bind_int64(st, 1, mail_item_id);
+	db_bind_int64(st, 2, operator_id);
 	int failed;
 	*items = db_collect(st, sizeof(**items), request_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int64_t action_request_find(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
+int64_t action_request_find(struct db *db, int64_t operator_id, int64_t mail_item_id, const char *action,
 			    const char *state)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT id FROM action_requests WHERE operator_id = ?1 AND mail_item_id = ?2 "
+	struct db_stmt *st = db_prepare(db, "SELECT id FROM action_requests WHERE operator_id = ?1 AND mail_item_id = ?2 "
 					  "AND action = ?3 AND (?4 IS NULL AND state IN ('requested', 'completed') "
 					  "OR state = ?4) ORDER BY id LIMIT 1");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, mail_item_id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, mail_item_id);
 	db_bind_text(st, 3, action);
 	db_bind_text(st, 4, state);
 	int64_t id = 0;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		id = db_col_int64(st, 0);
+	else if (rc != DB_DONE)
 		id = -1;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return id;
 }
 
-int action_request_complete(sqlite3 *db, int64_t operator_id, int64_t id, const char *carrier,
+int action_request_complete(struct db *db, int64_t operator_id, int64_t id, const char *carrier,
 			    const char *tracking, int64_t postage, int64_t now)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'completed', carrier = ?, tracking = ?, "
+	struct db_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'completed', carrier = ?, tracking = ?, "
 					  "postage = ?, completed_at = ? "
 					  "WHERE id = ? AND operator_id = ? AND state = 'requested'");
 	db_bind_text(st, 1, carrier ? carrier : "");
 	db_bind_text(st, 2, tracking ? tracking : "");
-	sqlite3_bind_int64(st, 3, postage);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, id);
-	sqlite3_bind_int64(st, 6, operator_id);
+	db_bind_int64(st, 3, postage);
+	db_bind_int64(st, 4, now);
+	db_bind_int64(st, 5, id);
+	db_bind_int64(st, 6, operator_id);
 	return db_update_one(st);
 }
 
-int action_request_cancel(sqlite3 *db, int64_t operator_id, int64_t id, const char *note)
+int action_request_cancel(struct db *db, int64_t operator_id, int64_t id, const char *note)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'cancelled', note = ? "
+	struct db_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'cancelled', note = ? "
 					  "WHERE id = ? AND operator_id = ? AND state = 'requested'");
 	db_bind_text(st, 1, note ? note : "");
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, operator_id);
+	db_bind_int64(st, 2, id);
+	db_bind_int64(st, 3, operator_id);
 	return db_update_one(st);
 }
 
-int action_request_cancel_open(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *note)
+int action_request_cancel_open(struct db *db, int64_t operator_id, int64_t mail_item_id, const char *note)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'cancelled', note = ? "
+	struct db_stmt *st = db_prepare(db, "UPDATE action_requests SET state = 'cancelled', note = ? "
 					  "WHERE mail_item_id = ? AND operator_id = ? AND state = 'requested'");
 	db_bind_text(st, 1, note ? note : "");
-	sqlite3_bind_int64(st, 2, mail_item_id);
-	sqlite3_bind_int64(st, 3, operator_id);
+	db_bind_int64(st, 2, mail_item_id);
+	db_bind_int64(st, 3, operator_id);
 	return db_step_done(st);
 }

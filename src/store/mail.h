@@ -9,7 +9,7 @@
 #ifndef PILOTOMAIL_STORE_MAIL_H
 #define PILOTOMAIL_STORE_MAIL_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,10 +45,10 @@ int mail_status_left_storage(const char *status);
  * mailbox_id 0 leaves it unassigned. Returns the id (and the reference into ref_out, 16 bytes,
  * may be NULL) or -1.
  */
-int64_t mail_item_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
+int64_t mail_item_create(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
 			 const char *sender, const char *received_on, int64_t now, char *ref_out);
 /* 0, or -1 when not found. */
-int mail_item_get(sqlite3 *db, int64_t operator_id, int64_t id, struct mail_item *out);
+int mail_item_get(struct db *db, int64_t operator_id, int64_t id, struct mail_item *out);
 struct mail_filter {
 	enum mail_tab tab;
 	const char *q;        /* NULL or "": else the PMB, the renter's name or email, the item
@@ -60,19 +60,19 @@ struct mail_filter {
 	int64_t before_id;
 };
 /* Items of a tab, newest received first (by day, then id). 0 or -1. */
-int mail_item_list(sqlite3 *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
+int mail_item_list(struct db *db, int64_t operator_id, const struct mail_filter *f, struct mail_item **items,
 		   size_t *n);
 /* The renter's items across their mailboxes, newest first. 0 or -1. */
-int mail_item_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
+int mail_item_list_for_renter(struct db *db, int64_t operator_id, int64_t renter_id, struct mail_item **items,
 			      size_t *n);
 /* How many items are not yet assigned (for the tab's count). -1 on error. */
-int64_t mail_item_count_unassigned(sqlite3 *db, int64_t operator_id);
+int64_t mail_item_count_unassigned(struct db *db, int64_t operator_id);
 /* Sets the item's mailbox. 0 or -1. */
-int mail_item_assign(sqlite3 *db, int64_t operator_id, int64_t id, int64_t mailbox_id);
+int mail_item_assign(struct db *db, int64_t operator_id, int64_t id, int64_t mailbox_id);
 /* Sets the status, and left_on when the item left storage (NULL keeps it). 0 or -1. */
-int mail_item_set_status(sqlite3 *db, int64_t operator_id, int64_t id, const char *status, const char *left_on);
+int mail_item_set_status(struct db *db, int64_t operator_id, int64_t id, const char *status, const char *left_on);
 /* Records the last storage day charged. 0 or -1. */
-int mail_item_set_storage_charged_through(sqlite3 *db, int64_t operator_id, int64_t id, const char *day);
+int mail_item_set_storage_charged_through(struct db *db, int64_t operator_id, int64_t id, const char *day);
 
 struct action_request {
 	int64_t id;
@@ -89,23 +89,23 @@ struct action_request {
 };
 
 /* A new request in state "requested". Returns its id or -1. */
-int64_t action_request_create(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
+int64_t action_request_create(struct db *db, int64_t operator_id, int64_t mail_item_id, const char *action,
 			      const char *requested_by, int64_t now);
 /* 0, or -1 when not found. */
-int action_request_get(sqlite3 *db, int64_t operator_id, int64_t id, struct action_request *out);
+int action_request_get(struct db *db, int64_t operator_id, int64_t id, struct action_request *out);
 /* The item's requests, oldest first. 0 or -1. */
-int action_request_list(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, struct action_request **items,
+int action_request_list(struct db *db, int64_t operator_id, int64_t mail_item_id, struct action_request **items,
 			size_t *n);
 /* The id of the item's request for action in state (NULL = requested or completed), 0 if none,
  * -1 on error. */
-int64_t action_request_find(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *action,
+int64_t action_request_find(struct db *db, int64_t operator_id, int64_t mail_item_id, const char *action,
 			    const char *state);
 /* requested -> completed with the forwarding details. 0; -1 if it was not requested. */
-int action_request_complete(sqlite3 *db, int64_t operator_id, int64_t id, const char *carrier,
+int action_request_complete(struct db *db, int64_t operator_id, int64_t id, const char *carrier,
 			    const char *tracking, int64_t postage, int64_t now);
 /* requested -> cancelled with a note. 0; -1 if it was not requested. */
-int action_request_cancel(sqlite3 *db, int64_t operator_id, int64_t id, const char *note);
+int action_request_cancel(struct db *db, int64_t operator_id, int64_t id, const char *note);
 /* Cancels every still-requested action of the item (it left storage). 0 or -1. */
-int action_request_cancel_open(sqlite3 *db, int64_t operator_id, int64_t mail_item_id, const char *note);
+int action_request_cancel_open(struct db *db, int64_t operator_id, int64_t mail_item_id, const char *note);
 
 #endif

@@ -6,7 +6,7 @@
 #ifndef PILOTOMAIL_STORE_MAILBOXES_H
 #define PILOTOMAIL_STORE_MAILBOXES_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,7 +22,7 @@ struct renter_fields {
 
 /* Finds the renter by OfficeRnD member id (when given) or creates it; updates name, email and
  * company from fields. Returns the renter id or -1. */
-int64_t renter_upsert(sqlite3 *db, int64_t operator_id, const struct renter_fields *fields);
+int64_t renter_upsert(struct db *db, int64_t operator_id, const struct renter_fields *fields);
 
 struct mailbox_fields {
 	int64_t renter_id;
@@ -36,20 +36,20 @@ struct mailbox_fields {
 
 /* Creates an active mailbox with the next free PMB number of the operator. Returns its id,
  * or -1 (a second mailbox for the same membership is refused by the schema: *exists set). */
-int64_t mailbox_create(sqlite3 *db, int64_t operator_id, const struct mailbox_fields *f, int *exists);
+int64_t mailbox_create(struct db *db, int64_t operator_id, const struct mailbox_fields *f, int *exists);
 /* The operator's mailbox with that PMB, or 0 when there is none. */
-int64_t mailbox_find_by_pmb(sqlite3 *db, int64_t operator_id, const char *pmb);
+int64_t mailbox_find_by_pmb(struct db *db, int64_t operator_id, const char *pmb);
 /* The mailbox of an OfficeRnD membership, or 0 when there is none. */
-int64_t mailbox_find_by_membership(sqlite3 *db, int64_t operator_id, const char *membership_id);
+int64_t mailbox_find_by_membership(struct db *db, int64_t operator_id, const char *membership_id);
 /* Changes: status is "active", "on_hold" or "cancelled" (leaving cancelled clears cancelled_by).
  * 0 or -1. */
-int mailbox_set_status(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *status);
+int mailbox_set_status(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *status);
 /* Who cancelled the (cancelled) mailbox: "operator" or "officernd". 0 or -1. */
-int mailbox_set_cancelled_by(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *by);
+int mailbox_set_cancelled_by(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *by);
 /* Sets the "needs attention" note alone ("" clears it). 0 or -1. */
-int mailbox_set_attention(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *needs_attention);
-int mailbox_set_offering(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t offering_id);
-int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
+int mailbox_set_attention(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *needs_attention);
+int mailbox_set_offering(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t offering_id);
+int mailbox_set_space(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t space_id,
 		      const char *officernd_location_id, const char *needs_attention);
 
 /*
@@ -57,7 +57,7 @@ int mailbox_set_space(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int6
  * not cancelled) the space now linked to that location, and clears their "needs attention".
  * Runs in the caller's transaction, after the links are saved. Returns how many, or -1.
  */
-int mailbox_assign_linked_spaces(sqlite3 *db, int64_t operator_id, int64_t now);
+int mailbox_assign_linked_spaces(struct db *db, int64_t operator_id, int64_t now);
 
 struct mailbox_view {
 	int64_t id;
@@ -83,7 +83,7 @@ struct mailbox_view {
 };
 
 /* One mailbox with its renter, space, offering and invitation state. 0 or -1. */
-int mailbox_get(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out);
+int mailbox_get(struct db *db, int64_t operator_id, int64_t mailbox_id, struct mailbox_view *out);
 struct mailbox_filter {
 	const char *status;  /* NULL or "" for all */
 	int64_t renter_id;   /* 0 for all; else the renter's (status is then ignored) */
@@ -91,7 +91,7 @@ struct mailbox_filter {
 	int64_t before_id;   /* keyset paging: only ids below it; 0 starts from the newest */
 };
 /* Mailboxes, newest first. *items free(). 0 or -1. */
-int mailbox_list(sqlite3 *db, int64_t operator_id, const struct mailbox_filter *f, struct mailbox_view **items,
+int mailbox_list(struct db *db, int64_t operator_id, const struct mailbox_filter *f, struct mailbox_view **items,
 		 size_t *n);
 /* What a mailbox picker shows of each open (not cancelled) mailbox, newest first. */
 struct mailbox_choice {
@@ -102,22 +102,22 @@ struct mailbox_choice {
 	char company_name[404];
 };
 /* At most limit of them. *items free(). 0 or -1. */
-int mailbox_choices(sqlite3 *db, int64_t operator_id, size_t limit, struct mailbox_choice **items, size_t *n);
+int mailbox_choices(struct db *db, int64_t operator_id, size_t limit, struct mailbox_choice **items, size_t *n);
 /* The mailboxes of one renter of the operator (the renter's own page), newest first. *items
  * free(). 0 or -1. */
-int mailbox_list_for_renter(sqlite3 *db, int64_t operator_id, int64_t renter_id,
+int mailbox_list_for_renter(struct db *db, int64_t operator_id, int64_t renter_id,
 			    struct mailbox_view **items, size_t *n);
 
 /* Renter sign-in: the renter whose email and password match (renters of every operator are
  * tried; a renter without a password never matches), or 0. Takes the time of a password check
  * even when no renter has that email, so timing does not reveal accounts. */
-int64_t renter_authenticate(sqlite3 *db, const char *email, const char *password);
+int64_t renter_authenticate(struct db *db, const char *email, const char *password);
 
 /* Creates a pending invitation; *token (free()) is the secret for the link, only its hash is
  * stored. Returns the invitation id or -1. */
-int64_t invitation_create(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now, char **token);
+int64_t invitation_create(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t now, char **token);
 /* Revokes the mailbox's pending invitations (and cancels their queued emails). 0 or -1. */
-int invitation_revoke_pending(sqlite3 *db, int64_t operator_id, int64_t mailbox_id);
+int invitation_revoke_pending(struct db *db, int64_t operator_id, int64_t mailbox_id);
 
 struct invitation_view {
 	int64_t id;
@@ -143,13 +143,13 @@ struct invitation_status {
 	char last_error[256];
 };
 /* 0 (out->id == 0 when there is no invitation) or -1. */
-int invitation_latest(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, int64_t now,
+int invitation_latest(struct db *db, int64_t operator_id, int64_t mailbox_id, int64_t now,
 		      struct invitation_status *out);
 /* Looks an invitation up by its link token (any operator: the token is the key). 0 or -1. */
-int invitation_find_by_token(sqlite3 *db, const char *token, int64_t now, struct invitation_view *out);
+int invitation_find_by_token(struct db *db, const char *token, int64_t now, struct invitation_view *out);
 /* Marks it accepted and sets the renter's password hash (password_hash(), computed before the
  * caller's transaction began: scrypt must never run under the write lock). 0 or -1. */
-int invitation_accept(sqlite3 *db, int64_t invitation_id, int64_t renter_id, const char *hash, int64_t now);
+int invitation_accept(struct db *db, int64_t invitation_id, int64_t renter_id, const char *hash, int64_t now);
 
 struct outbox_message {
 	const char *kind;      /* "invitation" */
@@ -161,7 +161,7 @@ struct outbox_message {
 	const char *message_id; /* NULL: a new "<random@mail-from-domain>" is made */
 };
 /* Queues an email for the worker. Returns the outbox id or -1. */
-int64_t outbox_enqueue(sqlite3 *db, int64_t operator_id, const struct outbox_message *m);
+int64_t outbox_enqueue(struct db *db, int64_t operator_id, const struct outbox_message *m);
 
 /*
  * The worker's side of the outbox. The queue is shared by every operator: these calls work on
@@ -188,16 +188,16 @@ struct outbox_item {
 /* Claims the oldest due row (queued and due, or sending with an expired lease) in its own
  * transaction: state sending, lease until now + lease_s, attempts + 1.
  * Returns 1 with *out filled, 0 when nothing is due, -1 on a store error. */
-int outbox_claim(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out);
+int outbox_claim(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out);
 /* The workers holding unexpired outbox claims (see worker/claims.h), and releasing a dead one's. */
-int outbox_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n);
-int outbox_release_claims(sqlite3 *db, const char *worker_id);
+int outbox_claimants(struct db *db, int64_t now, char ***ids, size_t *n);
+int outbox_release_claims(struct db *db, const char *worker_id);
 void outbox_item_clear(struct outbox_item *item);
 /* Ends a claim, unless the row was cancelled or re-claimed meanwhile (then a no-op returning 0).
  * sent and failed clear the bodies, which hold the invitation link. 0 or -1. */
-int outbox_mark_sent(sqlite3 *db, int64_t id, const char *worker_id, int64_t now);
-int outbox_mark_retry(sqlite3 *db, int64_t id, const char *worker_id, int64_t next_attempt_at,
+int outbox_mark_sent(struct db *db, int64_t id, const char *worker_id, int64_t now);
+int outbox_mark_retry(struct db *db, int64_t id, const char *worker_id, int64_t next_attempt_at,
 		      const char *error);
-int outbox_mark_failed(sqlite3 *db, int64_t id, const char *worker_id, const char *error);
+int outbox_mark_failed(struct db *db, int64_t id, const char *worker_id, const char *error);
 
 #endif

@@ -60,38 +60,38 @@ const char member_import_sql_match[] =
 	"AND m.status <> 'cancelled' AND NOT EXISTS (SELECT 1 FROM member_import_rows AS x WHERE "
 	"x.operator_id = ?1 AND x.match_mailbox_id = m.id AND x.id <> ?3) ORDER BY m.id LIMIT 1";
 
-static int exec_op(sqlite3 *db, const char *sql, int64_t operator_id)
+static int exec_op(struct db *db, const char *sql, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, operator_id);
 	return db_step_done(st);
 }
 
-static void id_read(sqlite3_stmt *st, void *elem)
+static void id_read(struct db_stmt *st, void *elem)
 {
-	*(int64_t *)elem = sqlite3_column_int64(st, 0);
+	*(int64_t *)elem = db_col_int64(st, 0);
 }
 
 /* ---- status ------------------------------------------------------------------------------ */
 
-static int status_state_read(sqlite3 *db, int64_t operator_id, struct member_import_status *out)
+static int status_state_read(struct db *db, int64_t operator_id, struct member_import_status *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT load_state, phase, listed, members_read, requested_at, loaded_at, "
+	struct db_stmt *st = db_prepare(db, "SELECT load_state, phase, listed, members_read, requested_at, loaded_at, "
 					  "claimed_until, error FROM member_imports WHERE operator_id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, operator_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
 		str_copy(out->load_state, sizeof(out->load_state), db_col_text(st, 0));
 		str_copy(out->phase, sizeof(out->phase), db_col_text(st, 1));
-		out->listed = sqlite3_column_int64(st, 2);
-		out->members_read = sqlite3_column_int64(st, 3);
-		out->requested_at = sqlite3_column_int64(st, 4);
-		out->loaded_at = sqlite3_column_int64(st, 5);
-		out->claimed_until = sqlite3_column_int64(st, 6);
+		out->listed = db_col_int64(st, 2);
+		out->members_read = db_col_int64(st, 3);
+		out->requested_at = db_col_int64(st, 4);
+		out->loaded_at = db_col_int64(st, 5);
+		out->claimed_until = db_col_int64(st, 6);
 		str_copy(out->error, sizeof(out->error), db_col_text(st, 7));
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : -1;
 }
 
 static void status_count_add(struct member_import_status *out, const char *grp, const char *state, int64_t n)
@@ -118,34 +118,34 @@ static void status_count_add(struct member_import_status *out, const char *grp, 
 		out->not_imported += n;
 }
 
-int member_import_status_get(sqlite3 *db, int64_t operator_id, struct member_import_status *out)
+int member_import_status_get(struct db *db, int64_t operator_id, struct member_import_status *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (status_state_read(db, operator_id, out) < 0)
 		goto fail;
-	sqlite3_stmt *st = db_prepare(db, member_import_sql_counts);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, member_import_sql_counts);
+	db_bind_int64(st, 1, operator_id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		status_count_add(out, db_col_text(st, 0), db_col_text(st, 1), sqlite3_column_int64(st, 2));
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
+	while ((rc = db_step(st)) == DB_ROW)
+		status_count_add(out, db_col_text(st, 0), db_col_text(st, 1), db_col_int64(st, 2));
+	db_finalize(st);
+	if (rc == DB_DONE)
 		return 0;
 fail:
-	log_error("store", "member import status failed err=\"%s\"", sqlite3_errmsg(db));
+	log_error("store", "member import status failed err=\"%s\"", db_errmsg(db));
 	return -1;
 }
 
 /* ---- asking for a load ------------------------------------------------------------------- */
 
-static int64_t count_op(sqlite3 *db, const char *sql, int64_t operator_id)
+static int64_t count_op(struct db *db, const char *sql, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }
 
-enum member_import_ask member_import_request(sqlite3 *db, int64_t operator_id, int64_t now)
+enum member_import_ask member_import_request(struct db *db, int64_t operator_id, int64_t now)
 {
 	if (db_begin(db) < 0)
 		return MEMBER_IMPORT_FAILED;
@@ -168,12 +168,12 @@ enum member_import_ask member_import_request(sqlite3 *db, int64_t operator_id, i
 		return ask;
 	}
 	/* A load under way starts over: its holder's next page finds the claim gone and stops. */
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO member_imports(operator_id, load_state, requested_at) "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO member_imports(operator_id, load_state, requested_at) "
 					  "VALUES (?1, 'queued', ?2) ON CONFLICT(operator_id) DO UPDATE SET "
 					  "load_state = 'queued', requested_at = ?2, error = '', claimed_by = '', "
 					  "claimed_until = 0");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, now);
 	if (db_step_done(st) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		return MEMBER_IMPORT_FAILED;
@@ -183,7 +183,7 @@ enum member_import_ask member_import_request(sqlite3 *db, int64_t operator_id, i
 
 /* ---- the load ------------------------------------------------------------------------------ */
 
-int member_import_load_due(sqlite3 *db, int64_t now, int64_t **ids, size_t *n)
+int member_import_load_due(struct db *db, int64_t now, int64_t **ids, size_t *n)
 {
 	(void)now; /* the claim decides about leases: a dead holder's load is due at once */
 	int failed = 0;
@@ -198,29 +198,29 @@ void member_import_load_clear(struct member_import_load *l)
 }
 
 /* Inside the claim's transaction: 1 claimable (state, phase, cursor read), 0 not, -1. */
-static int load_claimable(sqlite3 *db, int64_t operator_id, const char *worker, int64_t now,
+static int load_claimable(struct db *db, int64_t operator_id, const char *worker, int64_t now,
 			  int (*holder_dead)(const char *, const char *), char *state, struct member_import_load *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT load_state, phase, cursor, claimed_by, claimed_until FROM member_imports "
+	struct db_stmt *st = db_prepare(db, "SELECT load_state, phase, cursor, claimed_by, claimed_until FROM member_imports "
 					  "WHERE operator_id = ? AND load_state IN ('queued', 'loading')");
-	sqlite3_bind_int64(st, 1, operator_id);
-	int rc = sqlite3_step(st), ok = 0;
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, operator_id);
+	int rc = db_step(st), ok = 0;
+	if (rc == DB_ROW) {
 		const char *holder = db_col_text(st, 3);
-		int live = *holder && sqlite3_column_int64(st, 4) > now &&
+		int live = *holder && db_col_int64(st, 4) > now &&
 			   !(holder_dead && !str_eq(holder, worker) && holder_dead(worker, holder) == 1);
 		ok = !live;
 		str_copy(state, 16, db_col_text(st, 0));
 		str_copy(out->phase, sizeof(out->phase), db_col_text(st, 1));
 		out->cursor = db_col_strdup(st, 2);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	db_finalize(st);
+	if (rc != DB_ROW && rc != DB_DONE)
 		return -1;
 	return ok;
 }
 
-int member_import_load_claim(sqlite3 *db, int64_t operator_id, const char *worker, int64_t now, int64_t lease_s,
+int member_import_load_claim(struct db *db, int64_t operator_id, const char *worker, int64_t now, int64_t lease_s,
 			     int (*holder_dead)(const char *mine, const char *holder), struct member_import_load *out)
 {
 	char state[16] = "";
@@ -239,16 +239,16 @@ int member_import_load_claim(sqlite3 *db, int64_t operator_id, const char *worke
 		out->cursor = NULL;
 		str_copy(out->phase, sizeof(out->phase), MEMBER_IMPORT_PHASE_MEMBERSHIPS);
 	}
-	sqlite3_stmt *st = db_prepare(db, "UPDATE member_imports SET load_state = 'loading', claimed_by = ?2, "
+	struct db_stmt *st = db_prepare(db, "UPDATE member_imports SET load_state = 'loading', claimed_by = ?2, "
 					  "claimed_until = ?3, phase = ?4, cursor = ?5, error = '', "
 					  "listed = CASE WHEN ?6 THEN 0 ELSE listed END, "
 					  "members_read = CASE WHEN ?6 THEN 0 ELSE members_read END WHERE operator_id = ?1");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, worker);
-	sqlite3_bind_int64(st, 3, now + lease_s);
+	db_bind_int64(st, 3, now + lease_s);
 	db_bind_text(st, 4, out->phase);
 	db_bind_text(st, 5, out->cursor);
-	sqlite3_bind_int(st, 6, fresh);
+	db_bind_int64(st, 6, fresh);
 	int ok = db_update_one(st) == 0 &&
 		 (!fresh || exec_op(db, "DELETE FROM member_import_rows WHERE operator_id = ?", operator_id) == 0);
 	if (!ok || db_commit(db) < 0) {
@@ -260,11 +260,11 @@ int member_import_load_claim(sqlite3 *db, int64_t operator_id, const char *worke
 }
 
 /* Inside a transaction: 1 when worker holds the operator's load, 0 not, -1 error. */
-static int load_held(sqlite3 *db, int64_t operator_id, const char *worker)
+static int load_held(struct db *db, int64_t operator_id, const char *worker)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM member_imports WHERE operator_id = ? AND claimed_by = ? "
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM member_imports WHERE operator_id = ? AND claimed_by = ? "
 					  "AND load_state = 'loading'");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, worker);
 	int64_t n = db_count(st);
 	return n < 0 ? -1 : n > 0;
@@ -272,7 +272,7 @@ static int load_held(sqlite3 *db, int64_t operator_id, const char *worker)
 
 /* The phase after `phase` whose work exists (members only when rows were kept, companies only
  * when a kept row has a company), into next (16 bytes). */
-static int phase_following(sqlite3 *db, int64_t operator_id, const char *phase, char *next)
+static int phase_following(struct db *db, int64_t operator_id, const char *phase, char *next)
 {
 	int64_t rows = count_op(db, "SELECT count(*) FROM (SELECT 1 FROM member_import_rows WHERE operator_id = ? "
 				"LIMIT 1) AS any_row", operator_id);
@@ -290,26 +290,26 @@ static int phase_following(sqlite3 *db, int64_t operator_id, const char *phase, 
 }
 
 /* The next position of a page's phase (or the next phase when pg->next is NULL), and the counts. */
-static int load_advance(sqlite3 *db, int64_t operator_id, const char *phase, const struct member_import_page *pg,
+static int load_advance(struct db *db, int64_t operator_id, const char *phase, const struct member_import_page *pg,
 			int64_t listed, int64_t members_read)
 {
 	char next_phase[16];
 	str_copy(next_phase, sizeof(next_phase), phase);
 	if (!pg->next && phase_following(db, operator_id, phase, next_phase) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE member_imports SET phase = ?2, cursor = ?3, claimed_until = ?4, "
+	struct db_stmt *st = db_prepare(db, "UPDATE member_imports SET phase = ?2, cursor = ?3, claimed_until = ?4, "
 					  "listed = listed + ?5, members_read = members_read + ?6 WHERE operator_id = ?1");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, next_phase);
 	db_bind_text(st, 3, pg->next);
-	sqlite3_bind_int64(st, 4, pg->now + pg->lease_s);
-	sqlite3_bind_int64(st, 5, listed);
-	sqlite3_bind_int64(st, 6, members_read);
+	db_bind_int64(st, 4, pg->now + pg->lease_s);
+	db_bind_int64(st, 5, listed);
+	db_bind_int64(st, 6, members_read);
 	return db_update_one(st);
 }
 
 /* Begins a page's transaction: 1 held (open), 0 not the holder (closed), -1 (closed). */
-static int page_begin(sqlite3 *db, int64_t operator_id, const char *worker)
+static int page_begin(struct db *db, int64_t operator_id, const char *worker)
 {
 	if (db_begin(db) < 0)
 		return -1;
@@ -319,7 +319,7 @@ static int page_begin(sqlite3 *db, int64_t operator_id, const char *worker)
 	return held;
 }
 
-static int page_end(sqlite3 *db, int ok)
+static int page_end(struct db *db, int ok)
 {
 	if (ok && db_commit(db) == 0)
 		return 0;
@@ -327,9 +327,9 @@ static int page_end(sqlite3 *db, int ok)
 	return -1;
 }
 
-static int membership_put(sqlite3 *db, int64_t operator_id, const struct orn_membership *m)
+static int membership_put(struct db *db, int64_t operator_id, const struct orn_membership *m)
 {
-	sqlite3_stmt *st = db_prepare(db,
+	struct db_stmt *st = db_prepare(db,
 		"INSERT INTO member_import_rows(operator_id, membership_id, member_id, company_id, plan_id, location_id, "
 		"start_date, end_date, status, calculated_status, is_personal, created_at, modified_at) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(operator_id, membership_id) DO UPDATE SET "
@@ -337,7 +337,7 @@ static int membership_put(sqlite3 *db, int64_t operator_id, const struct orn_mem
 		"location_id = excluded.location_id, start_date = excluded.start_date, end_date = excluded.end_date, "
 		"status = excluded.status, calculated_status = excluded.calculated_status, "
 		"is_personal = excluded.is_personal, created_at = excluded.created_at, modified_at = excluded.modified_at");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, m->id);
 	db_bind_text(st, 3, m->member);
 	db_bind_text(st, 4, m->company && *m->company ? m->company : NULL);
@@ -347,13 +347,13 @@ static int membership_put(sqlite3 *db, int64_t operator_id, const struct orn_mem
 	db_bind_text(st, 8, m->end_date);
 	db_bind_text(st, 9, m->status ? m->status : "");
 	db_bind_text(st, 10, m->calculated_status ? m->calculated_status : "");
-	sqlite3_bind_int(st, 11, m->is_personal);
+	db_bind_int64(st, 11, m->is_personal);
 	db_bind_text(st, 12, m->created_at ? m->created_at : "");
 	db_bind_text(st, 13, m->modified_at ? m->modified_at : "");
 	return db_step_done(st);
 }
 
-int member_import_put_memberships(sqlite3 *db, int64_t operator_id, const struct member_import_page *pg,
+int member_import_put_memberships(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 				  const struct orn_membership *items, size_t n, member_import_keep_fn keep, void *ctx)
 {
 	int held = page_begin(db, operator_id, pg->worker);
@@ -368,7 +368,7 @@ int member_import_put_memberships(sqlite3 *db, int64_t operator_id, const struct
 	return page_end(db, ok);
 }
 
-int member_import_put_members(sqlite3 *db, int64_t operator_id, const struct member_import_page *pg,
+int member_import_put_members(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 			      const struct orn_member *items, size_t n)
 {
 	int held = page_begin(db, operator_id, pg->worker);
@@ -376,9 +376,9 @@ int member_import_put_members(sqlite3 *db, int64_t operator_id, const struct mem
 		return held < 0 ? -1 : 1;
 	int ok = 1;
 	for (size_t i = 0; ok && i < n; i++) {
-		sqlite3_stmt *st = db_prepare(db, "UPDATE member_import_rows SET name = ?3, email = ?4, member_found = 1 "
+		struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET name = ?3, email = ?4, member_found = 1 "
 						  "WHERE operator_id = ?1 AND member_id = ?2");
-		sqlite3_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, items[i].id);
 		db_bind_text(st, 3, items[i].name ? items[i].name : "");
 		db_bind_text(st, 4, items[i].email ? items[i].email : "");
@@ -388,7 +388,7 @@ int member_import_put_members(sqlite3 *db, int64_t operator_id, const struct mem
 	return page_end(db, ok);
 }
 
-int member_import_put_companies(sqlite3 *db, int64_t operator_id, const struct member_import_page *pg,
+int member_import_put_companies(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 				const struct orn_company *items, size_t n)
 {
 	int held = page_begin(db, operator_id, pg->worker);
@@ -396,9 +396,9 @@ int member_import_put_companies(sqlite3 *db, int64_t operator_id, const struct m
 		return held < 0 ? -1 : 1;
 	int ok = 1;
 	for (size_t i = 0; ok && i < n; i++) {
-		sqlite3_stmt *st = db_prepare(db, "UPDATE member_import_rows SET company_name = ?3 "
+		struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET company_name = ?3 "
 						  "WHERE operator_id = ?1 AND company_id = ?2");
-		sqlite3_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, items[i].id);
 		db_bind_text(st, 3, items[i].name ? items[i].name : "");
 		ok = db_step_done(st) == 0;
@@ -407,58 +407,58 @@ int member_import_put_companies(sqlite3 *db, int64_t operator_id, const struct m
 	return page_end(db, ok);
 }
 
-int member_import_load_position(sqlite3 *db, int64_t operator_id, const char *worker, struct member_import_load *out)
+int member_import_load_position(struct db *db, int64_t operator_id, const char *worker, struct member_import_load *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare(db, "SELECT phase, cursor FROM member_imports WHERE operator_id = ? AND "
+	struct db_stmt *st = db_prepare(db, "SELECT phase, cursor FROM member_imports WHERE operator_id = ? AND "
 					  "claimed_by = ? AND load_state = 'loading'");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, worker);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
 		str_copy(out->phase, sizeof(out->phase), db_col_text(st, 0));
 		out->cursor = db_col_strdup(st, 1);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	db_finalize(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
-int member_import_load_pause(sqlite3 *db, int64_t operator_id, const char *worker, int64_t until)
+int member_import_load_pause(struct db *db, int64_t operator_id, const char *worker, int64_t until)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE member_imports SET claimed_until = ?3 WHERE operator_id = ?1 AND "
+	struct db_stmt *st = db_prepare(db, "UPDATE member_imports SET claimed_until = ?3 WHERE operator_id = ?1 AND "
 					  "claimed_by = ?2 AND load_state = 'loading'");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, worker);
-	sqlite3_bind_int64(st, 3, until);
+	db_bind_int64(st, 3, until);
 	return db_step_done(st);
 }
 
-int member_import_load_failed(sqlite3 *db, int64_t operator_id, const char *worker, const char *error, int64_t now)
+int member_import_load_failed(struct db *db, int64_t operator_id, const char *worker, const char *error, int64_t now)
 {
 	(void)now;
 	int held = page_begin(db, operator_id, worker);
 	if (held <= 0)
 		return held < 0 ? -1 : 1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE member_imports SET load_state = 'failed', error = ?2, claimed_by = '', "
+	struct db_stmt *st = db_prepare(db, "UPDATE member_imports SET load_state = 'failed', error = ?2, claimed_by = '', "
 					  "claimed_until = 0 WHERE operator_id = ?1");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, error && *error ? error : "the load failed");
 	return page_end(db, db_update_one(st) == 0);
 }
 
 /* ---- rows ---------------------------------------------------------------------------------- */
 
-static void row_read(sqlite3_stmt *st, void *elem)
+static void row_read(struct db_stmt *st, void *elem)
 {
 	struct member_import_row *r = elem;
 	int c = 0;
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, c++);
+	r->id = db_col_int64(st, c++);
 	str_copy(r->membership_id, sizeof(r->membership_id), db_col_text(st, c++));
 	str_copy(r->member_id, sizeof(r->member_id), db_col_text(st, c++));
-	r->member_found = sqlite3_column_int(st, c++);
+	r->member_found = db_col_int(st, c++);
 	str_copy(r->name, sizeof(r->name), db_col_text(st, c++));
 	str_copy(r->email, sizeof(r->email), db_col_text(st, c++));
 	str_copy(r->company_id, sizeof(r->company_id), db_col_text(st, c++));
@@ -471,61 +471,61 @@ static void row_read(sqlite3_stmt *st, void *elem)
 	str_copy(r->end_date, sizeof(r->end_date), db_col_text(st, c++));
 	str_copy(r->status, sizeof(r->status), db_col_text(st, c++));
 	str_copy(r->calculated_status, sizeof(r->calculated_status), db_col_text(st, c++));
-	r->is_personal = sqlite3_column_int(st, c++);
+	r->is_personal = db_col_int(st, c++);
 	str_copy(r->created_at, sizeof(r->created_at), db_col_text(st, c++));
 	str_copy(r->modified_at, sizeof(r->modified_at), db_col_text(st, c++));
 	str_copy(r->grp, sizeof(r->grp), db_col_text(st, c++));
 	str_copy(r->reason, sizeof(r->reason), db_col_text(st, c++));
-	r->match_mailbox_id = sqlite3_column_int64(st, c++);
+	r->match_mailbox_id = db_col_int64(st, c++);
 	str_copy(r->import_state, sizeof(r->import_state), db_col_text(st, c++));
-	r->invite = sqlite3_column_int(st, c++);
+	r->invite = db_col_int(st, c++);
 	str_copy(r->outcome, sizeof(r->outcome), db_col_text(st, c++));
-	r->mailbox_id = sqlite3_column_int64(st, c++);
+	r->mailbox_id = db_col_int64(st, c++);
 }
 
-static int rows_collect(sqlite3_stmt *st, struct member_import_row **rows, size_t *n)
+static int rows_collect(struct db_stmt *st, struct member_import_row **rows, size_t *n)
 {
 	int failed = 0;
 	*rows = db_collect(st, sizeof(**rows), row_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int member_import_rows_after(sqlite3 *db, int64_t operator_id, int64_t after_id, size_t max,
+int member_import_rows_after(struct db *db, int64_t operator_id, int64_t after_id, size_t max,
 			     struct member_import_row **rows, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, member_import_sql_rows_after);
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, after_id);
-	sqlite3_bind_int64(st, 3, (int64_t)max);
+	struct db_stmt *st = db_prepare(db, member_import_sql_rows_after);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, after_id);
+	db_bind_int64(st, 3, (int64_t)max);
 	return rows_collect(st, rows, n);
 }
 
-int member_import_row_group_set(sqlite3 *db, int64_t operator_id, int64_t row_id, const char *grp,
+int member_import_row_group_set(struct db *db, int64_t operator_id, int64_t row_id, const char *grp,
 				const char *reason, int64_t match_mailbox_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE member_import_rows SET grp = ?3, reason = ?4, match_mailbox_id = ?5 "
+	struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET grp = ?3, reason = ?4, match_mailbox_id = ?5 "
 					  "WHERE operator_id = ?1 AND id = ?2");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, row_id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, row_id);
 	db_bind_text(st, 3, grp);
 	db_bind_text(st, 4, reason ? reason : "");
 	if (match_mailbox_id > 0)
-		sqlite3_bind_int64(st, 5, match_mailbox_id);
+		db_bind_int64(st, 5, match_mailbox_id);
 	else
-		sqlite3_bind_null(st, 5);
+		db_bind_null(st, 5);
 	return db_update_one(st);
 }
 
-int member_import_group_begin(sqlite3 *db, int64_t operator_id, const char *worker)
+int member_import_group_begin(struct db *db, int64_t operator_id, const char *worker)
 {
 	return page_begin(db, operator_id, worker);
 }
 
-int member_import_group_advance(sqlite3 *db, int64_t operator_id, const char *worker, int64_t last_id, int done,
+int member_import_group_advance(struct db *db, int64_t operator_id, const char *worker, int64_t last_id, int done,
 				int64_t now, int64_t lease_s)
 {
 	(void)worker; /* checked by member_import_group_begin in the same transaction */
-	sqlite3_stmt *st = db_prepare(db,
+	struct db_stmt *st = db_prepare(db,
 		"UPDATE member_imports SET cursor = ?2, claimed_until = CASE WHEN ?3 THEN 0 ELSE ?4 + ?5 END, "
 		"claimed_by = CASE WHEN ?3 THEN '' ELSE claimed_by END, "
 		"load_state = CASE WHEN ?3 THEN 'loaded' ELSE load_state END, "
@@ -533,67 +533,67 @@ int member_import_group_advance(sqlite3 *db, int64_t operator_id, const char *wo
 		"loaded_at = CASE WHEN ?3 THEN ?4 ELSE loaded_at END WHERE operator_id = ?1");
 	char cursor[24];
 	snprintf(cursor, sizeof(cursor), "%lld", (long long)last_id);
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, done ? NULL : cursor);
-	sqlite3_bind_int(st, 3, done);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, lease_s);
+	db_bind_int64(st, 3, done);
+	db_bind_int64(st, 4, now);
+	db_bind_int64(st, 5, lease_s);
 	return db_update_one(st);
 }
 
-int member_import_list(sqlite3 *db, int64_t operator_id, const char *grp, int64_t after_id, size_t limit,
+int member_import_list(struct db *db, int64_t operator_id, const char *grp, int64_t after_id, size_t limit,
 		       struct member_import_row **rows, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, member_import_sql_list);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, member_import_sql_list);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, grp ? grp : "");
-	sqlite3_bind_int64(st, 3, after_id);
-	sqlite3_bind_int64(st, 4, (int64_t)limit);
+	db_bind_int64(st, 3, after_id);
+	db_bind_int64(st, 4, (int64_t)limit);
 	return rows_collect(st, rows, n);
 }
 
-int member_import_row_get(sqlite3 *db, int64_t operator_id, int64_t row_id, struct member_import_row *out)
+int member_import_row_get(struct db *db, int64_t operator_id, int64_t row_id, struct member_import_row *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " ROW_COLS "FROM member_import_rows AS r WHERE r.operator_id = ? AND r.id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, row_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	struct db_stmt *st = db_prepare(db, "SELECT " ROW_COLS "FROM member_import_rows AS r WHERE r.operator_id = ? AND r.id = ?");
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, row_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		row_read(st, out);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	db_finalize(st);
+	if (rc == DB_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? 1 : -1;
+	return rc == DB_DONE ? 1 : -1;
 }
 
-static void count_read(sqlite3_stmt *st, void *elem)
+static void count_read(struct db_stmt *st, void *elem)
 {
 	struct member_import_count *c = elem;
 	memset(c, 0, sizeof(*c));
 	str_copy(c->id, sizeof(c->id), db_col_text(st, 0));
 	str_copy(c->name, sizeof(c->name), db_col_text(st, 1));
-	c->n_match = sqlite3_column_int64(st, 2);
-	c->n_new = sqlite3_column_int64(st, 3);
-	c->n_skip = sqlite3_column_int64(st, 4);
-	c->imported = sqlite3_column_int64(st, 5);
+	c->n_match = db_col_int64(st, 2);
+	c->n_new = db_col_int64(st, 3);
+	c->n_skip = db_col_int64(st, 4);
+	c->imported = db_col_int64(st, 5);
 }
 
-static int counts_collect(sqlite3 *db, const char *sql, int64_t operator_id, struct member_import_count **items,
+static int counts_collect(struct db *db, const char *sql, int64_t operator_id, struct member_import_count **items,
 			  size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, operator_id);
 	int failed = 0;
 	*items = db_collect(st, sizeof(**items), count_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int member_import_counts_by_plan(sqlite3 *db, int64_t operator_id, struct member_import_count **items, size_t *n)
+int member_import_counts_by_plan(struct db *db, int64_t operator_id, struct member_import_count **items, size_t *n)
 {
 	return counts_collect(db, member_import_sql_by_plan, operator_id, items, n);
 }
 
-int member_import_counts_by_location(sqlite3 *db, int64_t operator_id, struct member_import_count **items,
+int member_import_counts_by_location(struct db *db, int64_t operator_id, struct member_import_count **items,
 				     size_t *n)
 {
 	return counts_collect(db, member_import_sql_by_location, operator_id, items, n);
@@ -602,7 +602,7 @@ int member_import_counts_by_location(sqlite3 *db, int64_t operator_id, struct me
 /* ---- queueing the ticks -------------------------------------------------------------------- */
 
 /* Inside the queue's transaction: checks one ticked row (*bad filled when wrong). */
-static enum member_import_queue_result tick_check(sqlite3 *db, int64_t operator_id, int64_t row_id,
+static enum member_import_queue_result tick_check(struct db *db, int64_t operator_id, int64_t row_id,
 						   struct member_import_row *bad)
 {
 	int rc = member_import_row_get(db, operator_id, row_id, bad);
@@ -617,32 +617,32 @@ static enum member_import_queue_result tick_check(sqlite3 *db, int64_t operator_
 }
 
 /* Queues rows matching the statement's condition (bound from ?2 on by the caller). */
-static int queue_where(sqlite3 *db, sqlite3_stmt *st, int64_t operator_id, int invite, size_t *queued)
+static int queue_where(struct db *db, struct db_stmt *st, int64_t operator_id, int invite, size_t *queued)
 {
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int(st, 2, invite);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, invite);
 	if (db_step_done(st) < 0)
 		return -1;
-	*queued += (size_t)sqlite3_changes(db);
+	*queued += (size_t)db_changes(db);
 	return 0;
 }
 
 #define QUEUE_SET "UPDATE member_import_rows SET import_state = 'queued', invite = ?2, outcome = '' " \
 		  "WHERE operator_id = ?1 AND import_state IN ('', 'not_imported') AND grp IN ('match', 'new') "
 
-static enum member_import_queue_result queue_run(sqlite3 *db, int64_t operator_id, const struct member_import_ticks *t,
+static enum member_import_queue_result queue_run(struct db *db, int64_t operator_id, const struct member_import_ticks *t,
 						 size_t *queued, struct member_import_row *bad)
 {
 	for (size_t i = 0; i < t->n_rows; i++) {
-		sqlite3_stmt *st = db_prepare(db, QUEUE_SET "AND id = ?3");
-		sqlite3_bind_int64(st, 3, t->row_ids[i]);
+		struct db_stmt *st = db_prepare(db, QUEUE_SET "AND id = ?3");
+		db_bind_int64(st, 3, t->row_ids[i]);
 		if (queue_where(db, st, operator_id, t->invite, queued) < 0)
 			return MEMBER_IMPORT_QUEUE_FAILED;
 	}
 	for (int g = 0; g < 2; g++) {
 		if (!(g == 0 ? t->all_match : t->all_new))
 			continue;
-		sqlite3_stmt *st = db_prepare(db, QUEUE_SET "AND grp = ?3");
+		struct db_stmt *st = db_prepare(db, QUEUE_SET "AND grp = ?3");
 		db_bind_text(st, 3, g == 0 ? "match" : "new");
 		if (queue_where(db, st, operator_id, t->invite, queued) < 0)
 			return MEMBER_IMPORT_QUEUE_FAILED;
@@ -650,7 +650,7 @@ static enum member_import_queue_result queue_run(sqlite3 *db, int64_t operator_i
 	return MEMBER_IMPORT_QUEUED;
 }
 
-enum member_import_queue_result member_import_queue(sqlite3 *db, int64_t operator_id,
+enum member_import_queue_result member_import_queue(struct db *db, int64_t operator_id,
 						    const struct member_import_ticks *t, size_t *queued,
 						    struct member_import_row *bad)
 {
@@ -678,84 +678,84 @@ enum member_import_queue_result member_import_queue(sqlite3 *db, int64_t operato
 
 /* ---- the import ------------------------------------------------------------------------------ */
 
-int member_import_queued_operators(sqlite3 *db, int64_t **ids, size_t *n)
+int member_import_queued_operators(struct db *db, int64_t **ids, size_t *n)
 {
 	int failed = 0;
 	*ids = db_collect(db_prepare(db, member_import_sql_queued_operators), sizeof(**ids), id_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int member_import_queued_rows(sqlite3 *db, int64_t operator_id, size_t max, int64_t **ids, size_t *n)
+int member_import_queued_rows(struct db *db, int64_t operator_id, size_t max, int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, member_import_sql_queued_rows);
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, (int64_t)max);
+	struct db_stmt *st = db_prepare(db, member_import_sql_queued_rows);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, (int64_t)max);
 	int failed = 0;
 	*ids = db_collect(st, sizeof(**ids), id_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int member_import_row_finish(sqlite3 *db, int64_t operator_id, int64_t row_id, const char *state,
+int member_import_row_finish(struct db *db, int64_t operator_id, int64_t row_id, const char *state,
 			     const char *outcome, int64_t mailbox_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE member_import_rows SET import_state = ?3, outcome = ?4, mailbox_id = ?5 "
+	struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET import_state = ?3, outcome = ?4, mailbox_id = ?5 "
 					  "WHERE operator_id = ?1 AND id = ?2 AND import_state = 'queued'");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, row_id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, row_id);
 	db_bind_text(st, 3, state);
 	db_bind_text(st, 4, outcome ? outcome : "");
 	if (mailbox_id > 0)
-		sqlite3_bind_int64(st, 5, mailbox_id);
+		db_bind_int64(st, 5, mailbox_id);
 	else
-		sqlite3_bind_null(st, 5);
+		db_bind_null(st, 5);
 	return db_update_one(st);
 }
 
-int member_import_match_find(sqlite3 *db, int64_t operator_id, const char *email, int64_t row_id, int64_t *id,
+int member_import_match_find(struct db *db, int64_t operator_id, const char *email, int64_t row_id, int64_t *id,
 			     char *pmb, size_t pmb_size)
 {
 	*id = 0;
 	pmb[0] = '\0';
 	if (!email || !*email)
 		return 0;
-	sqlite3_stmt *st = db_prepare(db, member_import_sql_match);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, member_import_sql_match);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, email);
-	sqlite3_bind_int64(st, 3, row_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
+	db_bind_int64(st, 3, row_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		*id = db_col_int64(st, 0);
 		str_copy(pmb, pmb_size, db_col_text(st, 1));
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	db_finalize(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
-int member_import_connect(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *membership_id,
+int member_import_connect(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *membership_id,
 			  const char *location_id, const char *member_id)
 {
 	/* The mailbox table's UNIQUE (operator_id, officernd_membership_id) is the backstop: a
 	 * membership that got a mailbox meanwhile makes this fail instead of giving it two. */
-	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET officernd_membership_id = ?3, officernd_location_id = ?4, "
+	struct db_stmt *st = db_prepare(db, "UPDATE mailboxes SET officernd_membership_id = ?3, officernd_location_id = ?4, "
 					  "source = 'officernd' "
 					  "WHERE operator_id = ?1 AND id = ?2 AND officernd_membership_id IS NULL "
 					  "AND status <> 'cancelled'");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, mailbox_id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, mailbox_id);
 	db_bind_text(st, 3, membership_id);
 	db_bind_text(st, 4, location_id && *location_id ? location_id : NULL);
 	if (db_step_done(st) < 0)
 		return -1;
-	if (sqlite3_changes(db) == 0)
+	if (db_changes(db) == 0)
 		return 1;
 	/* The renter becomes the OfficeRnD member's, unless another renter is that member already. */
 	st = db_prepare(db, "UPDATE renters SET officernd_member_id = ?3 WHERE operator_id = ?1 AND officernd_member_id "
 			    "IS NULL AND id = (SELECT renter_id FROM mailboxes WHERE id = ?2) AND NOT EXISTS "
 			    "(SELECT 1 FROM renters WHERE operator_id = ?1 AND officernd_member_id = ?3)");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, mailbox_id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, mailbox_id);
 	db_bind_text(st, 3, member_id && *member_id ? member_id : NULL);
 	return db_step_done(st);
 }

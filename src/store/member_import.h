@@ -14,7 +14,7 @@
 #ifndef PILOTOMAIL_STORE_MEMBER_IMPORT_H
 #define PILOTOMAIL_STORE_MEMBER_IMPORT_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,7 +42,7 @@ struct member_import_status {
 	int64_t queued, imported, not_imported;
 };
 /* 0 (all zero and "" when never loaded) or -1. */
-int member_import_status_get(sqlite3 *db, int64_t operator_id, struct member_import_status *out);
+int member_import_status_get(struct db *db, int64_t operator_id, struct member_import_status *out);
 
 enum member_import_ask {
 	MEMBER_IMPORT_ASKED = 0,
@@ -52,10 +52,10 @@ enum member_import_ask {
 	MEMBER_IMPORT_FAILED = -1,
 };
 /* "Load existing members": asks the worker for a new snapshot (one under way starts over). */
-enum member_import_ask member_import_request(sqlite3 *db, int64_t operator_id, int64_t now);
+enum member_import_ask member_import_request(struct db *db, int64_t operator_id, int64_t now);
 
 /* The operators whose load is queued or under way and not under a live lease: *ids (free()). 0 or -1. */
-int member_import_load_due(sqlite3 *db, int64_t now, int64_t **ids, size_t *n);
+int member_import_load_due(struct db *db, int64_t now, int64_t **ids, size_t *n);
 
 /* A claimed load: where it stands. cursor: free(). */
 struct member_import_load {
@@ -68,12 +68,12 @@ struct member_import_load {
  * over: the snapshot is emptied and the phase is memberships. One transaction. 1 claimed (*out
  * filled), 0 not, -1 on a store error.
  */
-int member_import_load_claim(sqlite3 *db, int64_t operator_id, const char *worker, int64_t now, int64_t lease_s,
+int member_import_load_claim(struct db *db, int64_t operator_id, const char *worker, int64_t now, int64_t lease_s,
 			     int (*holder_dead)(const char *mine, const char *holder), struct member_import_load *out);
 void member_import_load_clear(struct member_import_load *l);
 
 /* What a page of the load needs to know of the store, per membership (the caller's rules). */
-typedef int (*member_import_keep_fn)(sqlite3 *db, int64_t operator_id, const struct orn_membership *m, void *ctx);
+typedef int (*member_import_keep_fn)(struct db *db, int64_t operator_id, const struct orn_membership *m, void *ctx);
 
 /*
  * One page of each phase, by the claim's holder, in one transaction with the phase's next position
@@ -86,21 +86,21 @@ struct member_import_page {
 	const char *next;
 	int64_t now, lease_s;
 };
-int member_import_put_memberships(sqlite3 *db, int64_t operator_id, const struct member_import_page *pg,
+int member_import_put_memberships(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 				  const struct orn_membership *items, size_t n, member_import_keep_fn keep, void *ctx);
-int member_import_put_members(sqlite3 *db, int64_t operator_id, const struct member_import_page *pg,
+int member_import_put_members(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 			      const struct orn_member *items, size_t n);
-int member_import_put_companies(sqlite3 *db, int64_t operator_id, const struct member_import_page *pg,
+int member_import_put_companies(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 				const struct orn_company *items, size_t n);
 
 /* Where the load held by worker stands: 1 (out filled; member_import_load_clear), 0 when worker
  * does not hold it any more (the operator asked again, or another worker took it over), -1. */
-int member_import_load_position(sqlite3 *db, int64_t operator_id, const char *worker, struct member_import_load *out);
+int member_import_load_position(struct db *db, int64_t operator_id, const char *worker, struct member_import_load *out);
 /* The holder lets its claim run out at until (now: any worker may go on at once; later: wait, as
  * after OfficeRnD's Retry-After). 0 or -1. */
-int member_import_load_pause(sqlite3 *db, int64_t operator_id, const char *worker, int64_t until);
+int member_import_load_pause(struct db *db, int64_t operator_id, const char *worker, int64_t until);
 /* The load failed (error in the operator's words): state failed, claim released. 0, 1 (not the holder), -1. */
-int member_import_load_failed(sqlite3 *db, int64_t operator_id, const char *worker, const char *error, int64_t now);
+int member_import_load_failed(struct db *db, int64_t operator_id, const char *worker, const char *error, int64_t now);
 
 /* One membership of the snapshot. */
 struct member_import_row {
@@ -130,27 +130,27 @@ struct member_import_row {
 };
 
 /* Inside the group phase's transaction: the next rows after after_id (at most max). *rows free(). 0 or -1. */
-int member_import_rows_after(sqlite3 *db, int64_t operator_id, int64_t after_id, size_t max,
+int member_import_rows_after(struct db *db, int64_t operator_id, int64_t after_id, size_t max,
 			     struct member_import_row **rows, size_t *n);
 /* Inside the caller's transaction: the row's group, reason and offered mailbox (0: none). 0 or -1. */
-int member_import_row_group_set(sqlite3 *db, int64_t operator_id, int64_t row_id, const char *grp,
+int member_import_row_group_set(struct db *db, int64_t operator_id, int64_t row_id, const char *grp,
 				const char *reason, int64_t match_mailbox_id);
 /*
  * Inside the group phase's transaction, by the claim's holder: the phase went up to row last_id;
  * done ends the load (state loaded at now, claim released). 0, 1 (not the holder), -1.
  */
-int member_import_group_advance(sqlite3 *db, int64_t operator_id, const char *worker, int64_t last_id, int done,
+int member_import_group_advance(struct db *db, int64_t operator_id, const char *worker, int64_t last_id, int done,
 				int64_t now, int64_t lease_s);
 /* Begins the group phase's transaction: 1 when worker holds the claim (transaction open), 0 when
  * not (none open), -1 on error (none open). */
-int member_import_group_begin(sqlite3 *db, int64_t operator_id, const char *worker);
+int member_import_group_begin(struct db *db, int64_t operator_id, const char *worker);
 
 /* The page: rows of one group (match, new, skip) after after_id, in load order, at most limit.
  * *rows free(). 0 or -1. */
-int member_import_list(sqlite3 *db, int64_t operator_id, const char *grp, int64_t after_id, size_t limit,
+int member_import_list(struct db *db, int64_t operator_id, const char *grp, int64_t after_id, size_t limit,
 		       struct member_import_row **rows, size_t *n);
 /* One row (0 found, 1 not the operator's or unknown, -1). */
-int member_import_row_get(sqlite3 *db, int64_t operator_id, int64_t row_id, struct member_import_row *out);
+int member_import_row_get(struct db *db, int64_t operator_id, int64_t row_id, struct member_import_row *out);
 
 /* Counts per plan or per location: how many rows in each group, and how many imported. */
 struct member_import_count {
@@ -158,8 +158,8 @@ struct member_import_count {
 	char name[256];
 	int64_t n_match, n_new, n_skip, imported;
 };
-int member_import_counts_by_plan(sqlite3 *db, int64_t operator_id, struct member_import_count **items, size_t *n);
-int member_import_counts_by_location(sqlite3 *db, int64_t operator_id, struct member_import_count **items,
+int member_import_counts_by_plan(struct db *db, int64_t operator_id, struct member_import_count **items, size_t *n);
+int member_import_counts_by_location(struct db *db, int64_t operator_id, struct member_import_count **items,
 				     size_t *n);
 
 /* The operator's ticks: rows by id, and whole groups ("match", "new"). */
@@ -180,17 +180,17 @@ enum member_import_queue_result {
  * Queues the ticked rows that are not imported or queued already (*queued: how many), in one
  * transaction: any bad tick refuses them all and nothing changes (*bad filled).
  */
-enum member_import_queue_result member_import_queue(sqlite3 *db, int64_t operator_id,
+enum member_import_queue_result member_import_queue(struct db *db, int64_t operator_id,
 						    const struct member_import_ticks *t, size_t *queued,
 						    struct member_import_row *bad);
 
 /* The operators with queued rows: *ids (free()). 0 or -1. */
-int member_import_queued_operators(sqlite3 *db, int64_t **ids, size_t *n);
+int member_import_queued_operators(struct db *db, int64_t **ids, size_t *n);
 /* The operator's queued row ids, oldest first, at most max: *ids (free()). 0 or -1. */
-int member_import_queued_rows(sqlite3 *db, int64_t operator_id, size_t max, int64_t **ids, size_t *n);
+int member_import_queued_rows(struct db *db, int64_t operator_id, size_t max, int64_t **ids, size_t *n);
 /* Inside the caller's transaction: the queued row ends (imported or not_imported) with outcome
  * and mailbox (0: none). 0, or -1 (not queued any more, or a store error). */
-int member_import_row_finish(sqlite3 *db, int64_t operator_id, int64_t row_id, const char *state,
+int member_import_row_finish(struct db *db, int64_t operator_id, int64_t row_id, const char *state,
 			     const char *outcome, int64_t mailbox_id);
 
 /*
@@ -198,14 +198,14 @@ int member_import_row_finish(sqlite3 *db, int64_t operator_id, int64_t row_id, c
  * membership whose renter has this email (case-insensitive), not offered to another row; the oldest
  * when several. 1 found (*id, pmb filled), 0 none, -1 on a store error.
  */
-int member_import_match_find(sqlite3 *db, int64_t operator_id, const char *email, int64_t row_id, int64_t *id,
+int member_import_match_find(struct db *db, int64_t operator_id, const char *email, int64_t row_id, int64_t *id,
 			     char *pmb, size_t pmb_size);
 /*
  * Inside the caller's transaction: links the open, unlinked mailbox to the membership (and its renter to
  * the OfficeRnD member when no other renter has that member). 0 done, 1 when the mailbox is no longer
  * open and unlinked (nothing changed), -1 on a store error.
  */
-int member_import_connect(sqlite3 *db, int64_t operator_id, int64_t mailbox_id, const char *membership_id,
+int member_import_connect(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *membership_id,
 			  const char *location_id, const char *member_id);
 
 #endif

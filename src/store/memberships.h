@@ -7,7 +7,7 @@
 #ifndef PILOTOMAIL_STORE_MEMBERSHIPS_H
 #define PILOTOMAIL_STORE_MEMBERSHIPS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +17,7 @@ struct membership_row {
 };
 
 /* 0 found, 1 when the membership was never seen, -1 on a store error. */
-int membership_row_get(sqlite3 *db, int64_t operator_id, const char *membership_id, struct membership_row *out);
+int membership_row_get(struct db *db, int64_t operator_id, const char *membership_id, struct membership_row *out);
 
 /* The state last applied, as stored (strings "" when absent; end_date "" when open ended). */
 struct membership_state {
@@ -28,7 +28,7 @@ struct membership_state {
 	int removed;
 };
 /* 0 found, 1 when the membership was never seen, -1 on a store error. */
-int membership_state_get(sqlite3 *db, int64_t operator_id, const char *membership_id, struct membership_state *out);
+int membership_state_get(struct db *db, int64_t operator_id, const char *membership_id, struct membership_state *out);
 
 struct membership_put {
 	const char *membership_id;
@@ -48,7 +48,7 @@ struct membership_put {
  * Inserts or replaces the membership's state. A removed membership stays removed and the
  * stored version never goes down, whatever is passed. 0 or -1.
  */
-int membership_row_put(sqlite3 *db, int64_t operator_id, const struct membership_put *p);
+int membership_row_put(struct db *db, int64_t operator_id, const struct membership_put *p);
 
 struct membership_ending {
 	int64_t operator_id;
@@ -61,11 +61,11 @@ struct membership_ending {
  * removed: the candidates for cancelling once that date passes. At most max, after mailbox
  * id after_id (for paging); *n is how many were filled. 0 or -1.
  */
-int membership_endings_list(sqlite3 *db, int64_t after_id, struct membership_ending *out, size_t max, size_t *n);
+int membership_endings_list(struct db *db, int64_t after_id, struct membership_ending *out, size_t max, size_t *n);
 
 /* The offering linked to an OfficeRnD plan, 0 when the plan is not linked, -1 on an error. */
-int64_t membership_plan_offering(sqlite3 *db, int64_t operator_id, const char *plan_id);
+int64_t membership_plan_offering(struct db *db, int64_t operator_id, const char *plan_id);
 /* The space linked to an OfficeRnD location, 0 when not linked (or NULL), -1 on an error. */
-int64_t membership_location_space(sqlite3 *db, int64_t operator_id, const char *location_id);
+int64_t membership_location_space(struct db *db, int64_t operator_id, const char *location_id);
 
 #endif

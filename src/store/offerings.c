@@ -32,51 +32,51 @@ int mail_action_parse(const char *name)
 	"(SELECT COUNT(*) FROM plan_links p WHERE p.operator_id = o.operator_id "                  \
 	" AND p.offering_id = o.id)"
 
-static void offering_from_row(sqlite3_stmt *st, struct offering *out)
+static void offering_from_row(struct db_stmt *st, struct offering *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_col_int64(st, 0);
 	str_copy(out->name, sizeof(out->name), db_col_text(st, 1));
-	out->monthly_price = sqlite3_column_int64(st, 2);
-	out->storage_free_days = sqlite3_column_int64(st, 3);
-	out->storage_fee_per_day = sqlite3_column_int64(st, 4);
-	out->mailboxes = sqlite3_column_int64(st, 5);
-	out->plan_links = sqlite3_column_int64(st, 6);
+	out->monthly_price = db_col_int64(st, 2);
+	out->storage_free_days = db_col_int64(st, 3);
+	out->storage_fee_per_day = db_col_int64(st, 4);
+	out->mailboxes = db_col_int64(st, 5);
+	out->plan_links = db_col_int64(st, 6);
 	out->use_count = out->mailboxes + out->plan_links;
 }
 
 /* Fills o->actions from offering_actions, through the offering's operator. 0 or -1. */
-static int actions_load(sqlite3 *db, int64_t operator_id, struct offering *o)
+static int actions_load(struct db *db, int64_t operator_id, struct offering *o)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT a.action, a.enabled, a.free_per_month, a.fee "
+	struct db_stmt *st = db_prepare(db, "SELECT a.action, a.enabled, a.free_per_month, a.fee "
 					  "FROM offering_actions a JOIN offerings o ON o.id = a.offering_id "
 					  "WHERE o.operator_id = ? AND o.id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, o->id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, o->id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = db_step(st)) == DB_ROW) {
 		int a = mail_action_parse(db_col_text(st, 0));
 		if (a < 0)
 			continue;
-		o->actions[a].enabled = sqlite3_column_int(st, 1) != 0;
-		o->actions[a].free_per_month = sqlite3_column_int64(st, 2);
-		o->actions[a].fee = sqlite3_column_int64(st, 3);
+		o->actions[a].enabled = db_col_int(st, 1) != 0;
+		o->actions[a].free_per_month = db_col_int64(st, 2);
+		o->actions[a].fee = db_col_int64(st, 3);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
-static void offering_read(sqlite3_stmt *st, void *elem)
+static void offering_read(struct db_stmt *st, void *elem)
 {
 	offering_from_row(st, elem);
 }
 
 const char offering_sql_list[] = "SELECT " OFFERING_COLUMNS " FROM offerings o WHERE o.operator_id = ? ORDER BY o.name COLLATE NOCASE, o.id";
 
-int offering_list(sqlite3 *db, int64_t operator_id, struct offering **items, size_t *n)
+int offering_list(struct db *db, int64_t operator_id, struct offering **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, offering_sql_list);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, offering_sql_list);
+	db_bind_int64(st, 1, operator_id);
 	int failed;
 	struct offering *list = db_collect(st, sizeof(*list), offering_read, n, &failed);
 	for (size_t i = 0; !failed && i < *n; i++)
@@ -91,16 +91,16 @@ int offering_list(sqlite3 *db, int64_t operator_id, struct offering **items, siz
 	return failed ? -1 : 0;
 }
 
-int offering_get(sqlite3 *db, int64_t operator_id, int64_t id, struct offering *out)
+int offering_get(struct db *db, int64_t operator_id, int64_t id, struct offering *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " OFFERING_COLUMNS " FROM offerings o "
+	struct db_stmt *st = db_prepare(db, "SELECT " OFFERING_COLUMNS " FROM offerings o "
 					  "WHERE o.operator_id = ? AND o.id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, id);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, id);
+	int found = db_step(st) == DB_ROW;
 	if (found)
 		offering_from_row(st, out);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (!found)
 		return -1;
 	return actions_load(db, operator_id, out);
@@ -129,69 +129,69 @@ static int offering_values_ok(const struct offering *o)
 }
 
 /* Another offering of the operator with this name, ignoring case? */
-static int name_taken(sqlite3 *db, int64_t operator_id, const char *name, int64_t except_id)
+static int name_taken(struct db *db, int64_t operator_id, const char *name, int64_t except_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM offerings WHERE operator_id = ? "
+	struct db_stmt *st = db_prepare(db, "SELECT 1 FROM offerings WHERE operator_id = ? "
 					  "AND name = ? COLLATE NOCASE AND id <> ?");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, name);
-	sqlite3_bind_int64(st, 3, except_id);
-	int taken = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_bind_int64(st, 3, except_id);
+	int taken = db_step(st) == DB_ROW;
+	db_finalize(st);
 	return taken;
 }
 
-static void bind_terms(sqlite3_stmt *st, const struct offering *o)
+static void bind_terms(struct db_stmt *st, const struct offering *o)
 {
 	db_bind_text(st, 1, o->name);
-	sqlite3_bind_int64(st, 2, o->monthly_price);
-	sqlite3_bind_int64(st, 3, o->storage_free_days);
-	sqlite3_bind_int64(st, 4, o->storage_fee_per_day);
+	db_bind_int64(st, 2, o->monthly_price);
+	db_bind_int64(st, 3, o->storage_free_days);
+	db_bind_int64(st, 4, o->storage_fee_per_day);
 }
 
-static int64_t offering_insert(sqlite3 *db, int64_t operator_id, const struct offering *o)
+static int64_t offering_insert(struct db *db, int64_t operator_id, const struct offering *o)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO offerings(name, monthly_price, storage_free_days, "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO offerings(name, monthly_price, storage_free_days, "
 					  "storage_fee_per_day, operator_id, created_at) VALUES (?, ?, ?, ?, ?, ?) "
 					  "RETURNING id");
 	bind_terms(st, o);
-	sqlite3_bind_int64(st, 5, operator_id);
-	sqlite3_bind_int64(st, 6, time_now());
+	db_bind_int64(st, 5, operator_id);
+	db_bind_int64(st, 6, time_now());
 	return db_insert_returning(st, NULL);
 }
 
 /* Updates the operator's offering o->id; -1 when it is not theirs. */
-static int64_t offering_update(sqlite3 *db, int64_t operator_id, const struct offering *o)
+static int64_t offering_update(struct db *db, int64_t operator_id, const struct offering *o)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE offerings SET name = ?, monthly_price = ?, storage_free_days = ?, "
+	struct db_stmt *st = db_prepare(db, "UPDATE offerings SET name = ?, monthly_price = ?, storage_free_days = ?, "
 					  "storage_fee_per_day = ? WHERE operator_id = ? AND id = ?");
 	bind_terms(st, o);
-	sqlite3_bind_int64(st, 5, operator_id);
-	sqlite3_bind_int64(st, 6, o->id);
-	return db_step_done(st) == 0 && sqlite3_changes(db) == 1 ? o->id : -1;
+	db_bind_int64(st, 5, operator_id);
+	db_bind_int64(st, 6, o->id);
+	return db_step_done(st) == 0 && db_changes(db) == 1 ? o->id : -1;
 }
 
 /* Writes the five action rows of offering id (already checked to be the operator's). */
-static int actions_save(sqlite3 *db, int64_t id, const struct offering *o)
+static int actions_save(struct db *db, int64_t id, const struct offering *o)
 {
 	for (int a = 0; a < ACTION_COUNT; a++) {
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO offering_actions(offering_id, action, enabled, "
+		struct db_stmt *st = db_prepare(db, "INSERT INTO offering_actions(offering_id, action, enabled, "
 						  "free_per_month, fee) VALUES (?, ?, ?, ?, ?) "
 						  "ON CONFLICT(offering_id, action) DO UPDATE SET "
 						  "enabled = excluded.enabled, free_per_month = excluded.free_per_month, "
 						  "fee = excluded.fee");
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_int64(st, 1, id);
 		db_bind_text(st, 2, action_names[a]);
-		sqlite3_bind_int(st, 3, o->actions[a].enabled ? 1 : 0);
-		sqlite3_bind_int64(st, 4, o->actions[a].free_per_month);
-		sqlite3_bind_int64(st, 5, o->actions[a].fee);
+		db_bind_int64(st, 3, o->actions[a].enabled ? 1 : 0);
+		db_bind_int64(st, 4, o->actions[a].free_per_month);
+		db_bind_int64(st, 5, o->actions[a].fee);
 		if (db_step_done(st))
 			return -1;
 	}
 	return 0;
 }
 
-int64_t offering_save(sqlite3 *db, int64_t operator_id, const struct offering *o, int *duplicate)
+int64_t offering_save(struct db *db, int64_t operator_id, const struct offering *o, int *duplicate)
 {
 	int own, dummy;
 	if (!duplicate)
@@ -214,7 +214,7 @@ int64_t offering_save(sqlite3 *db, int64_t operator_id, const struct offering *o
 	return id;
 }
 
-int offering_delete(sqlite3 *db, int64_t operator_id, int64_t id)
+int offering_delete(struct db *db, int64_t operator_id, int64_t id)
 {
 	int own;
 	if (db_begin_unless_open(db, &own))
@@ -227,10 +227,10 @@ int offering_delete(sqlite3 *db, int64_t operator_id, int64_t id)
 		result = 1;
 	} else {
 		/* offering_actions go with it (ON DELETE CASCADE). */
-		sqlite3_stmt *st = db_prepare(db, "DELETE FROM offerings WHERE operator_id = ? AND id = ?");
-		sqlite3_bind_int64(st, 1, operator_id);
-		sqlite3_bind_int64(st, 2, id);
-		result = db_step_done(st) == 0 && sqlite3_changes(db) == 1 ? 0 : -1;
+		struct db_stmt *st = db_prepare(db, "DELETE FROM offerings WHERE operator_id = ? AND id = ?");
+		db_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 2, id);
+		result = db_step_done(st) == 0 && db_changes(db) == 1 ? 0 : -1;
 	}
 	if (db_end_own(db, own, result == 0) < 0 && result == 0)
 		return -1;

@@ -5,7 +5,7 @@
 #ifndef PILOTOMAIL_STORE_OFFERINGS_H
 #define PILOTOMAIL_STORE_OFFERINGS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,14 +40,14 @@ struct offering {
 
 /* All offerings of the operator by name, with actions and use counts; *items (free()) and *n.
  * 0 or -1. */
-int offering_list(sqlite3 *db, int64_t operator_id, struct offering **items, size_t *n);
+int offering_list(struct db *db, int64_t operator_id, struct offering **items, size_t *n);
 /* 0 when found, -1 when not (or another operator's). Actions without a row read as disabled. */
-int offering_get(sqlite3 *db, int64_t operator_id, int64_t id, struct offering *out);
+int offering_get(struct db *db, int64_t operator_id, int64_t id, struct offering *out);
 /* Creates (o->id == 0) or updates o with its five actions, in one transaction (or inside the
  * caller's); returns the id, or -1 (*duplicate set for a taken name, compared ignoring case;
  * an amount or count outside 0..OFFERING_*_MAX, or another operator's id, is refused). */
-int64_t offering_save(sqlite3 *db, int64_t operator_id, const struct offering *o, int *duplicate);
+int64_t offering_save(struct db *db, int64_t operator_id, const struct offering *o, int *duplicate);
 /* 0; -1 when not found; 1 when in use. */
-int offering_delete(sqlite3 *db, int64_t operator_id, int64_t id);
+int offering_delete(struct db *db, int64_t operator_id, int64_t id);
 
 #endif

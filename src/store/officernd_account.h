@@ -8,7 +8,7 @@
 #ifndef PILOTOMAIL_STORE_OFFICERND_ACCOUNT_H
 #define PILOTOMAIL_STORE_OFFICERND_ACCOUNT_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 /* Owned strings, "" when not set; officernd_account_clear() wipes and frees them. */
@@ -22,17 +22,17 @@ struct officernd_account {
  * Loads the operator's credentials. 0 when the row exists (fields may be ""), -1 when there is
  * no row or the stored secret cannot be decrypted (logged, *out left empty).
  */
-int officernd_account_load(sqlite3 *db, int64_t operator_id, struct officernd_account *out);
+int officernd_account_load(struct db *db, int64_t operator_id, struct officernd_account *out);
 void officernd_account_clear(struct officernd_account *a);
 
 /* The cached token: 0 with *token (free()) and *expires_at, 1 when none (or unreadable), -1 on error. */
-int officernd_account_token_get(sqlite3 *db, int64_t operator_id, char **token, int64_t *expires_at);
+int officernd_account_token_get(struct db *db, int64_t operator_id, char **token, int64_t *expires_at);
 /* Stores token encrypted with its expiry (Unix seconds). 0 or -1. */
-int officernd_account_token_save(sqlite3 *db, int64_t operator_id, const char *token, int64_t expires_at);
+int officernd_account_token_save(struct db *db, int64_t operator_id, const char *token, int64_t expires_at);
 /*
  * Forgets the cached token. With expires_at > 0, only if the stored one still has that expiry:
  * a token another process saved meanwhile is kept. 0 or -1.
  */
-int officernd_account_token_clear(sqlite3 *db, int64_t operator_id, int64_t expires_at);
+int officernd_account_token_clear(struct db *db, int64_t operator_id, int64_t expires_at);
 
 #endif

@@ -20,65 +20,65 @@
 	"?1 - " LAST " >= ?2 OR " LAST " - ?1 > ?2)"
 #define FROM "FROM officernd_settings AS s LEFT JOIN officernd_health AS h ON h.operator_id = s.operator_id "
 
-static int exec_op(sqlite3 *db, const char *sql, int64_t operator_id)
+static int exec_op(struct db *db, const char *sql, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, operator_id);
 	return db_step_done(st);
 }
 
 /* The operator's health row exists afterwards. */
-static int health_row(sqlite3 *db, int64_t operator_id)
+static int health_row(struct db *db, int64_t operator_id)
 {
 	return exec_op(db, "INSERT INTO officernd_health(operator_id) VALUES (?) ON CONFLICT DO NOTHING", operator_id);
 }
 
-int officernd_webhook_id_get(sqlite3 *db, int64_t operator_id, char id[OFFICERND_WEBHOOK_ID_MAX])
+int officernd_webhook_id_get(struct db *db, int64_t operator_id, char id[OFFICERND_WEBHOOK_ID_MAX])
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT webhook_id FROM officernd_settings WHERE operator_id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	int rc = sqlite3_step(st);
+	struct db_stmt *st = db_prepare(db, "SELECT webhook_id FROM officernd_settings WHERE operator_id = ?");
+	db_bind_int64(st, 1, operator_id);
+	int rc = db_step(st);
 	id[0] = '\0';
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		str_copy(id, OFFICERND_WEBHOOK_ID_MAX, db_col_text(st, 0));
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	db_finalize(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
-int officernd_webhook_id_set(sqlite3 *db, int64_t operator_id, const char *id, const char *secret, int64_t now)
+int officernd_webhook_id_set(struct db *db, int64_t operator_id, const char *id, const char *secret, int64_t now)
 {
 	unsigned char *blob = NULL;
 	size_t len = 0;
 	int with_secret = secret && *secret;
 	if (with_secret && secretbox_seal(secret, strlen(secret), &blob, &len))
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, with_secret ?
+	struct db_stmt *st = db_prepare(db, with_secret ?
 		"UPDATE officernd_settings SET webhook_id = ?1, updated_at = ?2, signing_secret_enc = ?4 WHERE operator_id = ?3" :
 		"UPDATE officernd_settings SET webhook_id = ?1, updated_at = ?2 WHERE operator_id = ?3");
 	db_bind_text(st, 1, id ? id : "");
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, operator_id);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, operator_id);
 	if (with_secret)
-		sqlite3_bind_blob(st, 4, blob, (int)len, SQLITE_TRANSIENT);
+		db_bind_blob(st, 4, blob, len);
 	free(blob);
-	if (db_step_done(st) || sqlite3_changes(db) != 1)
+	if (db_step_done(st) || db_changes(db) != 1)
 		return -1;
 	log_info("store", "officernd webhook recorded operator=%lld id=%s secret=%d", (long long)operator_id,
 		 id ? id : "", with_secret);
 	return 0;
 }
 
-int officernd_disconnect(sqlite3 *db, int64_t operator_id, int64_t now)
+int officernd_disconnect(struct db *db, int64_t operator_id, int64_t now)
 {
 	if (db_begin(db))
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_settings SET org_slug = '', client_id = '', "
+	struct db_stmt *st = db_prepare(db, "UPDATE officernd_settings SET org_slug = '', client_id = '', "
 					  "client_secret_enc = NULL, signing_secret_enc = NULL, access_token_enc = NULL, "
 					  "access_token_expires_at = 0, webhook_id = '', bill_renters = 0, "
 					  "disconnected_at = ?2, updated_at = ?2 WHERE operator_id = ?1");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, now);
-	int ok = db_step_done(st) == 0 && sqlite3_changes(db) == 1 &&
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, now);
+	int ok = db_step_done(st) == 0 && db_changes(db) == 1 &&
 		 exec_op(db, "DELETE FROM officernd_health WHERE operator_id = ?", operator_id) == 0;
 	if (!ok || db_commit(db)) {
 		db_rollback(db);
@@ -88,32 +88,32 @@ int officernd_disconnect(sqlite3 *db, int64_t operator_id, int64_t now)
 	return 0;
 }
 
-int officernd_disconnected(sqlite3 *db, int64_t operator_id)
+int officernd_disconnected(struct db *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM officernd_settings WHERE operator_id = ? AND "
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM officernd_settings WHERE operator_id = ? AND "
 					  "disconnected_at > 0");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	int64_t n = db_count(st);
 	return n < 0 ? -1 : n > 0;
 }
 
-int officernd_reconnected(sqlite3 *db, int64_t operator_id, int64_t now)
+int officernd_reconnected(struct db *db, int64_t operator_id, int64_t now)
 {
 	int own = 0;
 	if (db_begin_unless_open(db, &own) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_settings SET disconnected_at = 0 "
+	struct db_stmt *st = db_prepare(db, "UPDATE officernd_settings SET disconnected_at = 0 "
 					  "WHERE operator_id = ? AND disconnected_at > 0");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	int ok = db_step_done(st) == 0;
-	int was = ok ? sqlite3_changes(db) : 0, requeued = 0;
+	int was = ok ? db_changes(db) : 0, requeued = 0;
 	if (ok && was) {
 		st = db_prepare(db, "UPDATE charges SET next_attempt_at = ?2 WHERE operator_id = ?1 AND "
 				    "billing_state = 'queued' AND next_attempt_at > ?2");
-		sqlite3_bind_int64(st, 1, operator_id);
-		sqlite3_bind_int64(st, 2, now);
+		db_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 2, now);
 		ok = db_step_done(st) == 0;
-		requeued = ok ? sqlite3_changes(db) : 0;
+		requeued = ok ? db_changes(db) : 0;
 	}
 	if (db_end_own(db, own, ok) < 0)
 		return -1;
@@ -122,54 +122,54 @@ int officernd_reconnected(sqlite3 *db, int64_t operator_id, int64_t now)
 	return requeued;
 }
 
-int officernd_health_get(sqlite3 *db, int64_t operator_id, struct officernd_health *out)
+int officernd_health_get(struct db *db, int64_t operator_id, struct officernd_health *out)
 {
 	memset(out, 0, sizeof(*out));
-	sqlite3_stmt *st = db_prepare(db, "SELECT credentials, credentials_error, credentials_at, webhook, webhook_found, "
+	struct db_stmt *st = db_prepare(db, "SELECT credentials, credentials_error, credentials_at, webhook, webhook_found, "
 					  "missing_events, webhook_error, last_event_at, checked_at, attempted_at, "
 					  "requested, claimed_until FROM officernd_health WHERE operator_id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, operator_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
 		str_copy(out->credentials, sizeof(out->credentials), db_col_text(st, 0));
 		str_copy(out->credentials_error, sizeof(out->credentials_error), db_col_text(st, 1));
-		out->credentials_at = sqlite3_column_int64(st, 2);
+		out->credentials_at = db_col_int64(st, 2);
 		str_copy(out->webhook, sizeof(out->webhook), db_col_text(st, 3));
 		str_copy(out->webhook_found, sizeof(out->webhook_found), db_col_text(st, 4));
 		str_copy(out->missing_events, sizeof(out->missing_events), db_col_text(st, 5));
 		str_copy(out->webhook_error, sizeof(out->webhook_error), db_col_text(st, 6));
-		out->last_event_at = sqlite3_column_int64(st, 7);
-		out->checked_at = sqlite3_column_int64(st, 8);
-		out->attempted_at = sqlite3_column_int64(st, 9);
-		out->requested = sqlite3_column_int64(st, 10);
-		out->claimed_until = sqlite3_column_int64(st, 11);
+		out->last_event_at = db_col_int64(st, 7);
+		out->checked_at = db_col_int64(st, 8);
+		out->attempted_at = db_col_int64(st, 9);
+		out->requested = db_col_int64(st, 10);
+		out->claimed_until = db_col_int64(st, 11);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	db_finalize(st);
+	if (rc == DB_ROW || rc == DB_DONE)
 		return 0;
-	log_error("store", "officernd health read failed err=\"%s\"", sqlite3_errmsg(db));
+	log_error("store", "officernd health read failed err=\"%s\"", db_errmsg(db));
 	return -1;
 }
 
-int officernd_health_credentials(sqlite3 *db, int64_t operator_id, const char *state, const char *error, int64_t now)
+int officernd_health_credentials(struct db *db, int64_t operator_id, const char *state, const char *error, int64_t now)
 {
 	int own = 0;
 	if (db_begin_unless_open(db, &own) < 0)
 		return -1;
 	int ok = health_row(db, operator_id) == 0;
 	if (ok) {
-		sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_health SET credentials = ?2, credentials_error = ?3, "
+		struct db_stmt *st = db_prepare(db, "UPDATE officernd_health SET credentials = ?2, credentials_error = ?3, "
 						  "credentials_at = ?4 WHERE operator_id = ?1");
-		sqlite3_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, state);
 		db_bind_text(st, 3, error ? error : "");
-		sqlite3_bind_int64(st, 4, now);
+		db_bind_int64(st, 4, now);
 		ok = db_step_done(st) == 0;
 	}
 	return db_end_own(db, own, ok);
 }
 
-int officernd_health_request(sqlite3 *db, int64_t operator_id)
+int officernd_health_request(struct db *db, int64_t operator_id)
 {
 	int own = 0;
 	if (db_begin_unless_open(db, &own) < 0)
@@ -180,41 +180,41 @@ int officernd_health_request(sqlite3 *db, int64_t operator_id)
 	return db_end_own(db, own, ok);
 }
 
-static void id_read(sqlite3_stmt *st, void *elem)
+static void id_read(struct db_stmt *st, void *elem)
 {
-	*(int64_t *)elem = sqlite3_column_int64(st, 0);
+	*(int64_t *)elem = db_col_int64(st, 0);
 }
 
 const char officernd_health_sql_due[] = "SELECT s.operator_id " FROM "WHERE " CONFIGURED " AND " DUE
 					 " ORDER BY coalesce(h.requested, 0) > 0 DESC, s.operator_id";
 
-int officernd_health_due(sqlite3 *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n)
+int officernd_health_due(struct db *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, officernd_health_sql_due);
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, interval_s);
+	struct db_stmt *st = db_prepare(db, officernd_health_sql_due);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, interval_s);
 	int failed = 0;
 	*ids = db_collect(st, sizeof(**ids), id_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int officernd_health_claim(sqlite3 *db, int64_t operator_id, const char *worker, int64_t now, int64_t interval_s,
+int officernd_health_claim(struct db *db, int64_t operator_id, const char *worker, int64_t now, int64_t interval_s,
 			   int64_t lease_s, int64_t *requested)
 {
 	*requested = 0;
 	if (db_begin(db) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(h.requested, 0) " FROM "WHERE s.operator_id = ?3 AND "
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(h.requested, 0) " FROM "WHERE s.operator_id = ?3 AND "
 					  CONFIGURED " AND " DUE);
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, interval_s);
-	sqlite3_bind_int64(st, 3, operator_id);
-	int rc = sqlite3_step(st);
-	int64_t asked = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, interval_s);
+	db_bind_int64(st, 3, operator_id);
+	int rc = db_step(st);
+	int64_t asked = rc == DB_ROW ? db_col_int64(st, 0) : -1;
+	db_finalize(st);
 	if (asked < 0) {
 		db_rollback(db);
-		return rc == SQLITE_DONE ? 0 : -1;
+		return rc == DB_DONE ? 0 : -1;
 	}
 	if (health_row(db, operator_id)) {
 		db_rollback(db);
@@ -222,10 +222,10 @@ int officernd_health_claim(sqlite3 *db, int64_t operator_id, const char *worker,
 	}
 	st = db_prepare(db, "UPDATE officernd_health SET attempted_at = ?2, claimed_by = ?3, claimed_until = ?4 "
 			    "WHERE operator_id = ?1");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, now);
 	db_bind_text(st, 3, worker);
-	sqlite3_bind_int64(st, 4, now + lease_s);
+	db_bind_int64(st, 4, now + lease_s);
 	if (db_step_done(st) || db_commit(db)) {
 		db_rollback(db);
 		return -1;
@@ -234,37 +234,37 @@ int officernd_health_claim(sqlite3 *db, int64_t operator_id, const char *worker,
 	return 1;
 }
 
-int officernd_health_store(sqlite3 *db, int64_t operator_id, const char *worker, const struct officernd_health *h,
+int officernd_health_store(struct db *db, int64_t operator_id, const char *worker, const struct officernd_health *h,
 			   int64_t now, int64_t requested)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE officernd_health SET credentials = ?3, credentials_error = ?4, "
+	struct db_stmt *st = db_prepare(db, "UPDATE officernd_health SET credentials = ?3, credentials_error = ?4, "
 					  "credentials_at = ?5, webhook = ?6, webhook_found = ?7, missing_events = ?8, "
 					  "webhook_error = ?9, last_event_at = ?10, checked_at = ?5, "
 					  "requested = max(requested - ?11, 0), claimed_by = '', claimed_until = 0 "
 					  "WHERE operator_id = ?1 AND claimed_by = ?2");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, worker);
 	db_bind_text(st, 3, h->credentials);
 	db_bind_text(st, 4, h->credentials_error);
-	sqlite3_bind_int64(st, 5, now);
+	db_bind_int64(st, 5, now);
 	db_bind_text(st, 6, h->webhook);
 	db_bind_text(st, 7, h->webhook_found);
 	db_bind_text(st, 8, h->missing_events);
 	db_bind_text(st, 9, h->webhook_error);
-	sqlite3_bind_int64(st, 10, h->last_event_at);
-	sqlite3_bind_int64(st, 11, requested);
+	db_bind_int64(st, 10, h->last_event_at);
+	db_bind_int64(st, 11, requested);
 	if (db_step_done(st))
 		return -1;
-	return sqlite3_changes(db) == 1 ? 0 : 1;
+	return db_changes(db) == 1 ? 0 : 1;
 }
 
 /* Reconciliation's own events carry "reconcile:" keys: they say nothing about the webhook. */
 const char officernd_health_sql_last_event[] = "SELECT coalesce(max(received_at), 0) FROM webhook_events "
 					       "WHERE operator_id = ?1 AND dedupe_key NOT LIKE 'reconcile:%'";
 
-int64_t officernd_last_webhook_at(sqlite3 *db, int64_t operator_id)
+int64_t officernd_last_webhook_at(struct db *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, officernd_health_sql_last_event);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, officernd_health_sql_last_event);
+	db_bind_int64(st, 1, operator_id);
 	return db_count(st);
 }

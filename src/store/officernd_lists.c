@@ -18,7 +18,7 @@
 	"?1 - " LAST " >= ?2 OR " LAST " - ?1 > ?2)"
 #define FROM "FROM officernd_settings AS s LEFT JOIN officernd_lists AS l ON l.operator_id = s.operator_id "
 
-static void plan_read(sqlite3_stmt *st, void *elem)
+static void plan_read(struct db_stmt *st, void *elem)
 {
 	struct officernd_cached_plan *p = elem;
 	memset(p, 0, sizeof(*p));
@@ -29,7 +29,7 @@ static void plan_read(sqlite3_stmt *st, void *elem)
 	str_copy(p->interval_length, sizeof(p->interval_length), db_col_text(st, 4));
 }
 
-static void location_read(sqlite3_stmt *st, void *elem)
+static void location_read(struct db_stmt *st, void *elem)
 {
 	struct officernd_cached_location *l = elem;
 	memset(l, 0, sizeof(*l));
@@ -38,39 +38,39 @@ static void location_read(sqlite3_stmt *st, void *elem)
 }
 
 /* The refresh bookkeeping row; a missing one reads as never refreshed. 0 or -1. */
-static int state_read(sqlite3 *db, int64_t operator_id, struct officernd_lists *out)
+static int state_read(struct db *db, int64_t operator_id, struct officernd_lists *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT fetched_at, attempted_at, requested, claimed_until, error, error_at "
+	struct db_stmt *st = db_prepare(db, "SELECT fetched_at, attempted_at, requested, claimed_until, error, error_at "
 					  "FROM officernd_lists WHERE operator_id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->fetched_at = sqlite3_column_int64(st, 0);
-		out->attempted_at = sqlite3_column_int64(st, 1);
-		out->requested = sqlite3_column_int64(st, 2);
-		out->claimed_until = sqlite3_column_int64(st, 3);
+	db_bind_int64(st, 1, operator_id);
+	int rc = db_step(st);
+	if (rc == DB_ROW) {
+		out->fetched_at = db_col_int64(st, 0);
+		out->attempted_at = db_col_int64(st, 1);
+		out->requested = db_col_int64(st, 2);
+		out->claimed_until = db_col_int64(st, 3);
 		str_copy(out->error, sizeof(out->error), db_col_text(st, 4));
-		out->error_at = sqlite3_column_int64(st, 5);
+		out->error_at = db_col_int64(st, 5);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+	db_finalize(st);
+	if (rc == DB_ROW || rc == DB_DONE)
 		return 0;
-	log_error("store", "officernd lists state failed err=\"%s\"", sqlite3_errmsg(db));
+	log_error("store", "officernd lists state failed err=\"%s\"", db_errmsg(db));
 	return -1;
 }
 
-int officernd_lists_get(sqlite3 *db, int64_t operator_id, struct officernd_lists *out)
+int officernd_lists_get(struct db *db, int64_t operator_id, struct officernd_lists *out)
 {
 	int failed_p = 0, failed_l = 0;
 	memset(out, 0, sizeof(*out));
 	if (state_read(db, operator_id, out) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "SELECT plan_id, name, code, type, interval_length FROM officernd_plans "
+	struct db_stmt *st = db_prepare(db, "SELECT plan_id, name, code, type, interval_length FROM officernd_plans "
 					  "WHERE operator_id = ? ORDER BY position");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	out->plans = db_collect(st, sizeof(*out->plans), plan_read, &out->n_plans, &failed_p);
 	st = db_prepare(db, "SELECT location_id, name FROM officernd_locations WHERE operator_id = ? ORDER BY position");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	out->locations = db_collect(st, sizeof(*out->locations), location_read, &out->n_locations, &failed_l);
 	if (failed_p || failed_l) {
 		officernd_lists_free(out);
@@ -87,48 +87,48 @@ void officernd_lists_free(struct officernd_lists *l)
 }
 
 /* One name by key from a prepared query of one text column. 1, 0 or -1. */
-static int name_get(sqlite3_stmt *st, int64_t operator_id, const char *id, char *name, size_t size)
+static int name_get(struct db_stmt *st, int64_t operator_id, const char *id, char *name, size_t size)
 {
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, id);
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	int rc = db_step(st);
+	if (rc == DB_ROW)
 		str_copy(name, size, db_col_text(st, 0));
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
+	db_finalize(st);
+	if (rc == DB_ROW)
 		return 1;
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
-int officernd_plan_name(sqlite3 *db, int64_t operator_id, const char *plan_id, char *name, size_t size)
+int officernd_plan_name(struct db *db, int64_t operator_id, const char *plan_id, char *name, size_t size)
 {
 	return name_get(db_prepare(db, "SELECT name FROM officernd_plans WHERE operator_id = ? AND plan_id = ?"),
 			operator_id, plan_id, name, size);
 }
 
-int officernd_location_name(sqlite3 *db, int64_t operator_id, const char *location_id, char *name, size_t size)
+int officernd_location_name(struct db *db, int64_t operator_id, const char *location_id, char *name, size_t size)
 {
 	return name_get(db_prepare(db, "SELECT name FROM officernd_locations WHERE operator_id = ? AND location_id = ?"),
 			operator_id, location_id, name, size);
 }
 
 /* Adds one ask (creating the row). 0 or -1. */
-static int ask_add(sqlite3 *db, int64_t operator_id)
+static int ask_add(struct db *db, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO officernd_lists(operator_id, requested) VALUES (?, 1) "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO officernd_lists(operator_id, requested) VALUES (?, 1) "
 					  "ON CONFLICT(operator_id) DO UPDATE SET requested = requested + 1");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	return db_step_done(st);
 }
 
-int officernd_lists_request(sqlite3 *db, int64_t operator_id)
+int officernd_lists_request(struct db *db, int64_t operator_id)
 {
 	int own = 0;
 	if (db_begin_unless_open(db, &own) < 0)
 		return -1;
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM officernd_settings AS s WHERE s.operator_id = ? AND "
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM officernd_settings AS s WHERE s.operator_id = ? AND "
 					  CONFIGURED);
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	int64_t configured = db_count(st);
 	int ok = configured >= 0 && (configured == 0 || ask_add(db, operator_id) == 0);
 	if (db_end_own(db, own, ok) < 0)
@@ -136,14 +136,14 @@ int officernd_lists_request(sqlite3 *db, int64_t operator_id)
 	return configured == 0 ? 1 : 0;
 }
 
-static int exec_op(sqlite3 *db, const char *sql, int64_t operator_id)
+static int exec_op(struct db *db, const char *sql, int64_t operator_id)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, operator_id);
 	return db_step_done(st);
 }
 
-int officernd_lists_credentials_saved(sqlite3 *db, int64_t operator_id, int other_org)
+int officernd_lists_credentials_saved(struct db *db, int64_t operator_id, int other_org)
 {
 	int own = 0;
 	if (db_begin_unless_open(db, &own) < 0)
@@ -160,38 +160,38 @@ int officernd_lists_credentials_saved(sqlite3 *db, int64_t operator_id, int othe
 	return db_end_own(db, own, ok);
 }
 
-static void id_read(sqlite3_stmt *st, void *elem)
+static void id_read(struct db_stmt *st, void *elem)
 {
-	*(int64_t *)elem = sqlite3_column_int64(st, 0);
+	*(int64_t *)elem = db_col_int64(st, 0);
 }
 
-int officernd_lists_due(sqlite3 *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n)
+int officernd_lists_due(struct db *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT s.operator_id " FROM "WHERE " CONFIGURED " AND " DUE
+	struct db_stmt *st = db_prepare(db, "SELECT s.operator_id " FROM "WHERE " CONFIGURED " AND " DUE
 					  " ORDER BY coalesce(l.requested, 0) > 0 DESC, s.operator_id");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, interval_s);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, interval_s);
 	int failed = 0;
 	*ids = db_collect(st, sizeof(**ids), id_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
 /* Inside the claim's transaction: the asks the refresh serves, or -1 when it is not due. */
-static int64_t due_requested(sqlite3 *db, int64_t operator_id, int64_t now, int64_t interval_s, int *error)
+static int64_t due_requested(struct db *db, int64_t operator_id, int64_t now, int64_t interval_s, int *error)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(l.requested, 0) " FROM "WHERE s.operator_id = ?3 AND "
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(l.requested, 0) " FROM "WHERE s.operator_id = ?3 AND "
 					  CONFIGURED " AND " DUE);
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, interval_s);
-	sqlite3_bind_int64(st, 3, operator_id);
-	int rc = sqlite3_step(st);
-	int64_t requested = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_finalize(st);
-	*error = rc != SQLITE_ROW && rc != SQLITE_DONE;
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, interval_s);
+	db_bind_int64(st, 3, operator_id);
+	int rc = db_step(st);
+	int64_t requested = rc == DB_ROW ? db_col_int64(st, 0) : -1;
+	db_finalize(st);
+	*error = rc != DB_ROW && rc != DB_DONE;
 	return requested;
 }
 
-int officernd_lists_claim(sqlite3 *db, int64_t operator_id, const char *worker, int64_t now, int64_t interval_s,
+int officernd_lists_claim(struct db *db, int64_t operator_id, const char *worker, int64_t now, int64_t interval_s,
 			  int64_t lease_s, int64_t *requested)
 {
 	int error = 0;
@@ -202,16 +202,16 @@ int officernd_lists_claim(sqlite3 *db, int64_t operator_id, const char *worker, 
 	if (asked < 0) {
 		db_rollback(db);
 		if (error)
-			log_error("store", "officernd lists claim failed err=\"%s\"", sqlite3_errmsg(db));
+			log_error("store", "officernd lists claim failed err=\"%s\"", db_errmsg(db));
 		return error ? -1 : 0;
 	}
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO officernd_lists(operator_id, attempted_at, claimed_by, claimed_until) "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO officernd_lists(operator_id, attempted_at, claimed_by, claimed_until) "
 					  "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(operator_id) DO UPDATE SET "
 					  "attempted_at = ?2, claimed_by = ?3, claimed_until = ?4");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, now);
 	db_bind_text(st, 3, worker);
-	sqlite3_bind_int64(st, 4, now + lease_s);
+	db_bind_int64(st, 4, now + lease_s);
 	if (db_step_done(st) < 0 || db_commit(db) < 0) {
 		db_rollback(db);
 		return -1;
@@ -221,52 +221,52 @@ int officernd_lists_claim(sqlite3 *db, int64_t operator_id, const char *worker, 
 }
 
 /* Inside a transaction: 1 when worker still holds the operator's claim, 0 not, -1 error. */
-static int claim_held(sqlite3 *db, int64_t operator_id, const char *worker)
+static int claim_held(struct db *db, int64_t operator_id, const char *worker)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM officernd_lists WHERE operator_id = ? AND claimed_by = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM officernd_lists WHERE operator_id = ? AND claimed_by = ?");
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, worker);
 	int64_t n = db_count(st);
 	return n < 0 ? -1 : n > 0;
 }
 
-static int plans_put(sqlite3 *db, int64_t operator_id, const struct officernd_cached_plan *plans, size_t n)
+static int plans_put(struct db *db, int64_t operator_id, const struct officernd_cached_plan *plans, size_t n)
 {
 	if (exec_op(db, "DELETE FROM officernd_plans WHERE operator_id = ?", operator_id) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		/* ON CONFLICT: an id OfficeRnD listed twice (a page repeated while paging) is kept once. */
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO officernd_plans(operator_id, plan_id, name, code, "
+		struct db_stmt *st = db_prepare(db, "INSERT INTO officernd_plans(operator_id, plan_id, name, code, "
 						  "type, interval_length, position) VALUES (?, ?, ?, ?, ?, ?, ?) "
 						  "ON CONFLICT(operator_id, plan_id) DO UPDATE SET name = excluded.name, "
 						  "code = excluded.code, type = excluded.type, "
 						  "interval_length = excluded.interval_length, position = excluded.position");
-		sqlite3_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, plans[i].id);
 		db_bind_text(st, 3, plans[i].name);
 		db_bind_text(st, 4, plans[i].code);
 		db_bind_text(st, 5, plans[i].type);
 		db_bind_text(st, 6, plans[i].interval_length);
-		sqlite3_bind_int64(st, 7, (int64_t)i);
+		db_bind_int64(st, 7, (int64_t)i);
 		if (db_step_done(st) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static int locations_put(sqlite3 *db, int64_t operator_id, const struct officernd_cached_location *locations,
+static int locations_put(struct db *db, int64_t operator_id, const struct officernd_cached_location *locations,
 			 size_t n)
 {
 	if (exec_op(db, "DELETE FROM officernd_locations WHERE operator_id = ?", operator_id) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO officernd_locations(operator_id, location_id, name, "
+		struct db_stmt *st = db_prepare(db, "INSERT INTO officernd_locations(operator_id, location_id, name, "
 						  "position) VALUES (?, ?, ?, ?) ON CONFLICT(operator_id, location_id) "
 						  "DO UPDATE SET name = excluded.name, position = excluded.position");
-		sqlite3_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, locations[i].id);
 		db_bind_text(st, 3, locations[i].name);
-		sqlite3_bind_int64(st, 4, (int64_t)i);
+		db_bind_int64(st, 4, (int64_t)i);
 		if (db_step_done(st) < 0)
 			return -1;
 	}
@@ -275,7 +275,7 @@ static int locations_put(sqlite3 *db, int64_t operator_id, const struct officern
 
 /* The saved mapping and charges plan take the names just loaded (a plan renamed in OfficeRnD,
  * or saved before the lists were first loaded). 0 or -1. */
-static int link_names_update(sqlite3 *db, int64_t operator_id)
+static int link_names_update(struct db *db, int64_t operator_id)
 {
 	return exec_op(db, "UPDATE plan_links SET plan_name = (SELECT p.name FROM officernd_plans AS p "
 			   "WHERE p.operator_id = plan_links.operator_id AND p.plan_id = plan_links.plan_id) "
@@ -294,22 +294,22 @@ static int link_names_update(sqlite3 *db, int64_t operator_id)
 }
 
 /* Releases the claim with the outcome: error NULL for a good refresh at now. */
-static int state_settle(sqlite3 *db, int64_t operator_id, const char *error, int64_t now, int64_t requested)
+static int state_settle(struct db *db, int64_t operator_id, const char *error, int64_t now, int64_t requested)
 {
-	sqlite3_stmt *st = db_prepare(db,
+	struct db_stmt *st = db_prepare(db,
 		"UPDATE officernd_lists SET claimed_by = '', claimed_until = 0, "
 		"requested = max(requested - ?1, 0), "
 		"fetched_at = CASE WHEN ?2 IS NULL THEN ?3 ELSE fetched_at END, "
 		"error = coalesce(?2, ''), error_at = CASE WHEN ?2 IS NULL THEN 0 ELSE ?3 END "
 		"WHERE operator_id = ?4");
-	sqlite3_bind_int64(st, 1, requested);
+	db_bind_int64(st, 1, requested);
 	db_bind_text(st, 2, error);
-	sqlite3_bind_int64(st, 3, now);
-	sqlite3_bind_int64(st, 4, operator_id);
+	db_bind_int64(st, 3, now);
+	db_bind_int64(st, 4, operator_id);
 	return db_update_one(st);
 }
 
-int officernd_lists_store(sqlite3 *db, int64_t operator_id, const char *worker,
+int officernd_lists_store(struct db *db, int64_t operator_id, const char *worker,
 			  const struct officernd_cached_plan *plans, size_t n_plans,
 			  const struct officernd_cached_location *locations, size_t n_locations, int64_t now,
 			  int64_t requested)
@@ -330,7 +330,7 @@ int officernd_lists_store(sqlite3 *db, int64_t operator_id, const char *worker,
 	return 0;
 }
 
-int officernd_lists_failed(sqlite3 *db, int64_t operator_id, const char *worker, const char *error, int64_t now,
+int officernd_lists_failed(struct db *db, int64_t operator_id, const char *worker, const char *error, int64_t now,
 			   int64_t requested)
 {
 	if (db_begin(db) < 0)

@@ -12,7 +12,7 @@
 #ifndef PILOTOMAIL_STORE_OFFICERND_LISTS_H
 #define PILOTOMAIL_STORE_OFFICERND_LISTS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,37 +47,37 @@ struct officernd_lists {
 };
 
 /* Reads the operator's lists (empty, all zero, when never loaded). 0 or -1. */
-int officernd_lists_get(sqlite3 *db, int64_t operator_id, struct officernd_lists *out);
+int officernd_lists_get(struct db *db, int64_t operator_id, struct officernd_lists *out);
 void officernd_lists_free(struct officernd_lists *l);
 
 /* A cached name by OfficeRnD id: 1 found (name copied), 0 not cached, -1 on a store error. */
-int officernd_plan_name(sqlite3 *db, int64_t operator_id, const char *plan_id, char *name, size_t size);
-int officernd_location_name(sqlite3 *db, int64_t operator_id, const char *location_id, char *name, size_t size);
+int officernd_plan_name(struct db *db, int64_t operator_id, const char *plan_id, char *name, size_t size);
+int officernd_location_name(struct db *db, int64_t operator_id, const char *location_id, char *name, size_t size);
 
 /* The operator asks for a refresh ("Refresh lists"). 0 done, 1 when OfficeRnD is not configured
  * (slug, client id and secret), -1 on error. */
-int officernd_lists_request(sqlite3 *db, int64_t operator_id);
+int officernd_lists_request(struct db *db, int64_t operator_id);
 
 /*
  * New credentials were saved: a refresh is asked for; another organization also drops the
  * cached lists and the last error (they were the old organization's). Meant inside the save's
  * transaction; usable outside. 0 or -1.
  */
-int officernd_lists_credentials_saved(sqlite3 *db, int64_t operator_id, int other_org);
+int officernd_lists_credentials_saved(struct db *db, int64_t operator_id, int other_org);
 
 /*
  * The operators whose refresh is due at now: configured, not under a live lease, and asked for,
  * or never loaded, or interval_s past the last refresh or attempt (or the clock moved back by
  * more than that). Asked-for ones first. *ids (free()) and *n. 0 or -1.
  */
-int officernd_lists_due(sqlite3 *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n);
+int officernd_lists_due(struct db *db, int64_t now, int64_t interval_s, int64_t **ids, size_t *n);
 
 /*
  * Claims the operator's refresh for worker until now + lease_s when it is still due (same rule),
  * stamping attempted_at = now; in its own transaction. 1 claimed (*requested: the asks it
  * serves), 0 not due (any more), -1 on a store error.
  */
-int officernd_lists_claim(sqlite3 *db, int64_t operator_id, const char *worker, int64_t now, int64_t interval_s,
+int officernd_lists_claim(struct db *db, int64_t operator_id, const char *worker, int64_t now, int64_t interval_s,
 			  int64_t lease_s, int64_t *requested);
 
 /*
@@ -86,7 +86,7 @@ int officernd_lists_claim(sqlite3 *db, int64_t operator_id, const char *worker, 
  * asks for another). One transaction. 0 done, 1 the claim was no longer this worker's (nothing
  * written), -1 on a store error (nothing written).
  */
-int officernd_lists_store(sqlite3 *db, int64_t operator_id, const char *worker,
+int officernd_lists_store(struct db *db, int64_t operator_id, const char *worker,
 			  const struct officernd_cached_plan *plans, size_t n_plans,
 			  const struct officernd_cached_location *locations, size_t n_locations, int64_t now,
 			  int64_t requested);
@@ -97,7 +97,7 @@ int officernd_lists_store(sqlite3 *db, int64_t operator_id, const char *worker,
  * a failing OfficeRnD: the next automatic try comes an interval after the attempt). 0 done, 1 the
  * claim was no longer this worker's, -1 on a store error.
  */
-int officernd_lists_failed(sqlite3 *db, int64_t operator_id, const char *worker, const char *error, int64_t now,
+int officernd_lists_failed(struct db *db, int64_t operator_id, const char *worker, const char *error, int64_t now,
 			   int64_t requested);
 
 #endif

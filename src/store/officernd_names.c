@@ -5,19 +5,19 @@
 #include "util/util.h"
 
 /* Steps a (operator_id, id) query of one name column; finalizes it. 1, 0 or -1 as above. */
-static int name_row(sqlite3_stmt *st, int64_t operator_id, const char *id, char *name, size_t size)
+static int name_row(struct db_stmt *st, int64_t operator_id, const char *id, char *name, size_t size)
 {
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, id);
-	int rc = sqlite3_step(st);
-	int found = rc == SQLITE_ROW && *db_col_text(st, 0);
+	int rc = db_step(st);
+	int found = rc == DB_ROW && *db_col_text(st, 0);
 	if (found)
 		str_copy(name, size, db_col_text(st, 0));
-	sqlite3_finalize(st);
-	return found ? 1 : rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	db_finalize(st);
+	return found ? 1 : rc == DB_ROW || rc == DB_DONE ? 0 : -1;
 }
 
-int officernd_name_find(sqlite3 *db, int64_t operator_id, enum orn_name_kind kind, const char *id, char *name,
+int officernd_name_find(struct db *db, int64_t operator_id, enum orn_name_kind kind, const char *id, char *name,
 			size_t size)
 {
 	if (!id || !*id)

@@ -6,7 +6,7 @@
 #ifndef PILOTOMAIL_STORE_OFFICERND_NAMES_H
 #define PILOTOMAIL_STORE_OFFICERND_NAMES_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,7 +17,7 @@ enum orn_name_kind {
 };
 
 /* 1 found (name copied, never empty), 0 not known, -1 on a store error. */
-int officernd_name_find(sqlite3 *db, int64_t operator_id, enum orn_name_kind kind, const char *id, char *name,
+int officernd_name_find(struct db *db, int64_t operator_id, enum orn_name_kind kind, const char *id, char *name,
 			size_t size);
 
 #endif

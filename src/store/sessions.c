@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **cookie_value,
+int session_create(struct db *db, int64_t operator_id, int64_t renter_id, char **cookie_value,
 		   struct session *out)
 {
 	char *id = random_token(32);
@@ -20,16 +20,16 @@ int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **c
 	out->renter_id = renter_id;
 	out->expires_at = time_now() + SESSION_LIFETIME_S;
 	free(csrf);
-	sqlite3_stmt *st = db_prepare(db, "INSERT INTO sessions(id_hash, operator_id, renter_id, csrf_token, "
+	struct db_stmt *st = db_prepare(db, "INSERT INTO sessions(id_hash, operator_id, renter_id, csrf_token, "
 					  "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)");
 	db_bind_text(st, 1, out->id_hash);
 	if (operator_id)
-		sqlite3_bind_int64(st, 2, operator_id);
+		db_bind_int64(st, 2, operator_id);
 	if (renter_id)
-		sqlite3_bind_int64(st, 3, renter_id);
+		db_bind_int64(st, 3, renter_id);
 	db_bind_text(st, 4, out->csrf_token);
-	sqlite3_bind_int64(st, 5, time_now());
-	sqlite3_bind_int64(st, 6, out->expires_at);
+	db_bind_int64(st, 5, time_now());
+	db_bind_int64(st, 6, out->expires_at);
 	if (db_step_done(st)) {
 		free(id);
 		return -1;
@@ -38,64 +38,64 @@ int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **c
 	return 0;
 }
 
-int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct session *out)
+int session_find(struct db *db, const char *cookie_value, int64_t now, struct session *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (!cookie_value || strlen(cookie_value) > 128)
 		return -1;
 	sha256_hex(cookie_value, strlen(cookie_value), out->id_hash);
-	sqlite3_stmt *st = db_prepare(db, "SELECT coalesce(operator_id, 0), coalesce(renter_id, 0), csrf_token, "
+	struct db_stmt *st = db_prepare(db, "SELECT coalesce(operator_id, 0), coalesce(renter_id, 0), csrf_token, "
 					  "expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?");
 	db_bind_text(st, 1, out->id_hash);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int64(st, 2, now);
 	int rc = -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		out->operator_id = sqlite3_column_int64(st, 0);
-		out->renter_id = sqlite3_column_int64(st, 1);
+	if (db_step(st) == DB_ROW) {
+		out->operator_id = db_col_int64(st, 0);
+		out->renter_id = db_col_int64(st, 1);
 		str_copy(out->csrf_token, sizeof(out->csrf_token), db_col_text(st, 2));
-		out->expires_at = sqlite3_column_int64(st, 3);
+		out->expires_at = db_col_int64(st, 3);
 		rc = 0;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
-void session_delete(sqlite3 *db, const char *id_hash)
+void session_delete(struct db *db, const char *id_hash)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE id_hash = ?");
+	struct db_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE id_hash = ?");
 	db_bind_text(st, 1, id_hash);
 	db_step_done(st);
 }
 
-int session_delete_expired(sqlite3 *db, int64_t now, int limit)
+int session_delete_expired(struct db *db, int64_t now, int limit)
 {
-	sqlite3_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE rowid IN "
+	struct db_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE rowid IN "
 					  "(SELECT rowid FROM sessions WHERE expires_at <= ? LIMIT ?)");
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	return db_step_done(st) ? -1 : sqlite3_changes(db);
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, limit);
+	return db_step_done(st) ? -1 : db_changes(db);
 }
 
-void session_flash_set(sqlite3 *db, const char *id_hash, const char *kind, const char *message)
+void session_flash_set(struct db *db, const char *id_hash, const char *kind, const char *message)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE sessions SET flash = ?, flash_kind = ? WHERE id_hash = ?");
+	struct db_stmt *st = db_prepare(db, "UPDATE sessions SET flash = ?, flash_kind = ? WHERE id_hash = ?");
 	db_bind_text(st, 1, message);
 	db_bind_text(st, 2, kind);
 	db_bind_text(st, 3, id_hash);
 	db_step_done(st);
 }
 
-void session_flash_take(sqlite3 *db, const char *id_hash, char **kind, char **message)
+void session_flash_take(struct db *db, const char *id_hash, char **kind, char **message)
 {
 	*kind = *message = NULL;
 	/* RETURNING would report the cleared values: read first, then clear. */
-	sqlite3_stmt *st = db_prepare(db, "SELECT flash_kind, flash FROM sessions WHERE id_hash = ? AND flash IS NOT NULL");
+	struct db_stmt *st = db_prepare(db, "SELECT flash_kind, flash FROM sessions WHERE id_hash = ? AND flash IS NOT NULL");
 	db_bind_text(st, 1, id_hash);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		*kind = db_col_strdup(st, 0);
 		*message = db_col_strdup(st, 1);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (!*message)
 		return;
 	st = db_prepare(db, "UPDATE sessions SET flash = NULL, flash_kind = NULL WHERE id_hash = ?");

@@ -5,7 +5,7 @@
 #ifndef PILOTOMAIL_STORE_SESSIONS_H
 #define PILOTOMAIL_STORE_SESSIONS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 #define SESSION_LIFETIME_S (12 * 3600)
@@ -19,16 +19,16 @@ struct session {
 };
 
 /* Creates a session; *cookie_value (free()) is what goes in the cookie. 0 or -1. */
-int session_create(sqlite3 *db, int64_t operator_id, int64_t renter_id, char **cookie_value,
+int session_create(struct db *db, int64_t operator_id, int64_t renter_id, char **cookie_value,
 		   struct session *out);
 /* Finds an unexpired session by cookie value. 0 or -1. */
-int session_find(sqlite3 *db, const char *cookie_value, int64_t now, struct session *out);
-void session_delete(sqlite3 *db, const char *id_hash);
+int session_find(struct db *db, const char *cookie_value, int64_t now, struct session *out);
+void session_delete(struct db *db, const char *id_hash);
 /* Deletes up to limit sessions expired at now (one short write). How many, or -1. */
-int session_delete_expired(sqlite3 *db, int64_t now, int limit);
+int session_delete_expired(struct db *db, int64_t now, int limit);
 /* Stores a message shown once on the next page. */
-void session_flash_set(sqlite3 *db, const char *id_hash, const char *kind, const char *message);
+void session_flash_set(struct db *db, const char *id_hash, const char *kind, const char *message);
 /* Takes the message (free() both) or leaves them NULL. */
-void session_flash_take(sqlite3 *db, const char *id_hash, char **kind, char **message);
+void session_flash_take(struct db *db, const char *id_hash, char **kind, char **message);
 
 #endif

@@ -52,59 +52,59 @@ const char *catalog_name_check(char *name)
 	"(SELECT COUNT(*) FROM location_links l WHERE l.operator_id = s.operator_id "              \
 	" AND l.space_id = s.id)"
 
-static void space_from_row(sqlite3_stmt *st, struct space *out)
+static void space_from_row(struct db_stmt *st, struct space *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = sqlite3_column_int64(st, 0);
+	out->id = db_col_int64(st, 0);
 	str_copy(out->name, sizeof(out->name), db_col_text(st, 1));
-	out->mailboxes = sqlite3_column_int64(st, 2);
-	out->links = sqlite3_column_int64(st, 3);
+	out->mailboxes = db_col_int64(st, 2);
+	out->links = db_col_int64(st, 3);
 	out->mailbox_count = out->mailboxes + out->links;
 }
 
-static void space_read(sqlite3_stmt *st, void *elem)
+static void space_read(struct db_stmt *st, void *elem)
 {
 	space_from_row(st, elem);
 }
 
 const char space_sql_list[] = "SELECT " SPACE_COLUMNS " FROM spaces s WHERE s.operator_id = ? ORDER BY s.name COLLATE NOCASE, s.id";
 
-int space_list(sqlite3 *db, int64_t operator_id, struct space **items, size_t *n)
+int space_list(struct db *db, int64_t operator_id, struct space **items, size_t *n)
 {
-	sqlite3_stmt *st = db_prepare(db, space_sql_list);
-	sqlite3_bind_int64(st, 1, operator_id);
+	struct db_stmt *st = db_prepare(db, space_sql_list);
+	db_bind_int64(st, 1, operator_id);
 	int failed;
 	*items = db_collect(st, sizeof(**items), space_read, n, &failed);
 	return failed ? -1 : 0;
 }
 
-int space_get(sqlite3 *db, int64_t operator_id, int64_t id, struct space *out)
+int space_get(struct db *db, int64_t operator_id, int64_t id, struct space *out)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT " SPACE_COLUMNS " FROM spaces s "
+	struct db_stmt *st = db_prepare(db, "SELECT " SPACE_COLUMNS " FROM spaces s "
 					  "WHERE s.operator_id = ? AND s.id = ?");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, id);
-	int found = sqlite3_step(st) == SQLITE_ROW;
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, id);
+	int found = db_step(st) == DB_ROW;
 	if (found)
 		space_from_row(st, out);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return found ? 0 : -1;
 }
 
 /* Another space of the operator with this name, ignoring case ("Downtown" = "downtown")? */
-static int name_taken(sqlite3 *db, int64_t operator_id, const char *name, int64_t except_id)
+static int name_taken(struct db *db, int64_t operator_id, const char *name, int64_t except_id)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM spaces WHERE operator_id = ? "
+	struct db_stmt *st = db_prepare(db, "SELECT 1 FROM spaces WHERE operator_id = ? "
 					  "AND name = ? COLLATE NOCASE AND id <> ?");
-	sqlite3_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, name);
-	sqlite3_bind_int64(st, 3, except_id);
-	int taken = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	db_bind_int64(st, 3, except_id);
+	int taken = db_step(st) == DB_ROW;
+	db_finalize(st);
 	return taken;
 }
 
-int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *duplicate)
+int64_t space_create(struct db *db, int64_t operator_id, const char *name, int *duplicate)
 {
 	int own, dummy;
 	if (!duplicate)
@@ -116,11 +116,11 @@ int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *du
 	if (name_taken(db, operator_id, name, 0)) {
 		*duplicate = 1;
 	} else {
-		sqlite3_stmt *st = db_prepare(db, "INSERT INTO spaces(operator_id, name, created_at) VALUES (?, ?, ?) "
+		struct db_stmt *st = db_prepare(db, "INSERT INTO spaces(operator_id, name, created_at) VALUES (?, ?, ?) "
 						  "RETURNING id");
-		sqlite3_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 1, operator_id);
 		db_bind_text(st, 2, name);
-		sqlite3_bind_int64(st, 3, time_now());
+		db_bind_int64(st, 3, time_now());
 		id = db_insert_returning(st, NULL);
 	}
 	if (db_end_own(db, own, id > 0) < 0)
@@ -129,7 +129,7 @@ int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *du
 	return id;
 }
 
-int space_rename(sqlite3 *db, int64_t operator_id, int64_t id, const char *name, int *duplicate)
+int space_rename(struct db *db, int64_t operator_id, int64_t id, const char *name, int *duplicate)
 {
 	int own, dummy;
 	if (!duplicate)
@@ -141,26 +141,26 @@ int space_rename(sqlite3 *db, int64_t operator_id, int64_t id, const char *name,
 	if (name_taken(db, operator_id, name, id)) {
 		*duplicate = 1;
 	} else {
-		sqlite3_stmt *st = db_prepare(db, "UPDATE spaces SET name = ? WHERE operator_id = ? AND id = ?");
+		struct db_stmt *st = db_prepare(db, "UPDATE spaces SET name = ? WHERE operator_id = ? AND id = ?");
 		db_bind_text(st, 1, name);
-		sqlite3_bind_int64(st, 2, operator_id);
-		sqlite3_bind_int64(st, 3, id);
-		ok = db_step_done(st) == 0 && sqlite3_changes(db) == 1;
+		db_bind_int64(st, 2, operator_id);
+		db_bind_int64(st, 3, id);
+		ok = db_step_done(st) == 0 && db_changes(db) == 1;
 	}
 	return db_end_own(db, own, ok);
 }
 
 /* Cancelled mailboxes keep their history but must let go of the space (a foreign key). */
-static int detach_cancelled_mailboxes(sqlite3 *db, int64_t operator_id, int64_t id)
+static int detach_cancelled_mailboxes(struct db *db, int64_t operator_id, int64_t id)
 {
-	sqlite3_stmt *st = db_prepare(db, "UPDATE mailboxes SET space_id = NULL WHERE operator_id = ? "
+	struct db_stmt *st = db_prepare(db, "UPDATE mailboxes SET space_id = NULL WHERE operator_id = ? "
 					  "AND space_id = ? AND status = 'cancelled'");
-	sqlite3_bind_int64(st, 1, operator_id);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, id);
 	return db_step_done(st);
 }
 
-int space_delete(sqlite3 *db, int64_t operator_id, int64_t id)
+int space_delete(struct db *db, int64_t operator_id, int64_t id)
 {
 	int own;
 	if (db_begin_unless_open(db, &own))
@@ -172,10 +172,10 @@ int space_delete(sqlite3 *db, int64_t operator_id, int64_t id)
 	} else if (s.mailbox_count > 0) {
 		result = 1;
 	} else if (detach_cancelled_mailboxes(db, operator_id, id) == 0) {
-		sqlite3_stmt *st = db_prepare(db, "DELETE FROM spaces WHERE operator_id = ? AND id = ?");
-		sqlite3_bind_int64(st, 1, operator_id);
-		sqlite3_bind_int64(st, 2, id);
-		result = db_step_done(st) == 0 && sqlite3_changes(db) == 1 ? 0 : -1;
+		struct db_stmt *st = db_prepare(db, "DELETE FROM spaces WHERE operator_id = ? AND id = ?");
+		db_bind_int64(st, 1, operator_id);
+		db_bind_int64(st, 2, id);
+		result = db_step_done(st) == 0 && db_changes(db) == 1 ? 0 : -1;
 	}
 	if (db_end_own(db, own, result == 0) < 0 && result == 0)
 		return -1;

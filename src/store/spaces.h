@@ -5,7 +5,7 @@
 #ifndef PILOTOMAIL_STORE_SPACES_H
 #define PILOTOMAIL_STORE_SPACES_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,16 +21,16 @@ struct space {
 };
 
 /* All spaces of the operator by name; *items (free()) and *n. 0 or -1. */
-int space_list(sqlite3 *db, int64_t operator_id, struct space **items, size_t *n);
+int space_list(struct db *db, int64_t operator_id, struct space **items, size_t *n);
 /* 0 when found, -1 when not (or another operator's). */
-int space_get(sqlite3 *db, int64_t operator_id, int64_t id, struct space *out);
+int space_get(struct db *db, int64_t operator_id, int64_t id, struct space *out);
 /* Returns the new id, or -1; *duplicate set when the name exists. */
-int64_t space_create(sqlite3 *db, int64_t operator_id, const char *name, int *duplicate);
+int64_t space_create(struct db *db, int64_t operator_id, const char *name, int *duplicate);
 /* 0, or -1 (not found, or duplicate name: *duplicate set). */
-int space_rename(sqlite3 *db, int64_t operator_id, int64_t id, const char *name, int *duplicate);
+int space_rename(struct db *db, int64_t operator_id, int64_t id, const char *name, int *duplicate);
 /* 0; -1 when not found; 1 when in use (mailboxes or an OfficeRnD location link).
  * Cancelled mailboxes that were in the space keep their history but lose the space (NULL). */
-int space_delete(sqlite3 *db, int64_t operator_id, int64_t id);
+int space_delete(struct db *db, int64_t operator_id, int64_t id);
 
 /*
  * The rules every catalogue name (space or offering) follows: trims name in place, then returns

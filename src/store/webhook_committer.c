@@ -20,8 +20,8 @@ struct pending {
 };
 
 struct webhook_committer {
-	sqlite3 *db;
-	sqlite3_stmt *insert;
+	struct db *db;
+	struct db_stmt *insert;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t work;
@@ -76,7 +76,7 @@ static void *committer_main(void *arg)
 	return NULL;
 }
 
-struct webhook_committer *webhook_committer_start(sqlite3 *db)
+struct webhook_committer *webhook_committer_start(struct db *db)
 {
 	struct webhook_committer *c = xcalloc(1, sizeof(*c));
 	c->db = db;
@@ -86,7 +86,7 @@ struct webhook_committer *webhook_committer_start(sqlite3 *db)
 	pthread_cond_init(&c->work, NULL);
 	if (!c->insert || pthread_create(&c->thread, NULL, committer_main, c) != 0) {
 		log_error("webhook", "the committer could not start");
-		sqlite3_finalize(c->insert);
+		db_finalize(c->insert);
 		pthread_cond_destroy(&c->work);
 		pthread_mutex_destroy(&c->lock);
 		free(c);
@@ -130,7 +130,7 @@ void webhook_committer_stop(struct webhook_committer *c)
 	pthread_cond_signal(&c->work);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->thread, NULL);
-	sqlite3_finalize(c->insert);
+	db_finalize(c->insert);
 	db_close(c->db);
 	pthread_cond_destroy(&c->work);
 	pthread_mutex_destroy(&c->lock);

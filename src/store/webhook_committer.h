@@ -11,14 +11,14 @@
 #ifndef PILOTOMAIL_STORE_WEBHOOK_COMMITTER_H
 #define PILOTOMAIL_STORE_WEBHOOK_COMMITTER_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 
 #include "store/webhook_events.h"
 
 struct webhook_committer;
 
 /* Starts the committer thread on db (owned from now on; closed by stop). NULL on failure. */
-struct webhook_committer *webhook_committer_start(sqlite3 *db);
+struct webhook_committer *webhook_committer_start(struct db *db);
 
 /*
  * Stores one event and waits until its batch is committed (or failed). Same results as

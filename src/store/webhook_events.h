@@ -10,7 +10,7 @@
 #ifndef PILOTOMAIL_STORE_WEBHOOK_EVENTS_H
 #define PILOTOMAIL_STORE_WEBHOOK_EVENTS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,11 +22,11 @@ struct webhook_endpoint {
 };
 
 /* 0 when found, 1 when no operator has that token, -1 on a store error. */
-int webhook_endpoint_find(sqlite3 *db, const char *token, struct webhook_endpoint *out);
+int webhook_endpoint_find(struct db *db, const char *token, struct webhook_endpoint *out);
 /* The same lookup with a statement prepared once and kept (finalize it when done); the
  * statement is reset before returning, so no read snapshot stays open between requests. */
-sqlite3_stmt *webhook_endpoint_prepare(sqlite3 *db);
-int webhook_endpoint_find_with(sqlite3_stmt *st, const char *token, struct webhook_endpoint *out);
+struct db_stmt *webhook_endpoint_prepare(struct db *db);
+int webhook_endpoint_find_with(struct db_stmt *st, const char *token, struct webhook_endpoint *out);
 void webhook_endpoint_clear(struct webhook_endpoint *e);
 
 struct webhook_event_new {
@@ -44,11 +44,11 @@ struct webhook_event_new {
  * Stores one event (one statement: committed durably when it returns). 0 stored (*id set),
  * 1 a duplicate of a stored event (nothing written), -1 on a store error.
  */
-int webhook_event_insert(sqlite3 *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id);
+int webhook_event_insert(struct db *db, int64_t operator_id, const struct webhook_event_new *e, int64_t *id);
 /* The same insert with a statement prepared once and kept; inside the caller's transaction it
  * is durable only once the caller commits. */
-sqlite3_stmt *webhook_event_insert_prepare(sqlite3 *db);
-int webhook_event_insert_with(sqlite3_stmt *st, int64_t operator_id, const struct webhook_event_new *e,
+struct db_stmt *webhook_event_insert_prepare(struct db *db);
+int webhook_event_insert_with(struct db_stmt *st, int64_t operator_id, const struct webhook_event_new *e,
 			      int64_t *id);
 
 /* An event the worker has claimed. body (free()) is NUL-terminated. */
@@ -66,7 +66,7 @@ struct webhook_event_claimed {
  * worked on at once, and each membership's events are applied in arrival order.
  * 1 claimed (*out filled), 0 nothing due, -1 on a store error.
  */
-int webhook_event_claim_next(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s,
+int webhook_event_claim_next(struct db *db, const char *worker_id, int64_t now, int64_t lease_s,
 			     struct webhook_event_claimed *out);
 void webhook_event_claimed_clear(struct webhook_event_claimed *c);
 /*
@@ -74,7 +74,7 @@ void webhook_event_claimed_clear(struct webhook_event_claimed *c);
  * oldest pending one), oldest first. 0 with *out (free each with webhook_event_claimed_clear,
  * then free()) and *n (0 when nothing is due), -1 on a store error.
  */
-int webhook_event_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
+int webhook_event_claim_batch(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
 			      struct webhook_event_claimed **out, size_t *n);
 
 /*
@@ -82,20 +82,20 @@ int webhook_event_claim_batch(sqlite3 *db, const char *worker_id, int64_t now, i
  * attempt) and releases the claim, inside the caller's transaction. 0 done; 1 when the claim is no longer worker_id's (its lease ran out
  * and another worker took the event: the caller rolls back); -1 on a store error.
  */
-int webhook_event_finish(sqlite3 *db, int64_t operator_id, int64_t id, const char *worker_id,
+int webhook_event_finish(struct db *db, int64_t operator_id, int64_t id, const char *worker_id,
 			 const char *state, const char *outcome, int64_t now);
 /*
  * Leaves the event pending for a later attempt: next_attempt_at, attempts + add_attempt, the
  * outcome shown meanwhile, and the claim released. Same return values as webhook_event_finish.
  */
-int webhook_event_defer(sqlite3 *db, int64_t operator_id, int64_t id, const char *worker_id,
+int webhook_event_defer(struct db *db, int64_t operator_id, int64_t id, const char *worker_id,
 			int64_t next_attempt_at, int add_attempt, const char *outcome);
 
 /* The distinct holders of unexpired claims on pending events (for finding dead workers).
  * *ids is an array of n strings; free each and the array. 0 or -1. */
-int webhook_event_claimants(sqlite3 *db, int64_t now, char ***ids, size_t *n);
+int webhook_event_claimants(struct db *db, int64_t now, char ***ids, size_t *n);
 /* Releases every claim worker_id holds (a worker known to be dead). Returns how many, or -1. */
-int webhook_event_release_claims(sqlite3 *db, const char *worker_id);
+int webhook_event_release_claims(struct db *db, const char *worker_id);
 
 /* For the activity page. */
 struct webhook_event_view {
@@ -118,15 +118,15 @@ struct webhook_event_filter {
 };
 
 /* Newest first. *items (free()) and *n. 0 or -1. */
-int webhook_event_list(sqlite3 *db, int64_t operator_id, const struct webhook_event_filter *f,
+int webhook_event_list(struct db *db, int64_t operator_id, const struct webhook_event_filter *f,
 		       struct webhook_event_view **items, size_t *n);
 
 /* Events per state for the operator: counts[i] for states[i] of webhook_event_states. 0 or -1. */
 extern const char *const webhook_event_states[5];
-int webhook_event_counts(sqlite3 *db, int64_t operator_id, int64_t counts[5]);
+int webhook_event_counts(struct db *db, int64_t operator_id, int64_t counts[5]);
 
 /* Puts a failed event back to pending with attempts 0, due now. 0 done, 1 when the event is
  * not failed (nothing changed), -1 when there is no such event of the operator (or an error). */
-int webhook_event_retry(sqlite3 *db, int64_t operator_id, int64_t id);
+int webhook_event_retry(struct db *db, int64_t operator_id, int64_t id);
 
 #endif

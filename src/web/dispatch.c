@@ -61,10 +61,10 @@ static void load_session(struct web_ctx *ctx)
 	str_copy(ctx->csrf_token, sizeof(ctx->csrf_token), ctx->session.csrf_token);
 	if (ctx->renter_id) {
 		/* A renter's pages are scoped by the renter's operator. */
-		sqlite3_stmt *st = db_prepare(ctx->db, "SELECT operator_id FROM renters WHERE id = ?");
-		sqlite3_bind_int64(st, 1, ctx->renter_id);
-		ctx->operator_id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-		sqlite3_finalize(st);
+		struct db_stmt *st = db_prepare(ctx->db, "SELECT operator_id FROM renters WHERE id = ?");
+		db_bind_int64(st, 1, ctx->renter_id);
+		ctx->operator_id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
+		db_finalize(st);
 	}
 }
 

@@ -125,11 +125,11 @@ static int queue_links(struct web_ctx *ctx, const struct reset_side *side, const
 	int n = account_renters_by_email(ctx->db, email, ids, RESET_MAX_RENTERS);
 	for (int i = 0; i < n; i++) {
 		struct account_ref who = { 0, ids[i] };
-		sqlite3_stmt *st = db_prepare(ctx->db, "SELECT operator_id, email FROM renters WHERE id = ?");
-		sqlite3_bind_int64(st, 1, ids[i]);
-		int rc = sqlite3_step(st) == SQLITE_ROW
-			? queue_link(ctx, side, who, sqlite3_column_int64(st, 0), db_col_text(st, 1), now) : -1;
-		sqlite3_finalize(st);
+		struct db_stmt *st = db_prepare(ctx->db, "SELECT operator_id, email FROM renters WHERE id = ?");
+		db_bind_int64(st, 1, ids[i]);
+		int rc = db_step(st) == DB_ROW
+			? queue_link(ctx, side, who, db_col_int64(st, 0), db_col_text(st, 1), now) : -1;
+		db_finalize(st);
 		if (rc < 0)
 			return -1;
 	}

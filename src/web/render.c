@@ -66,11 +66,11 @@ static void set_nav_data(struct web_ctx *ctx)
 {
 	const char *sql = ctx->renter_id ? "SELECT email FROM renters WHERE id = ?"
 					 : "SELECT email FROM operators WHERE id = ?";
-	sqlite3_stmt *st = db_prepare(ctx->db, sql);
-	sqlite3_bind_int64(st, 1, ctx->renter_id ? ctx->renter_id : ctx->operator_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
+	struct db_stmt *st = db_prepare(ctx->db, sql);
+	db_bind_int64(st, 1, ctx->renter_id ? ctx->renter_id : ctx->operator_id);
+	if (db_step(st) == DB_ROW)
 		web_set(ctx, "Nav.email", db_col_text(st, 0));
-	sqlite3_finalize(st);
+	db_finalize(st);
 	web_set(ctx, ctx->renter_id ? "Nav.renter" : "Nav.operator", "1");
 	if (!ctx->renter_id)
 		page_officernd_notice(ctx); /* the red notice while OfficeRnD has our webhook off */

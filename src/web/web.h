@@ -11,7 +11,7 @@
 #define PILOTOMAIL_WEB_H
 
 #include <ClearSilver.h>
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 #include "http/http.h"
@@ -27,7 +27,7 @@ enum web_access {
 struct web_ctx {
 	struct http_request *req;
 	struct http_response *resp;
-	sqlite3 *db;
+	struct db *db;
 	const struct config *cfg;
 	HDF *hdf;
 	struct session session;  /* zeroed when nobody is signed in */

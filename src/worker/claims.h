@@ -12,7 +12,7 @@
 #ifndef PILOTOMAIL_WORKER_CLAIMS_H
 #define PILOTOMAIL_WORKER_CLAIMS_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,9 +27,9 @@ int worker_id_dead(const char *mine, const char *holder);
 struct worker_claims {
 	const char *queue; /* for the log line */
 	/* The distinct holders of unexpired claims (*ids and each string: free()). 0 or -1. */
-	int (*holders)(sqlite3 *db, int64_t now, char ***ids, size_t *n);
+	int (*holders)(struct db *db, int64_t now, char ***ids, size_t *n);
 	/* Releases every claim of holder; how many, or -1. */
-	int (*release)(sqlite3 *db, const char *holder);
+	int (*release)(struct db *db, const char *holder);
 };
 
 /* Releases the claims of dead local workers on one queue, at most every few seconds. */

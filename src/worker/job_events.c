@@ -37,7 +37,7 @@
 
 /* The OfficeRnD client of one event's operator, opened on first use. */
 struct fetch_ctx {
-	sqlite3 *db;
+	struct db *db;
 	int64_t operator_id;
 	struct orn_client *client;
 	int open_failed;
@@ -131,7 +131,7 @@ struct batch_clients {
 	size_t n, cap;
 };
 
-static struct fetch_ctx *batch_client(struct batch_clients *bc, sqlite3 *db, int64_t operator_id)
+static struct fetch_ctx *batch_client(struct batch_clients *bc, struct db *db, int64_t operator_id)
 {
 	for (size_t i = 0; i < bc->n; i++)
 		if (bc->ctx[i].operator_id == operator_id)

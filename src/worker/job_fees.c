@@ -104,7 +104,7 @@ struct client_slot {
 };
 
 struct clients {
-	sqlite3 *db;
+	struct db *db;
 	const int64_t *deadline_ms; /* the batch's: set on every client handed out */
 	struct client_slot *slots;
 	size_t n, cap;
@@ -178,7 +178,7 @@ struct fee_run {
 };
 
 /* Writes how the claim on one charge ends, if it is still ours. fee_id: booked. */
-static void fee_record(sqlite3 *db, const struct fee_work *wk, const char *fee_id, const struct fee_outcome *o,
+static void fee_record(struct db *db, const struct fee_work *wk, const char *fee_id, const struct fee_outcome *o,
 		       int refund_attempt)
 {
 	const struct charge *c = &wk->c;
@@ -211,7 +211,7 @@ static void fee_record(sqlite3 *db, const struct fee_work *wk, const char *fee_i
 			 (long long)(o->next == FEE_NEXT_RETRY ? o->next_attempt_at - time_now() : 0), o->error);
 }
 
-static void fee_fail(sqlite3 *db, const struct fee_work *wk, const char *why)
+static void fee_fail(struct db *db, const struct fee_work *wk, const char *why)
 {
 	struct fee_outcome o = { .next = FEE_NEXT_FAILED, .uncertain = wk->uncertain };
 	str_copy(o.error, sizeof(o.error), why);
@@ -219,7 +219,7 @@ static void fee_fail(sqlite3 *db, const struct fee_work *wk, const char *why)
 }
 
 /* Back to the queue without an attempt having been made (stopping, deadline, rate budget). */
-static void fee_release(sqlite3 *db, const struct fee_work *wk, int64_t next_at)
+static void fee_release(struct db *db, const struct fee_work *wk, int64_t next_at)
 {
 	struct fee_outcome o = { .next = FEE_NEXT_RETRY, .next_attempt_at = next_at, .uncertain = wk->uncertain };
 	str_copy(o.error, sizeof(o.error), wk->c.last_error);
@@ -227,7 +227,7 @@ static void fee_release(sqlite3 *db, const struct fee_work *wk, int64_t next_at)
 }
 
 /* A failed call: released when it was never sent for lack of time, else classified. */
-static void fee_failed_call(struct fee_run *run, sqlite3 *db, const struct fee_work *wk, const struct orn_error *err,
+static void fee_failed_call(struct fee_run *run, struct db *db, const struct fee_work *wk, const struct orn_error *err,
 			    int posted)
 {
 	if (err->status == ORN_ERR_DEADLINE) {
@@ -256,7 +256,7 @@ static void fee_failed_call(struct fee_run *run, sqlite3 *db, const struct fee_w
  */
 static void fee_prepare(struct fee_run *run, struct clients *cs, struct fee_work *wk)
 {
-	sqlite3 *db = run->w->db;
+	struct db *db = run->w->db;
 	struct orn_error err;
 	wk->owner = run->w->id;
 	wk->uncertain = strcmp(wk->c.prior_state, "sending") == 0;
@@ -312,7 +312,7 @@ static int same_key(const struct fee_work *a, const struct fee_work *b)
 }
 
 /* A lookup found no fee for wk: every earlier POST has ended, and none created it. */
-static void fee_absent(sqlite3 *db, struct fee_work *wk)
+static void fee_absent(struct db *db, struct fee_work *wk)
 {
 	wk->uncertain = 0;
 	if (!wk->draft_ok) {
@@ -328,7 +328,7 @@ static void fee_absent(sqlite3 *db, struct fee_work *wk)
 static void fee_lookup_key(struct fee_run *run, struct clients *cs, struct fee_work *items, size_t n, size_t from,
 			   unsigned char *done)
 {
-	sqlite3 *db = run->w->db;
+	struct db *db = run->w->db;
 	const struct fee_lookup_key *key = &items[from].key;
 	struct orn_error err;
 	struct orn_fee_ref *fees = NULL;
@@ -383,7 +383,7 @@ static void fee_lookup(struct fee_run *run, struct clients *cs, struct fee_work 
  */
 static void fee_record_dests(struct fee_run *run, struct fee_work **items, size_t n)
 {
-	sqlite3 *db = run->w->db;
+	struct db *db = run->w->db;
 	int ok = db_begin(db) == 0;
 	for (size_t i = 0; ok && i < n; i++) {
 		const struct fee_draft *d = &items[i]->d;
@@ -427,7 +427,7 @@ static int64_t fee_token(struct fee_run *run, int64_t operator_id)
 	}
 }
 
-static void fee_post(struct fee_run *run, sqlite3 *db, struct clients *cs, struct fee_work *wk)
+static void fee_post(struct fee_run *run, struct db *db, struct clients *cs, struct fee_work *wk)
 {
 	struct orn_error err;
 	if (*run->w->stopping) {
@@ -456,7 +456,7 @@ static void fee_post(struct fee_run *run, sqlite3 *db, struct clients *cs, struc
 static void *fee_thread(void *arg)
 {
 	struct fee_run *run = arg;
-	sqlite3 *db = db_open(run->w->cfg->db_path);
+	struct db *db = db_open(run->w->cfg->db_path);
 	struct clients cs = { .db = db, .deadline_ms = &run->deadline_ms };
 	pthread_mutex_lock(&run->mu);
 	for (;;) {

@@ -22,11 +22,11 @@ static int cancel_ended(struct worker *w, const struct membership_ending *e)
 {
 	if (db_begin(w->db))
 		return -1;
-	sqlite3_stmt *st = db_prepare(w->db, "SELECT status FROM mailboxes WHERE id = ? AND operator_id = ?");
-	sqlite3_bind_int64(st, 1, e->mailbox_id);
-	sqlite3_bind_int64(st, 2, e->operator_id);
-	int open = sqlite3_step(st) == SQLITE_ROW && !str_eq(db_col_text(st, 0), "cancelled");
-	sqlite3_finalize(st);
+	struct db_stmt *st = db_prepare(w->db, "SELECT status FROM mailboxes WHERE id = ? AND operator_id = ?");
+	db_bind_int64(st, 1, e->mailbox_id);
+	db_bind_int64(st, 2, e->operator_id);
+	int open = db_step(st) == DB_ROW && !str_eq(db_col_text(st, 0), "cancelled");
+	db_finalize(st);
 	if (!open) {
 		db_rollback(w->db);
 		return 0;

@@ -78,7 +78,7 @@ static void pass_fail_orn(struct pass *p, const char *what, const struct orn_err
 }
 
 /* Fills k from the store: the applied state, the plan's link, what waits in the inbox. 0 or -1. */
-static int known_fill(sqlite3 *db, int64_t op, const struct orn_membership *m, struct reconcile_known *k)
+static int known_fill(struct db *db, int64_t op, const struct orn_membership *m, struct reconcile_known *k)
 {
 	struct membership_row row;
 	char **bodies;
@@ -166,7 +166,7 @@ static void cancels_free(struct pass *p)
 }
 
 /* 1 when the membership has a mailbox that is not cancelled, 0 when not, -1 on a store error. */
-static int mailbox_open(sqlite3 *db, int64_t op, const char *membership_id)
+static int mailbox_open(struct db *db, int64_t op, const char *membership_id)
 {
 	int64_t mb = mailbox_find_by_membership(db, op, membership_id);
 	struct mailbox_view v;
@@ -379,7 +379,7 @@ static int pass_removed(struct pass *p)
  * RECONCILE_CONFIRM_*), and one of them put or held. 0 or -1. */
 static int cancel_settle(struct pass *p, const struct cancel *c, int hold)
 {
-	sqlite3 *db = p->w->db;
+	struct db *db = p->w->db;
 	if (!hold)
 		return event_put_body(p, c->membership_id, c->kind, c->event_id, c->body);
 	int64_t mb = mailbox_find_by_membership(db, p->operator_id, c->membership_id);
@@ -401,7 +401,7 @@ static int cancel_settle(struct pass *p, const struct cancel *c, int hold)
  */
 static int pass_cancels(struct pass *p)
 {
-	sqlite3 *db = p->w->db;
+	struct db *db = p->w->db;
 	if (p->n_cancels == 0)
 		return 0;
 	if (db_begin(db) < 0)

@@ -46,7 +46,7 @@ static void storage_description(const struct storage_item *it, const char *day, 
 }
 
 /* Writes one day's charge; a day already charged (by another worker) is fine. 0 or -1. */
-static int storage_charge_day(sqlite3 *db, const struct storage_item *it, const char *day, const char *state,
+static int storage_charge_day(struct db *db, const struct storage_item *it, const char *day, const char *state,
 			      int64_t now)
 {
 	char description[256];
@@ -73,7 +73,7 @@ static int storage_charge_day(sqlite3 *db, const struct storage_item *it, const 
  * Charges the item's due days through last_day (yesterday) in one transaction.
  * Returns how many days were settled (0: none were due), or -1.
  */
-static int storage_charge_item(sqlite3 *db, int64_t operator_id, int64_t item_id, const char *yesterday, int64_t now)
+static int storage_charge_item(struct db *db, int64_t operator_id, int64_t item_id, const char *yesterday, int64_t now)
 {
 	struct storage_item it;
 	if (db_begin(db) < 0)

@@ -6,13 +6,13 @@
 #ifndef PILOTOMAIL_WORKER_H
 #define PILOTOMAIL_WORKER_H
 
-#include <sqlite3.h>
+#include "store/db.h"
 #include <stdint.h>
 
 #include "util/config.h"
 
 struct worker {
-	sqlite3 *db;
+	struct db *db;
 	const struct config *cfg;
 	char id[64];             /* this worker's name in claims (worker_id_make) */
 	volatile int *stopping;  /* set by SIGTERM: finish the current step, then return */

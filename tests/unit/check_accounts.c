@@ -38,7 +38,7 @@ START_TEST(reset_link_is_hashed_single_use_and_spends_the_others)
 	ck_assert_int_eq(password_reset_create(f.db, op, 1000, &second), 0);
 	ck_assert_int_eq(strlen(first), 43);
 	/* Only the hash is kept. */
-	sqlite3_stmt *st = db_prepare(f.db, "SELECT count(*) FROM password_resets WHERE token_hash = ?");
+	struct db_stmt *st = db_prepare(f.db, "SELECT count(*) FROM password_resets WHERE token_hash = ?");
 	db_bind_text(st, 1, first);
 	ck_assert_int_eq(db_count(st), 0);
 	ck_assert_int_eq(session_create(f.db, f.op, 0, &sess, &s), 0);

@@ -5,6 +5,7 @@
  * alone until the operator bills them.
  */
 #include "check_helpers.h"
+#include "check_db.h"
 #include "domain/charging.h"
 #include "store/charges.h"
 #include "store/db.h"
@@ -14,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static sqlite3 *db;
+static struct db *db;
 static int64_t linked_box, manual_box, other_box;
 
 static void exec_ok(const char *sql)
@@ -25,7 +26,7 @@ static void exec_ok(const char *sql)
 /* Two operators; operator 1 has a mailbox of an OfficeRnD member and a manual one. */
 static void setup(void)
 {
-	db = db_open(":memory:");
+	db = test_db_open(":memory:");
 	ck_assert_ptr_nonnull(db);
 	ck_assert_int_eq(db_migrate(db), 0);
 	exec_ok("INSERT INTO operators(id, email, password_hash, currency, created_at) VALUES "
@@ -47,7 +48,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	db_close(db);
+	test_db_close(db);
 	db = NULL;
 }
 
@@ -314,7 +315,7 @@ START_TEST(completing_an_action_prices_and_charges_it)
 	after_count = (int64_t)n;
 	free(items);
 	ck_assert_int_eq(after_count, before);
-	ck_assert_int_eq(sqlite3_get_autocommit(db), 1); /* no transaction left open */
+	ck_assert_int_eq(!db_in_transaction(db), 1); /* no transaction left open */
 }
 END_TEST
 

@@ -6,6 +6,7 @@
  * rows, for each operator.
  */
 #include "check_helpers.h"
+#include "check_db.h"
 #include "store/db.h"
 #include "store/offerings.h"
 #include "store/spaces.h"
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 static char dir[64];
-static sqlite3 *db;
+static struct db *db;
 
 static void exec_ok(const char *sql)
 {
@@ -30,7 +31,7 @@ static void setup(void)
 	snprintf(dir, sizeof(dir), "/tmp/pm-check-counts-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char *path = xasprintf("%s/db", dir);
-	db = db_open(path);
+	db = test_db_open(path);
 	free(path);
 	ck_assert_ptr_nonnull(db);
 	ck_assert_int_eq(db_migrate(db), 0);
@@ -45,7 +46,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	db_close(db);
+	test_db_close(db);
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
@@ -53,8 +54,8 @@ static void teardown(void)
 
 static int64_t count_of(const char *sql, int64_t id)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, id);
 	return db_count(st);
 }
 

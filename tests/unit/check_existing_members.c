@@ -126,7 +126,7 @@ END_TEST
 /* ---- the store ------------------------------------------------------------------------------- */
 
 static struct store_fixture fx;
-static sqlite3 *db;
+static struct db *db;
 static int64_t op, op2, space, offering;
 
 static void exec(const char *sql)
@@ -186,7 +186,7 @@ static int always_dead(const char *mine, const char *holder)
 
 static int64_t count(const char *sql)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
+	struct db_stmt *st = db_prepare(db, sql);
 	return db_count(st);
 }
 

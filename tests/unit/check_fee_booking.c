@@ -5,6 +5,7 @@
  * bucket on a made-up clock, and what each OfficeRnD error makes of the charge.
  */
 #include "check_helpers.h"
+#include "check_db.h"
 #include "crypto/crypto.h"
 #include "domain/fee_booking.h"
 #include "officernd/internal.h"
@@ -26,7 +27,7 @@
 #define DASH "\xe2\x80\x93"
 
 static char dir[64];
-static sqlite3 *db;
+static struct db *db;
 
 static void exec(const char *sql)
 {
@@ -44,7 +45,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char *key = xasprintf("%s/key", dir), *path = xasprintf("%s/db", dir);
 	ck_assert_int_eq(secretbox_init(key), 0);
-	db = db_open(path);
+	db = test_db_open(path);
 	ck_assert_ptr_nonnull(db);
 	free(key);
 	free(path);
@@ -77,7 +78,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	db_close(db);
+	test_db_close(db);
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);

@@ -4,6 +4,7 @@
  * OfficeRnD replaced by a fake that counts its calls.
  */
 #include "check_helpers.h"
+#include "check_db.h"
 #include "crypto/crypto.h"
 #include "domain/membership_sync.h"
 #include "domain/provision.h"
@@ -27,7 +28,7 @@
 #define LOC_2 "loc2" /* not linked */
 
 static char dir[64];
-static sqlite3 *db;
+static struct db *db;
 static int64_t op, space1, offer_a, offer_b;
 
 /* The fake OfficeRnD: what the next call answers, and how many calls came. */
@@ -73,8 +74,8 @@ static const struct sync_fetch fetch = { fake_member, fake_company, NULL };
 
 static int64_t insert_id(const char *sql, const char *name)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, op);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, op);
 	db_bind_text(st, 2, name);
 	int64_t id = db_insert_returning(st, NULL);
 	ck_assert_int_gt(id, 0);
@@ -83,10 +84,10 @@ static int64_t insert_id(const char *sql, const char *name)
 
 static void add_link(const char *sql, const char *orn_id, int64_t local_id)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	sqlite3_bind_int64(st, 1, op);
+	struct db_stmt *st = db_prepare(db, sql);
+	db_bind_int64(st, 1, op);
 	db_bind_text(st, 2, orn_id);
-	sqlite3_bind_int64(st, 3, local_id);
+	db_bind_int64(st, 3, local_id);
 	ck_assert_int_eq(db_step_done(st), 0);
 }
 
@@ -96,7 +97,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char *key = xasprintf("%s/key", dir), *path = xasprintf("%s/db", dir);
 	ck_assert_int_eq(secretbox_init(key), 0);
-	db = db_open(path);
+	db = test_db_open(path);
 	ck_assert_ptr_nonnull(db);
 	ck_assert_int_eq(db_migrate(db), 0);
 	free(key);
@@ -115,7 +116,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	db_close(db);
+	test_db_close(db);
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
@@ -123,18 +124,18 @@ static void teardown(void)
 
 static int64_t count(const char *sql)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	int64_t n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	struct db_stmt *st = db_prepare(db, sql);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	int64_t n = db_col_int64(st, 0);
+	db_finalize(st);
 	return n;
 }
 
 static char *text(const char *sql)
 {
-	sqlite3_stmt *st = db_prepare(db, sql);
-	char *s = sqlite3_step(st) == SQLITE_ROW ? db_col_strdup(st, 0) : NULL;
-	sqlite3_finalize(st);
+	struct db_stmt *st = db_prepare(db, sql);
+	char *s = db_step(st) == DB_ROW ? db_col_strdup(st, 0) : NULL;
+	db_finalize(st);
 	return s ? s : xstrdup("");
 }
 
@@ -640,7 +641,7 @@ START_TEST(test_inbox_batch_claim_and_kept_insert)
 	int64_t a1 = inbox_add("k1", "mA"), b1 = inbox_add("k2", "mB");
 	inbox_add("k3", "mA");
 	int64_t c1 = inbox_add("k4", "mC");
-	sqlite3_stmt *st = webhook_event_insert_prepare(db);
+	struct db_stmt *st = webhook_event_insert_prepare(db);
 	struct webhook_event_new dup = { "k4", "membership.updated", "mC", "{}", 2, "pending", "", 100 };
 	struct webhook_event_new d1 = { "k5", "membership.updated", "mD", "{}", 2, "pending", "", 100 };
 	int64_t id = 0;
@@ -649,7 +650,7 @@ START_TEST(test_inbox_batch_claim_and_kept_insert)
 	ck_assert_int_eq(webhook_event_insert_with(st, op, &d1, &id), 0);
 	ck_assert_int_eq(webhook_event_insert_with(st, op, &d1, &id), 1); /* twice in one batch */
 	ck_assert_int_eq(db_commit(db), 0);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	struct webhook_event_claimed *items;
 	size_t n;
 	ck_assert_int_eq(webhook_event_claim_batch(db, "w", 1000, 60, 3, &items, &n), 0);

@@ -22,7 +22,7 @@
 #define HOUR 3600
 #define LEASE 120
 
-static sqlite3 *db;
+static struct db *db;
 static int64_t op, op2;
 
 static struct store_fixture fx;

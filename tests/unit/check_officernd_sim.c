@@ -7,6 +7,7 @@
  * GET /_sim/stats. Run from the top of the tree, as make does.
  */
 #include "check_helpers.h"
+#include "check_db.h"
 #include "crypto/crypto.h"
 #include "officernd/officernd.h"
 #include "store/db.h"
@@ -343,13 +344,13 @@ struct store {
 	char dir[PATH_MAX];
 	char db_path[PATH_MAX + 16];
 	char key_path[PATH_MAX + 16];
-	sqlite3 *db;
+	struct db *db;
 	int64_t op;
 };
 
 static int64_t store_add_operator(struct store *s, const char *email, const char *slug, const char *secret)
 {
-	sqlite3_stmt *st = db_prepare(s->db, "INSERT INTO operators(email, password_hash, created_at) "
+	struct db_stmt *st = db_prepare(s->db, "INSERT INTO operators(email, password_hash, created_at) "
 					     "VALUES (?, 'x', 0) RETURNING id");
 	db_bind_text(st, 1, email);
 	int64_t op = db_insert_returning(st, NULL);
@@ -360,13 +361,13 @@ static int64_t store_add_operator(struct store *s, const char *email, const char
 		ck_assert_int_eq(secretbox_seal(secret, strlen(secret), &blob, &blob_len), 0);
 	st = db_prepare(s->db, "INSERT INTO officernd_settings(operator_id, org_slug, client_id, "
 			       "client_secret_enc, webhook_token, updated_at) VALUES (?, ?, ?, ?, ?, 0)");
-	sqlite3_bind_int64(st, 1, op);
+	db_bind_int64(st, 1, op);
 	db_bind_text(st, 2, slug);
 	db_bind_text(st, 3, CLIENT_ID);
 	if (blob)
-		sqlite3_bind_blob(st, 4, blob, (int)blob_len, SQLITE_TRANSIENT);
+		db_bind_blob(st, 4, blob, blob_len);
 	else
-		sqlite3_bind_null(st, 4);
+		db_bind_null(st, 4);
 	db_bind_text(st, 5, email);
 	ck_assert_int_eq(db_step_done(st), 0);
 	free(blob);
@@ -380,7 +381,7 @@ static void store_open(struct store *s)
 	snprintf(s->db_path, sizeof(s->db_path), "%s/test.db", s->dir);
 	snprintf(s->key_path, sizeof(s->key_path), "%s/secret.key", s->dir);
 	ck_assert_int_eq(secretbox_init(s->key_path), 0);
-	s->db = db_open(s->db_path);
+	s->db = test_db_open(s->db_path);
 	ck_assert_ptr_nonnull(s->db);
 	ck_assert_int_eq(db_migrate(s->db), 0);
 	s->op = store_add_operator(s, "op@example.com", SLUG, CLIENT_SECRET);
@@ -388,7 +389,7 @@ static void store_open(struct store *s)
 
 static void store_close(struct store *s)
 {
-	db_close(s->db);
+	test_db_close(s->db);
 	static const char *const names[] = { "test.db", "test.db-wal", "test.db-shm", "secret.key" };
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
 		char path[PATH_MAX + 32];
@@ -413,13 +414,13 @@ START_TEST(token_shared_through_store)
 	orn_client_free(a);
 
 	/* Stored encrypted with its expiry. */
-	sqlite3_stmt *st = db_prepare(s.db, "SELECT access_token_enc, access_token_expires_at "
+	struct db_stmt *st = db_prepare(s.db, "SELECT access_token_enc, access_token_expires_at "
 					    "FROM officernd_settings WHERE operator_id = ?");
-	sqlite3_bind_int64(st, 1, s.op);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_int_gt(sqlite3_column_bytes(st, 0), 16);
-	ck_assert_int_ge(sqlite3_column_int64(st, 1), time_now() + 3500);
-	sqlite3_finalize(st);
+	db_bind_int64(st, 1, s.op);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert_int_gt(db_col_bytes(st, 0), 16);
+	ck_assert_int_ge(db_col_int64(st, 1), time_now() + 3500);
+	db_finalize(st);
 
 	/* Another process (a new client on the same store) reuses it. */
 	struct orn_client *b = orn_client_open(s.db, s.op, &err);

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 static char dir[64];
-static sqlite3 *db;
+static struct db *db;
 
 /* Tables that grow with the business (the rest hold a few rows per operator). */
 static const char *const large_tables[] = { "charges",  "mail_items",     "action_requests", "mailboxes",
@@ -152,10 +152,10 @@ static int uses_partial_index(const char *detail)
 	char name[128];
 	str_copy(name, sizeof(name), at);
 	name[strcspn(name, " ")] = '\0';
-	sqlite3_stmt *st = db_prepare(db, "SELECT sql LIKE '% WHERE %' FROM sqlite_master WHERE type = 'index' AND name = ?");
+	struct db_stmt *st = db_prepare(db, "SELECT sql LIKE '% WHERE %' FROM sqlite_master WHERE type = 'index' AND name = ?");
 	db_bind_text(st, 1, name);
-	int partial = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	int partial = db_step(st) == DB_ROW && db_col_int(st, 0);
+	db_finalize(st);
 	return partial;
 }
 
@@ -205,17 +205,17 @@ static int sort_allowed(const char *name, const char *problem)
 static int plan_problems(const char *name, const char *sql, struct strbuf *report)
 {
 	char *explain = xasprintf("EXPLAIN QUERY PLAN %s", sql);
-	sqlite3_stmt *st = db_prepare(db, explain);
+	struct db_stmt *st = db_prepare(db, explain);
 	free(explain);
 	struct plan_line lines[64];
 	size_t n = 0;
-	while (n < ARRAY_SIZE(lines) && sqlite3_step(st) == SQLITE_ROW) {
-		lines[n].id = sqlite3_column_int(st, 0);
-		lines[n].parent = sqlite3_column_int(st, 1);
+	while (n < ARRAY_SIZE(lines) && db_step(st) == DB_ROW) {
+		lines[n].id = db_col_int(st, 0);
+		lines[n].parent = db_col_int(st, 1);
 		str_copy(lines[n].detail, sizeof(lines[n].detail), db_col_text(st, 3));
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (getenv("PLANS_VERBOSE"))
 		for (size_t i = 0; i < n; i++)
 			fprintf(stderr, "%s: %d %d %s\n", name, lines[i].id, lines[i].parent, lines[i].detail);
@@ -278,14 +278,14 @@ START_TEST(test_each_page_reads_its_index)
 		const char *sql = statement_sql(expected_index[i][0]);
 		ck_assert_msg(sql != NULL, "no statement %s", expected_index[i][0]);
 		char *explain = xasprintf("EXPLAIN QUERY PLAN %s", sql), *want = xasprintf("INDEX %s ", expected_index[i][1]);
-		sqlite3_stmt *st = db_prepare(db, explain);
+		struct db_stmt *st = db_prepare(db, explain);
 		int found = 0;
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while (db_step(st) == DB_ROW) {
 			char detail[300];
 			snprintf(detail, sizeof(detail), "%s ", db_col_text(st, 3));
 			found |= strstr(detail, want) != NULL;
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 		if (!found)
 			strbuf_addf(&report, "%s does not read %s\n", expected_index[i][0], expected_index[i][1]);
 		free(explain);

@@ -23,7 +23,7 @@
 #define NOW (NOW_MS / 1000)
 #define HOUR 3600
 
-static sqlite3 *db;
+static struct db *db;
 static int64_t op, op2;
 
 static struct orn_membership sample(void)

@@ -1,5 +1,6 @@
 /* check_store.c: migrations from empty, operators, sessions and sign-in throttling. */
 #include "check_helpers.h"
+#include "check_db.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
 #include "store/operators.h"
@@ -12,7 +13,7 @@
 #include <unistd.h>
 
 static char dir[64];
-static sqlite3 *db;
+static struct db *db;
 
 static void setup(void)
 {
@@ -20,7 +21,7 @@ static void setup(void)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char *key = xasprintf("%s/key", dir), *path = xasprintf("%s/db", dir);
 	ck_assert_int_eq(secretbox_init(key), 0);
-	db = db_open(path);
+	db = test_db_open(path);
 	ck_assert_ptr_nonnull(db);
 	free(key);
 	free(path);
@@ -28,7 +29,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	db_close(db);
+	test_db_close(db);
 	char *cmd = xasprintf("rm -rf '%s'", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	free(cmd);
@@ -36,11 +37,11 @@ static void teardown(void)
 
 static int table_exists(const char *name)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
+	struct db_stmt *st = db_prepare(db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?");
 	db_bind_text(st, 1, name);
-	sqlite3_step(st);
-	int n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	db_step(st);
+	int n = db_col_int(st, 0);
+	db_finalize(st);
 	return n;
 }
 
@@ -61,14 +62,14 @@ END_TEST
 
 START_TEST(test_pragmas_are_set)
 {
-	sqlite3_stmt *st = db_prepare(db, "PRAGMA journal_mode");
-	sqlite3_step(st);
+	struct db_stmt *st = db_prepare(db, "PRAGMA journal_mode");
+	db_step(st);
 	ck_assert_str_eq(db_col_text(st, 0), "wal");
-	sqlite3_finalize(st);
+	db_finalize(st);
 	st = db_prepare(db, "PRAGMA foreign_keys");
-	sqlite3_step(st);
-	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
-	sqlite3_finalize(st);
+	db_step(st);
+	ck_assert_int_eq(db_col_int(st, 0), 1);
+	db_finalize(st);
 }
 END_TEST
 
@@ -88,11 +89,11 @@ START_TEST(test_operator_create_and_find)
 	ck_assert(strstr(op.password_hash, "pw-123456") == NULL);
 	operator_clear(&op);
 	/* Its settings rows exist, with an unguessable webhook token. */
-	sqlite3_stmt *st = db_prepare(db, "SELECT length(webhook_token) FROM officernd_settings WHERE operator_id=?");
-	sqlite3_bind_int64(st, 1, id);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	ck_assert_int_ge(sqlite3_column_int(st, 0), 40);
-	sqlite3_finalize(st);
+	struct db_stmt *st = db_prepare(db, "SELECT length(webhook_token) FROM officernd_settings WHERE operator_id=?");
+	db_bind_int64(st, 1, id);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert_int_ge(db_col_int(st, 0), 40);
+	db_finalize(st);
 }
 END_TEST
 
