@@ -217,14 +217,14 @@ int charge_retry(struct db *db, int64_t operator_id, int64_t id)
 
 /* Reads at most ?2 of them (-1: all): a page shows "more than N" rather than walking them all. */
 const char charge_sql_earlier[] = "SELECT COUNT(*), coalesce(sum(amount), 0) FROM "
-				  "(SELECT c.amount FROM charges c WHERE " EARLIER_WHERE " LIMIT ?2)";
+				  "(SELECT c.amount FROM charges c WHERE " EARLIER_WHERE " LIMIT ?2) AS earlier";
 
 int charge_earlier_unbilled_upto(struct db *db, int64_t operator_id, int64_t limit, int64_t *count, int64_t *total)
 {
 	*count = *total = 0;
 	struct db_stmt *st = db_prepare(db, charge_sql_earlier);
 	db_bind_int64(st, 1, operator_id);
-	db_bind_int64(st, 2, limit);
+	db_bind_int64(st, 2, limit < 0 ? INT64_MAX : limit); /* PostgreSQL refuses LIMIT -1 */
 	int rc = -1;
 	if (db_step(st) == DB_ROW) {
 		*count = db_col_int64(st, 0);
@@ -266,7 +266,7 @@ const char charge_sql_claim_due[] =
 	"SELECT " CHARGE_COLUMNS "WHERE c.id IN (SELECT id FROM ("
 	" SELECT id, next_attempt_at AS due FROM charges WHERE billing_state = 'queued' AND next_attempt_at <= ?1"
 	" UNION ALL SELECT id, next_attempt_at FROM charges WHERE billing_state = 'sending' AND claimed_until <= ?1"
-	" ORDER BY due, id LIMIT ?2)) "
+	" ORDER BY due, id LIMIT ?2) AS due_ids) "
 	"ORDER BY c.next_attempt_at, c.id";
 
 int charge_claim_due(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,

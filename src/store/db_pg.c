@@ -215,8 +215,18 @@ static void pg_bind_blob(struct db_stmt *st, int i, const void *v, size_t len)
 }
 
 
-/* The server-side name of s's text with the types bound now, preparing it on first use. A
- * parameter PostgreSQL cannot type from its place ("? IS NULL") is prepared again as text. */
+/* Runs a command whose failure is not worth logging (savepoints). */
+static void pg_quiet_exec(struct pg *p, const char *sql)
+{
+	PQclear(PQexec(p->c, sql));
+}
+
+/*
+ * The server-side name of s's text with the types bound now, preparing it on first use. A
+ * parameter PostgreSQL cannot type from its place ("? IS NULL") is prepared again as text;
+ * inside a transaction under a savepoint, since any error would abort the transaction. Once
+ * per statement text and connection, so the extra round trips do not count.
+ */
 static const char *pg_prep_name(struct pg *p, struct pg_stmt *s)
 {
 	char *key = xmalloc((size_t)s->nparams + strlen(s->text) + 2);
@@ -232,10 +242,15 @@ static const char *pg_prep_name(struct pg *p, struct pg_stmt *s)
 	struct pg_prep *q = xcalloc(1, sizeof(*q));
 	q->key = key;
 	snprintf(q->name, sizeof(q->name), "pm%u", p->next_name++);
+	int in_tx = db_in_transaction(&p->base);
+	if (in_tx)
+		pg_quiet_exec(p, "SAVEPOINT pm_prepare");
 	PGresult *res = PQprepare(p->c, q->name, s->text, s->nparams, s->types);
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && state && !strcmp(state, "42P18") &&
-	    !db_in_transaction(&p->base)) {
+	if (in_tx)
+		pg_quiet_exec(p, PQresultStatus(res) == PGRES_COMMAND_OK ? "RELEASE pm_prepare"
+									  : "ROLLBACK TO pm_prepare");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && state && (!strcmp(state, "42P18") || !strcmp(state, "42P08"))) {
 		unsigned *types = xcalloc((size_t)(s->nparams ? s->nparams : 1), sizeof(*types));
 		for (int i = 0; i < s->nparams; i++)
 			types[i] = s->types[i] ? s->types[i] : OID_TEXT;

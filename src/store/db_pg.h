@@ -8,9 +8,10 @@
 /*
  * sql with SQLite's placeholders ("?" and "?N") rewritten to PostgreSQL's "$N", skipping quoted
  * text and comments. A bare "?" takes one more than the largest number so far, as in SQLite.
- * *nparams gets the largest number. The only other rewrites, both for SQLite's meaning: LIKE
- * becomes ILIKE (SQLite's LIKE ignores ASCII case) and "INDEXED BY name" (a SQLite planner
- * hint) goes. Returns a new string (free()).
+ * *nparams gets the largest number. The only other rewrites, each for SQLite's meaning: LIKE
+ * becomes ILIKE (SQLite's LIKE ignores ASCII case), INTEGER becomes BIGINT (64-bit, as in
+ * SQLite's CAST), "[NOT] GLOB 'pattern'" becomes "[!]~ '^regex$'", and "INDEXED BY name" (a
+ * SQLite planner hint) goes. Returns a new string (free()).
  */
 char *db_pg_placeholders(const char *sql, int *nparams);
 

@@ -61,6 +61,51 @@ static const char *skip_indexed_by(const char *sql, const char *s)
 	return p;
 }
 
+static const char *skip_space(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t')
+		p++;
+	return p;
+}
+
+/*
+ * "[NOT] GLOB 'pattern'" as "[!]~ '^regex$'": where it ends (having written it at *o), or s.
+ * The pattern's * ? and [...] keep their meaning; everything else is literal.
+ */
+static const char *glob_to_regex(const char *sql, const char *s, char **o)
+{
+	const char *p = s;
+	int neg = 0;
+	size_t n = word_at(sql, p, "NOT");
+	if (n && word_at(sql, skip_space(p + n), "GLOB")) {
+		neg = 1;
+		p = skip_space(p + n);
+	}
+	if (!(n = word_at(sql, p, "GLOB")))
+		return s;
+	p = skip_space(p + n);
+	if (*p != '\'')
+		return s;
+	*o += sprintf(*o, "%s '^", neg ? "!~" : "~");
+	int in_class = 0;
+	for (p++; *p && *p != '\''; p++) {
+		if (in_class || *p == '[') {
+			in_class = *p != ']' || (p[-1] == '[') || (p[-1] == '^' && p[-2] == '[');
+			*(*o)++ = *p;
+		} else if (*p == '*') {
+			*o += sprintf(*o, ".*");
+		} else if (*p == '?') {
+			*(*o)++ = '.';
+		} else {
+			if (strchr(".+()|{}$^\\", *p))
+				*(*o)++ = '\\';
+			*(*o)++ = *p;
+		}
+	}
+	*o += sprintf(*o, "$'");
+	return *p ? p + 1 : p;
+}
+
 char *db_pg_placeholders(const char *sql, int *nparams)
 {
 	size_t len = strlen(sql);
@@ -77,6 +122,15 @@ char *db_pg_placeholders(const char *sql, int *nparams)
 		}
 		if ((end = skip_indexed_by(sql, s)) != s) {
 			s = end;
+			continue;
+		}
+		if ((end = glob_to_regex(sql, s, &o)) != s) {
+			s = end;
+			continue;
+		}
+		if (word_at(sql, s, "INTEGER")) {
+			o += sprintf(o, "BIGINT"); /* SQLite's integers are 64-bit: CAST(x AS INTEGER) */
+			s += 7;
 			continue;
 		}
 		if (word_at(sql, s, "LIKE")) {

@@ -242,10 +242,10 @@ static int settings_update(struct db *db, int64_t operator_id, const struct offi
 		"client_secret_enc = COALESCE(?3, client_secret_enc), "
 		"signing_secret_enc = COALESCE(?4, signing_secret_enc), bill_renters = ?5, "
 		"charge_plan_id = ?6, charge_plan_name = ?7, updated_at = ?8, "
-		"access_token_enc = CASE WHEN ?9 THEN NULL ELSE access_token_enc END, "
-		"access_token_expires_at = CASE WHEN ?9 THEN 0 ELSE access_token_expires_at END, "
-		"reconciled_through = CASE WHEN ?11 THEN '' ELSE reconciled_through END, "
-		"reconcile_since = CASE WHEN ?11 THEN ?8 ELSE reconcile_since END "
+		"access_token_enc = CASE WHEN ?9 <> 0 THEN NULL ELSE access_token_enc END, "
+		"access_token_expires_at = CASE WHEN ?9 <> 0 THEN 0 ELSE access_token_expires_at END, "
+		"reconciled_through = CASE WHEN ?11 <> 0 THEN '' ELSE reconciled_through END, "
+		"reconcile_since = CASE WHEN ?11 <> 0 THEN ?8 ELSE reconcile_since END "
 		"WHERE operator_id = ?10");
 	db_bind_text(st, 1, u->org_slug ? u->org_slug : "");
 	db_bind_text(st, 2, u->client_id ? u->client_id : "");

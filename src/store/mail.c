@@ -69,7 +69,7 @@ int64_t mail_item_create(struct db *db, int64_t operator_id, int64_t mailbox_id,
 		db, "INSERT INTO mail_items(operator_id, mailbox_id, reference, kind, sender, received_on, created_at) "
 		    "SELECT ?1, ?2, printf('M-%06d', n), ?3, ?4, ?5, ?6 FROM "
 		    "(SELECT coalesce(max(CAST(substr(reference, 3) AS INTEGER)), 0) + 1 AS n "
-		    " FROM mail_items WHERE operator_id = ?1) "
+		    " FROM mail_items WHERE operator_id = ?1) AS next_ref "
 		    "WHERE ?2 IS NULL OR EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) "
 		    "RETURNING id, reference");
 	db_bind_int64(st, 1, operator_id);

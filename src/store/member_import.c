@@ -29,6 +29,11 @@
 	"r.modified_at, r.grp, r.reason, coalesce(r.match_mailbox_id, 0), r.import_state, r.invite, "       \
 	"r.outcome, coalesce(r.mailbox_id, 0) "
 
+/* Rows per group ("CASE": PostgreSQL does not sum booleans). */
+#define GROUP_COUNTS                                                                              \
+	"sum(CASE WHEN r.grp = 'match' THEN 1 ELSE 0 END), sum(CASE WHEN r.grp = 'new' THEN 1 ELSE 0 END), " \
+	"sum(CASE WHEN r.grp = 'skip' THEN 1 ELSE 0 END), "
+
 /* The snapshot page: one group (?2) in load order after row ?3. */
 const char member_import_sql_list[] =
 	"SELECT " ROW_COLS "FROM member_import_rows AS r WHERE r.operator_id = ?1 AND r.grp = ?2 AND r.id > ?3 "
@@ -37,11 +42,11 @@ const char member_import_sql_list[] =
 const char member_import_sql_counts[] =
 	"SELECT grp, import_state, count(*) FROM member_import_rows WHERE operator_id = ? GROUP BY grp, import_state";
 const char member_import_sql_by_plan[] =
-	"SELECT r.plan_id, " PLAN_NAME ", sum(r.grp = 'match'), sum(r.grp = 'new'), sum(r.grp = 'skip'), "
-	"sum(r.import_state = 'imported') FROM member_import_rows AS r WHERE r.operator_id = ? GROUP BY r.plan_id";
+	"SELECT r.plan_id, " PLAN_NAME ", " GROUP_COUNTS
+	"sum(CASE WHEN r.import_state = 'imported' THEN 1 ELSE 0 END) FROM member_import_rows AS r WHERE r.operator_id = ? GROUP BY r.operator_id, r.plan_id";
 const char member_import_sql_by_location[] =
-	"SELECT r.location_id, " LOCATION_NAME ", sum(r.grp = 'match'), sum(r.grp = 'new'), sum(r.grp = 'skip'), "
-	"sum(r.import_state = 'imported') FROM member_import_rows AS r WHERE r.operator_id = ? GROUP BY r.location_id";
+	"SELECT r.location_id, " LOCATION_NAME ", " GROUP_COUNTS
+	"sum(CASE WHEN r.import_state = 'imported' THEN 1 ELSE 0 END) FROM member_import_rows AS r WHERE r.operator_id = ? GROUP BY r.operator_id, r.location_id";
 /* The worker's queues: loads to run, and queued rows. */
 const char member_import_sql_load_due[] =
 	"SELECT operator_id FROM member_imports WHERE load_state IN ('queued', 'loading') ORDER BY operator_id";
@@ -241,8 +246,8 @@ int member_import_load_claim(struct db *db, int64_t operator_id, const char *wor
 	}
 	struct db_stmt *st = db_prepare(db, "UPDATE member_imports SET load_state = 'loading', claimed_by = ?2, "
 					  "claimed_until = ?3, phase = ?4, cursor = ?5, error = '', "
-					  "listed = CASE WHEN ?6 THEN 0 ELSE listed END, "
-					  "members_read = CASE WHEN ?6 THEN 0 ELSE members_read END WHERE operator_id = ?1");
+					  "listed = CASE WHEN ?6 <> 0 THEN 0 ELSE listed END, "
+					  "members_read = CASE WHEN ?6 <> 0 THEN 0 ELSE members_read END WHERE operator_id = ?1");
 	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, worker);
 	db_bind_int64(st, 3, now + lease_s);
@@ -526,11 +531,11 @@ int member_import_group_advance(struct db *db, int64_t operator_id, const char *
 {
 	(void)worker; /* checked by member_import_group_begin in the same transaction */
 	struct db_stmt *st = db_prepare(db,
-		"UPDATE member_imports SET cursor = ?2, claimed_until = CASE WHEN ?3 THEN 0 ELSE ?4 + ?5 END, "
-		"claimed_by = CASE WHEN ?3 THEN '' ELSE claimed_by END, "
-		"load_state = CASE WHEN ?3 THEN 'loaded' ELSE load_state END, "
-		"phase = CASE WHEN ?3 THEN '' ELSE phase END, "
-		"loaded_at = CASE WHEN ?3 THEN ?4 ELSE loaded_at END WHERE operator_id = ?1");
+		"UPDATE member_imports SET cursor = ?2, claimed_until = CASE WHEN ?3 <> 0 THEN 0 ELSE ?4 + ?5 END, "
+		"claimed_by = CASE WHEN ?3 <> 0 THEN '' ELSE claimed_by END, "
+		"load_state = CASE WHEN ?3 <> 0 THEN 'loaded' ELSE load_state END, "
+		"phase = CASE WHEN ?3 <> 0 THEN '' ELSE phase END, "
+		"loaded_at = CASE WHEN ?3 <> 0 THEN ?4 ELSE loaded_at END WHERE operator_id = ?1");
 	char cursor[24];
 	snprintf(cursor, sizeof(cursor), "%lld", (long long)last_id);
 	db_bind_int64(st, 1, operator_id);

@@ -116,7 +116,7 @@ int officernd_location_name(struct db *db, int64_t operator_id, const char *loca
 static int ask_add(struct db *db, int64_t operator_id)
 {
 	struct db_stmt *st = db_prepare(db, "INSERT INTO officernd_lists(operator_id, requested) VALUES (?, 1) "
-					  "ON CONFLICT(operator_id) DO UPDATE SET requested = requested + 1");
+					  "ON CONFLICT(operator_id) DO UPDATE SET requested = officernd_lists.requested + 1");
 	db_bind_int64(st, 1, operator_id);
 	return db_step_done(st);
 }

@@ -136,7 +136,8 @@ void login_throttle_fail(struct db *db, const char *email, int64_t now)
 	/* A forgotten failure counts as none, whether or not the worker has deleted it yet. */
 	struct db_stmt *st = db_prepare(db, "INSERT INTO login_failures(email, failures, last_failed) VALUES (?1, 1, ?2) "
 					  "ON CONFLICT(email) DO UPDATE SET last_failed = excluded.last_failed, "
-					  "failures = CASE WHEN last_failed <= ?2 - ?3 THEN 1 ELSE failures + 1 END");
+					  "failures = CASE WHEN login_failures.last_failed <= ?2 - ?3 THEN 1 "
+					  "ELSE login_failures.failures + 1 END");
 	db_bind_text(st, 1, email);
 	db_bind_int64(st, 2, now);
 	db_bind_int64(st, 3, LOGIN_FAILURE_MEMORY_S);

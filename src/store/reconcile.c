@@ -168,7 +168,7 @@ int reconcile_status_get(struct db *db, int64_t operator_id, struct reconcile_st
 }
 
 const char reconcile_sql_inbox_bodies[] =
-	"SELECT CAST(body AS TEXT) FROM webhook_events WHERE operator_id = ? "
+	"SELECT body FROM webhook_events WHERE operator_id = ? "
 	"AND membership_id = ? AND state IN ('pending', 'failed') ORDER BY id";
 
 int reconcile_inbox_bodies(struct db *db, int64_t operator_id, const char *membership_id, char ***bodies,
@@ -339,7 +339,7 @@ int reconcile_held_list(struct db *db, int64_t operator_id, struct reconcile_hel
  * 1 when it counted, 0 when it was not held (any more), -1 on a store error. */
 static int held_answer_one(struct db *db, int64_t operator_id, int64_t id, int confirm, int64_t now)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT dedupe_key, event_type, membership_id, CAST(body AS TEXT), " HELD_OPEN
+	struct db_stmt *st = db_prepare(db, "SELECT dedupe_key, event_type, membership_id, body, " HELD_OPEN
 					  " FROM reconcile_held h WHERE h.operator_id = ? AND h.id = ?");
 	db_bind_int64(st, 1, operator_id);
 	db_bind_int64(st, 2, id);

@@ -399,10 +399,11 @@ static void add_event(int64_t operator_id, const char *key, const char *mid, con
 				       .body = "{}", .body_len = 2, .state = "pending", .received_at = NOW };
 	int64_t id;
 	ck_assert_int_eq(webhook_event_insert(db, operator_id, &e, &id), 0);
-	char *sql = xasprintf("UPDATE webhook_events SET state = '%s', body = CAST('%s' AS BLOB) WHERE id = %lld",
-			      state, key, (long long)id);
-	exec(sql);
-	free(sql);
+	struct db_stmt *st = db_prepare(db, "UPDATE webhook_events SET state = ?, body = ? WHERE id = ?");
+	db_bind_text(st, 1, state);
+	db_bind_blob(st, 2, key, strlen(key));
+	db_bind_int64(st, 3, id);
+	ck_assert_int_eq(db_update_one(st), 0);
 }
 
 START_TEST(inbox_open_mailboxes_and_labels)

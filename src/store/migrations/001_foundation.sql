@@ -4,6 +4,8 @@
 -- pg:
 -- PostgreSQL has no NOCASE: embed.sh makes such text columns citext ones.
 CREATE EXTENSION IF NOT EXISTS citext;
+-- and an ICU collation of SQLite's name for ORDER BY ... COLLATE NOCASE and name = ? COLLATE NOCASE.
+CREATE COLLATION IF NOT EXISTS nocase (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
 -- SQLite's scalar max(a, b) and min(a, b) (NULL when either is), date(day, modifier) and instr(),
 -- which the store's SQL uses.
 CREATE FUNCTION max(a anycompatible, b anycompatible) RETURNS anycompatible
@@ -14,6 +16,12 @@ CREATE FUNCTION date(day text, modifier text) RETURNS text
   LANGUAGE sql IMMUTABLE STRICT AS 'SELECT to_char(day::date + modifier::interval, ''YYYY-MM-DD'')';
 CREATE FUNCTION instr(s text, part text) RETURNS bigint
   LANGUAGE sql IMMUTABLE STRICT AS 'SELECT strpos(s, part)::bigint';
+-- printf() of one %d or %0Nd (mail references 'M-%06d').
+CREATE FUNCTION printf(fmt text, n bigint) RETURNS text LANGUAGE sql IMMUTABLE STRICT AS $$
+  SELECT regexp_replace(fmt, '%0?[0-9]*d',
+    lpad(n::text, greatest(length(n::text), coalesce(nullif(substring(fmt from '%0?([0-9]*)d'), ''), '0')::int),
+         CASE WHEN fmt ~ '%0' THEN '0' ELSE ' ' END))
+$$;
 -- both:
 CREATE TABLE operators (
   id            INTEGER PRIMARY KEY,

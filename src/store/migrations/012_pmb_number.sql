@@ -5,7 +5,8 @@
 CREATE INDEX mailboxes_pmb_number ON mailboxes(operator_id, CAST(pmb AS INTEGER))
   WHERE pmb <> '' AND pmb NOT GLOB '*[^0-9]*';
 -- pg:
--- GLOB is SQLite's: the same digits-only test as a regular expression.
+-- GLOB is SQLite's: the same digits-only test as the regular expression db_pg.c makes of the
+-- query's "pmb NOT GLOB '*[^0-9]*'", so the planner matches the two.
 CREATE INDEX mailboxes_pmb_number ON mailboxes(operator_id, CAST(pmb AS INTEGER))
-  WHERE pmb <> '' AND pmb !~ '[^0-9]';
+  WHERE pmb <> '' AND pmb !~ '^.*[^0-9].*$';
 -- both:
