@@ -267,6 +267,8 @@ const char charge_sql_claim_due[] =
 	" SELECT id, next_attempt_at AS due FROM charges WHERE billing_state = 'queued' AND next_attempt_at <= ?1"
 	" UNION ALL SELECT id, next_attempt_at FROM charges WHERE billing_state = 'sending' AND claimed_until <= ?1"
 	" ORDER BY due, id LIMIT ?2) AS due_ids) "
+	"AND ((c.billing_state = 'queued' AND c.next_attempt_at <= ?1) "
+	"  OR (c.billing_state = 'sending' AND c.claimed_until <= ?1)) "
 	"ORDER BY c.next_attempt_at, c.id";
 
 int charge_claim_due(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, size_t limit,
@@ -276,9 +278,9 @@ int charge_claim_due(struct db *db, const char *worker_id, int64_t now, int64_t 
 	*n = 0;
 	if (limit == 0)
 		return 0;
-	if (db_begin(db) < 0)
+	if (db_begin_claim(db) < 0)
 		return -1;
-	struct db_stmt *st = db_prepare(db, charge_sql_claim_due);
+	struct db_stmt *st = db_prepare_claim(db, charge_sql_claim_due, "c");
 	db_bind_int64(st, 1, now);
 	db_bind_int64(st, 2, (int64_t)limit);
 	if (charge_collect(st, items, n) < 0) {

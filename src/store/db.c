@@ -248,9 +248,21 @@ int db_is_serialization_failure(struct db *db)
 	return db && db->ops->err(db) == DB_ERR_SERIALIZATION;
 }
 
-const char *db_skip_locked(struct db *db)
+int db_begin_claim(struct db *db)
 {
-	return db && db->ops->engine == DB_POSTGRES ? " FOR UPDATE SKIP LOCKED" : "";
+	if (!db || db->ops->engine != DB_POSTGRES)
+		return db_begin(db);
+	return db_exec(db, "BEGIN");
+}
+
+struct db_stmt *db_prepare_claim(struct db *db, const char *sql, const char *alias)
+{
+	if (!db || db->ops->engine != DB_POSTGRES)
+		return db_prepare(db, sql);
+	char *locked = xasprintf("%s FOR UPDATE OF %s SKIP LOCKED", sql, alias);
+	struct db_stmt *st = db_prepare(db, locked);
+	free(locked);
+	return st;
 }
 
 int db_rollback_leftover(struct db *db, const char *where)

@@ -117,9 +117,16 @@ int db_is_unique_violation(struct db *db);
 int db_is_busy(struct db *db);
 int db_is_serialization_failure(struct db *db);
 
-/* " FOR UPDATE SKIP LOCKED" on PostgreSQL, "" on SQLite (whose writers are serialized): the
- * tail of a claim's SELECT, so two workers never take the same row. */
-const char *db_skip_locked(struct db *db);
+/*
+ * A claim: db_begin_claim() opens the transaction and db_prepare_claim() prepares its SELECT
+ * of the rows to take. SQLite: BEGIN IMMEDIATE and sql as it is (writers are serialized).
+ * PostgreSQL: BEGIN without db_begin's lock, and sql + " FOR UPDATE OF alias SKIP LOCKED", so
+ * workers on several hosts claim at once and never the same row. The SELECT's WHERE must test
+ * the claimed row's own columns (state, lease): PostgreSQL checks them again on a row another
+ * worker just committed.
+ */
+int db_begin_claim(struct db *db);
+struct db_stmt *db_prepare_claim(struct db *db, const char *sql, const char *alias);
 
 /*
  * After a request: a transaction its handler left open is rolled back (its writes were never

@@ -130,7 +130,7 @@ static void claimed_read(struct db_stmt *st, void *elem)
 /* The claimable rows, oldest first, at most max. Inside the claim transaction. */
 static struct webhook_event_claimed *claim_find(struct db *db, int64_t now, size_t max, size_t *n, int *failed)
 {
-	struct db_stmt *st = db_prepare(db, webhook_event_sql_claim);
+	struct db_stmt *st = db_prepare_claim(db, webhook_event_sql_claim, "e");
 	if (st) {
 		db_bind_int64(st, 1, now);
 		db_bind_int64(st, 2, (int64_t)max);
@@ -150,7 +150,7 @@ int webhook_event_claim_batch(struct db *db, const char *worker_id, int64_t now,
 {
 	*out = NULL;
 	*n = 0;
-	if (db_begin(db) < 0)
+	if (db_begin_claim(db) < 0)
 		return -1;
 	int failed;
 	size_t found;

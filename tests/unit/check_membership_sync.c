@@ -11,6 +11,7 @@
 #include "domain/reconcile.h"
 #include "store/db.h"
 #include "store/operators.h"
+#include "store/statements.h"
 #include "store/webhook_events.h"
 #include "util/timeutil.h"
 #include "util/util.h"
@@ -636,6 +637,37 @@ END_TEST
 
 /* The worker's batch claim: at most one event per membership (its oldest), oldest first, at most
  * max; the one-statement insert with a kept statement dedupes inside a caller's transaction. */
+/* Two hosts' workers claim at once (PostgreSQL): the second takes the rows the first has not
+ * locked, without waiting for it, and never one the first holds. */
+START_TEST(test_inbox_claims_skip_rows_another_worker_holds)
+{
+	if (db_engine(db) != DB_POSTGRES)
+		return; /* SQLite serializes the two claims instead: nothing to skip */
+	int64_t a1 = inbox_add("k1", "mA"), b1 = inbox_add("k2", "mB");
+	char *conninfo = test_db_conninfo(NULL);
+	struct db *other = db_open(conninfo);
+	free(conninfo);
+	ck_assert_ptr_nonnull(other);
+	/* The first worker is inside its claim, holding the oldest row. */
+	ck_assert_int_eq(db_begin_claim(db), 0);
+	struct db_stmt *st = db_prepare_claim(db, webhook_event_sql_claim, "e");
+	db_bind_int64(st, 1, 1000);
+	db_bind_int64(st, 2, 1);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert_int_eq(db_col_int64(st, 0), a1);
+	db_finalize(st);
+	struct webhook_event_claimed *items;
+	size_t n;
+	ck_assert_int_eq(webhook_event_claim_batch(other, "w2", 1000, 60, 10, &items, &n), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(items[0].id, b1);
+	webhook_event_claimed_clear(&items[0]);
+	free(items);
+	ck_assert_int_eq(db_commit(db), 0);
+	db_close(other);
+}
+END_TEST
+
 START_TEST(test_inbox_batch_claim_and_kept_insert)
 {
 	int64_t a1 = inbox_add("k1", "mA"), b1 = inbox_add("k2", "mB");
@@ -730,6 +762,7 @@ static Suite *sync_suite(void)
 	tcase_add_test(inbox, test_inbox_dedupe_and_claims);
 	tcase_add_test(inbox, test_inbox_retry_and_list);
 	tcase_add_test(inbox, test_inbox_batch_claim_and_kept_insert);
+	tcase_add_test(inbox, test_inbox_claims_skip_rows_another_worker_holds);
 	suite_add_tcase(s, inbox);
 	return s;
 }
