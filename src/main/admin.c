@@ -7,10 +7,13 @@
  *   pilotomail-admin operator show EMAIL
  *   pilotomail-admin first-run [EMAIL]   on an empty database, create an operator with a
  *                                        generated password and print it once
+ *   pilotomail-admin copy-to-postgres CONNINFO   copy the SQLite store PILOTOMAIL_DB names into
+ *                                        an empty PostgreSQL database, verifying row counts
  */
 #include "core/app.h"
 #include "crypto/crypto.h"
 #include "store/db.h"
+#include "store/db_copy.h"
 #include "store/operators.h"
 #include "util/currency.h"
 #include "util/log.h"
@@ -27,7 +30,8 @@ static int usage(void)
 			"                                     CODE: ISO 4217, USD when not given)\n"
 			"       pilotomail-admin operator list\n"
 			"       pilotomail-admin operator show EMAIL\n"
-			"       pilotomail-admin first-run [EMAIL]\n");
+			"       pilotomail-admin first-run [EMAIL]\n"
+			"       pilotomail-admin copy-to-postgres CONNINFO   (postgresql://... or libpq keywords)\n");
 	return 2;
 }
 
@@ -141,7 +145,31 @@ static int cmd_first_run(struct app *app, const char *email)
 	return 0;
 }
 
-enum admin_command { CMD_USAGE, CMD_MIGRATE, CMD_FIRST_RUN, CMD_OPERATOR_ADD, CMD_OPERATOR_LIST, CMD_OPERATOR_SHOW };
+enum admin_command {
+	CMD_USAGE,
+	CMD_MIGRATE,
+	CMD_FIRST_RUN,
+	CMD_OPERATOR_ADD,
+	CMD_OPERATOR_LIST,
+	CMD_OPERATOR_SHOW,
+	CMD_COPY_TO_POSTGRES
+};
+
+/* The store PILOTOMAIL_DB names (SQLite, at the latest schema) into an empty PostgreSQL one. */
+static int cmd_copy_to_postgres(struct app *app, const char *conninfo)
+{
+	if (!db_conninfo_is_postgres(conninfo)) {
+		fprintf(stderr, "copy-to-postgres: %s is not a PostgreSQL connection string\n", conninfo);
+		return 2;
+	}
+	struct db *dst = db_open(conninfo);
+	if (!dst)
+		return 1;
+	int rc = db_copy_to_postgres(app->db, dst, stdout);
+	db_close(dst);
+	printf(rc == 0 ? "copied: point PILOTOMAIL_DB at the PostgreSQL database\n" : "nothing was copied\n");
+	return rc == 0 ? 0 : 1;
+}
 
 /* The command the arguments name, by their shape (each command checks its values): a command
  * line that names none gets the usage before the store is opened, so it changes nothing. */
@@ -151,6 +179,8 @@ static enum admin_command command_of(int argc, char **argv)
 		return CMD_MIGRATE;
 	if (argc >= 2 && argc <= 3 && strcmp(argv[1], "first-run") == 0)
 		return CMD_FIRST_RUN;
+	if (argc == 3 && strcmp(argv[1], "copy-to-postgres") == 0)
+		return CMD_COPY_TO_POSTGRES;
 	if (argc < 3 || strcmp(argv[1], "operator") != 0)
 		return CMD_USAGE;
 	if (strcmp(argv[2], "add") == 0)
@@ -188,6 +218,9 @@ int main(int argc, char **argv)
 		break;
 	case CMD_OPERATOR_SHOW:
 		rc = cmd_operator_show(&app, argv[3]);
+		break;
+	case CMD_COPY_TO_POSTGRES:
+		rc = cmd_copy_to_postgres(&app, argv[2]);
 		break;
 	case CMD_USAGE:
 		rc = usage();

@@ -201,6 +201,11 @@ int db_col_is_null(struct db_stmt *st, int i)
 	return st ? st->ops->col_is_null(st, i) : 1;
 }
 
+enum db_type db_col_type(struct db_stmt *st, int i)
+{
+	return st ? st->ops->col_type(st, i) : DB_NULL;
+}
+
 const void *db_col_blob(struct db_stmt *st, int i)
 {
 	return st ? st->ops->col_blob(st, i) : NULL;

@@ -101,6 +101,9 @@ void db_bind_blob(struct db_stmt *st, int i, const void *p, size_t len);
 int64_t db_col_int64(struct db_stmt *st, int i);
 int db_col_int(struct db_stmt *st, int i);
 int db_col_is_null(struct db_stmt *st, int i);
+/* What column i holds in this row (for copying values whatever they are). */
+enum db_type { DB_NULL, DB_INTEGER, DB_TEXT, DB_BLOB };
+enum db_type db_col_type(struct db_stmt *st, int i);
 /* Column i's bytes (owned by the statement until the next step) and their count. */
 const void *db_col_blob(struct db_stmt *st, int i);
 int db_col_bytes(struct db_stmt *st, int i);

@@ -25,6 +25,7 @@ struct db_ops {
 	void (*bind_blob)(struct db_stmt *st, int i, const void *p, size_t len);
 	int64_t (*col_int64)(struct db_stmt *st, int i);
 	int (*col_is_null)(struct db_stmt *st, int i);
+	enum db_type (*col_type)(struct db_stmt *st, int i);
 	const void *(*col_blob)(struct db_stmt *st, int i);
 	int (*col_bytes)(struct db_stmt *st, int i);
 	/* NULL for SQL NULL. */

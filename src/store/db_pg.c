@@ -371,6 +371,23 @@ static int pg_col_is_null(struct db_stmt *st, int i)
 	return pg_val(PST(st), i) == NULL;
 }
 
+static enum db_type pg_col_type(struct db_stmt *st, int i)
+{
+	struct pg_stmt *s = PST(st);
+	if (!pg_val(s, i))
+		return DB_NULL;
+	switch (PQftype(s->res, i)) {
+	case OID_BYTEA:
+		return DB_BLOB;
+	case OID_INT8:
+	case 21: /* int2 */
+	case 23: /* int4 */
+		return DB_INTEGER;
+	default:
+		return DB_TEXT;
+	}
+}
+
 static const void *pg_col_blob(struct db_stmt *st, int i)
 {
 	const unsigned char *b = pg_bytea(PST(st), i);
@@ -480,6 +497,7 @@ static const struct db_ops pg_ops = {
 	.bind_blob = pg_bind_blob,
 	.col_int64 = pg_col_int64,
 	.col_is_null = pg_col_is_null,
+	.col_type = pg_col_type,
 	.col_blob = pg_col_blob,
 	.col_bytes = pg_col_bytes,
 	.col_text = pg_col_text,

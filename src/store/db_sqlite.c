@@ -134,6 +134,20 @@ static int lite_col_is_null(struct db_stmt *st, int i)
 	return sqlite3_column_type(STMT(st), i) == SQLITE_NULL;
 }
 
+static enum db_type lite_col_type(struct db_stmt *st, int i)
+{
+	switch (sqlite3_column_type(STMT(st), i)) {
+	case SQLITE_NULL:
+		return DB_NULL;
+	case SQLITE_INTEGER:
+		return DB_INTEGER;
+	case SQLITE_BLOB:
+		return DB_BLOB;
+	default:
+		return DB_TEXT; /* the schema has no REAL columns; text keeps any exactly */
+	}
+}
+
 static const void *lite_col_blob(struct db_stmt *st, int i)
 {
 	return sqlite3_column_blob(STMT(st), i);
@@ -220,6 +234,7 @@ static const struct db_ops lite_ops = {
 	.bind_blob = lite_bind_blob,
 	.col_int64 = lite_col_int64,
 	.col_is_null = lite_col_is_null,
+	.col_type = lite_col_type,
 	.col_blob = lite_col_blob,
 	.col_bytes = lite_col_bytes,
 	.col_text = lite_col_text,
