@@ -15,10 +15,10 @@
  * and the lease outlasts that by the settle time. Every write that ends a claim names its owner,
  * so a worker that lost its claim can overwrite nothing.
  *
- * Each pool thread has its own SQLite connection, its own OfficeRnD clients and (in the client's
+ * Each pool thread has its own store connection, its own OfficeRnD clients and (in the client's
  * transport) its own curl handle. Before each POST it takes a token from the operator's bucket
- * (PILOTOMAIL_FEE_RATE_PER_MINUTE, shared by the threads of this process); a 429 pauses the whole
- * operator until Retry-After. A charge that cannot get a token before the batch's deadline goes
+ * (PILOTOMAIL_FEE_RATE_PER_MINUTE, kept in the database and so shared by every thread, process
+ * and host: store/fee_rate.h); a 429 pauses the whole operator until Retry-After. A charge that cannot get a token before the batch's deadline goes
  * back to the queue, due when the token will be: a claim never outlives its lease.
  *
  * PILOTOMAIL_FEE_CONCURRENCY (1..32, default 4) is the number of threads. SIGTERM: requests in
@@ -28,6 +28,7 @@
 #include "officernd/officernd.h"
 #include "store/charge_jobs.h"
 #include "store/charges.h"
+#include "store/fee_rate.h"
 #include "store/db.h"
 #include "store/officernd_connection.h"
 #include "util/log.h"
@@ -49,49 +50,17 @@
 					(connecting again makes it due at once) */
 
 /* ------------------------------------------------------------------------------------------ */
-/* The per-operator request budget, shared by every thread of the process. */
+/* The per-operator request budget, shared by every worker through the database. */
 
-struct rate_slot {
-	int64_t operator_id;
-	struct fee_bucket bucket;
-};
-
-static pthread_mutex_t rate_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct rate_slot *rate_slots;
-static size_t rate_n, rate_cap;
-
-/* The operator's bucket; rate_mu held. */
-static struct fee_bucket *rate_bucket(int64_t operator_id, int64_t per_minute, int64_t burst, int64_t now_ms)
+static int64_t rate_take(struct db *db, int64_t operator_id, int64_t per_minute, int64_t burst)
 {
-	for (size_t i = 0; i < rate_n; i++)
-		if (rate_slots[i].operator_id == operator_id)
-			return &rate_slots[i].bucket;
-	if (rate_n == rate_cap) {
-		rate_cap = rate_cap ? rate_cap * 2 : 8;
-		rate_slots = xrealloc(rate_slots, rate_cap * sizeof(*rate_slots));
-	}
-	struct rate_slot *s = &rate_slots[rate_n++];
-	s->operator_id = operator_id;
-	fee_bucket_init(&s->bucket, per_minute, burst, now_ms);
-	return &s->bucket;
+	return fee_rate_take(db, operator_id, per_minute, burst, time_wall_ms());
 }
 
-/* 0 when a token was taken, else the milliseconds until one is due. */
-static int64_t rate_take(int64_t operator_id, int64_t per_minute, int64_t burst)
+static void rate_pause(struct db *db, int64_t operator_id, int64_t per_minute, int64_t burst, int64_t wait_ms)
 {
-	int64_t now_ms = time_mono_ms();
-	pthread_mutex_lock(&rate_mu);
-	int64_t wait = fee_bucket_take(rate_bucket(operator_id, per_minute, burst, now_ms), now_ms);
-	pthread_mutex_unlock(&rate_mu);
-	return wait;
-}
-
-static void rate_pause(int64_t operator_id, int64_t per_minute, int64_t burst, int64_t wait_ms)
-{
-	int64_t now_ms = time_mono_ms();
-	pthread_mutex_lock(&rate_mu);
-	fee_bucket_pause(rate_bucket(operator_id, per_minute, burst, now_ms), now_ms + wait_ms);
-	pthread_mutex_unlock(&rate_mu);
+	int64_t now_ms = time_wall_ms();
+	fee_rate_pause(db, operator_id, per_minute, burst, now_ms, now_ms + wait_ms);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -242,7 +211,7 @@ static void fee_failed_call(struct fee_run *run, struct db *db, const struct fee
 	if (posted && err->status == ORN_ERR_RATE_LIMITED) {
 		int64_t pause_ms = err->retry_after_s > 0 ? (int64_t)err->retry_after_s * 1000
 							  : (o.next_attempt_at - a.now) * 1000;
-		rate_pause(wk->c.operator_id, run->per_minute, run->burst, pause_ms > 0 ? pause_ms : 1000);
+		rate_pause(db, wk->c.operator_id, run->per_minute, run->burst, pause_ms > 0 ? pause_ms : 1000);
 	}
 	fee_record(db, wk, NULL, &o, 0);
 }
@@ -415,10 +384,10 @@ static void sleep_ms(int64_t ms)
 
 /* Waits for a token while a request started then could still end before the batch's deadline.
  * 0 with a token, else the wait left (ms). */
-static int64_t fee_token(struct fee_run *run, int64_t operator_id)
+static int64_t fee_token(struct fee_run *run, struct db *db, int64_t operator_id)
 {
 	for (;;) {
-		int64_t wait = rate_take(operator_id, run->per_minute, run->burst);
+		int64_t wait = rate_take(db, operator_id, run->per_minute, run->burst);
 		if (wait == 0)
 			return 0;
 		if (*run->w->stopping || time_mono_ms() + wait + run->w->cfg->http_timeout_ms > run->deadline_ms)
@@ -439,7 +408,7 @@ static void fee_post(struct fee_run *run, struct db *db, struct clients *cs, str
 		fee_fail(db, wk, err.message);
 		return;
 	}
-	int64_t wait = fee_token(run, wk->c.operator_id);
+	int64_t wait = fee_token(run, db, wk->c.operator_id);
 	if (wait > 0) {
 		fee_release(db, wk, time_now() + (wait + 999) / 1000);
 		return;

@@ -11,6 +11,7 @@
 #include "officernd/internal.h"
 #include "store/charge_jobs.h"
 #include "store/charges.h"
+#include "store/fee_rate.h"
 #include "store/db.h"
 #include "util/util.h"
 
@@ -27,6 +28,7 @@
 #define DASH "\xe2\x80\x93"
 
 static char dir[64];
+static char db_path[96];
 static struct db *db;
 
 static void exec(const char *sql)
@@ -44,6 +46,7 @@ static void setup(void)
 	snprintf(dir, sizeof(dir), "/tmp/pm-check-fees-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	char *key = xasprintf("%s/key", dir), *path = xasprintf("%s/db", dir);
+	snprintf(db_path, sizeof(db_path), "%s", path);
 	ck_assert_int_eq(secretbox_init(key), 0);
 	db = test_db_open(path);
 	ck_assert_ptr_nonnull(db);
@@ -104,6 +107,27 @@ static int build(int64_t id, struct charge *c, struct fee_target *t, struct fee_
 	ck_assert_int_eq(fee_target_load(db, 1, id, t), 0);
 	return fee_booking_build(c, t, d, why, size);
 }
+
+/* Two workers (two connections) spend one budget per operator: what one took, the other
+ * cannot take again; another operator's budget is its own; a 429 pauses both. */
+START_TEST(fee_rate_is_shared_by_every_worker)
+{
+	char *conninfo = test_db_conninfo(db_path);
+	struct db *other = db_open(conninfo);
+	free(conninfo);
+	ck_assert_ptr_nonnull(other);
+	int64_t t = 1795000000000;
+	ck_assert_int_eq(fee_rate_take(db, 1, 60, 2, t), 0);
+	ck_assert_int_eq(fee_rate_take(other, 1, 60, 2, t), 0);
+	ck_assert_int_eq(fee_rate_take(db, 1, 60, 2, t), 1000); /* the next token in 1 s */
+	ck_assert_int_eq(fee_rate_take(other, 1, 60, 2, t), 1000);
+	ck_assert_int_eq(fee_rate_take(other, 2, 60, 2, t), 0);
+	ck_assert_int_eq(fee_rate_take(other, 1, 60, 2, t + 1000), 0);
+	ck_assert_int_eq(fee_rate_pause(db, 2, 60, 2, t, t + 30000), 0);
+	ck_assert_int_eq(fee_rate_take(other, 2, 60, 2, t + 1000), 29000);
+	db_close(other);
+}
+END_TEST
 
 START_TEST(member_fee_has_item_date_price_and_reference)
 {
@@ -562,6 +586,7 @@ static Suite *fee_booking_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, member_fee_has_item_date_price_and_reference);
+	tcase_add_test(tc, fee_rate_is_shared_by_every_worker);
 	tcase_add_test(tc, company_membership_bills_the_company);
 	tcase_add_test(tc, storage_fee_names_the_day_it_charges);
 	tcase_add_test(tc, missing_mapping_is_a_permanent_error_in_words);
