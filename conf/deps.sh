@@ -5,7 +5,7 @@
 #   sh conf/deps.sh ensure fuzz  also clang and its libFuzzer runtime, for make fuzz only
 set -e
 PACKAGES="build-essential pkg-config clearsilver-dev libfcgi-dev libcurl4-openssl-dev libjansson-dev
-libssl-dev libsqlite3-dev sqlite3 check lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
+libssl-dev libsqlite3-dev sqlite3 libpq-dev postgresql check lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
 python3 python3-pytest python3-aiosmtpd valgrind openssl curl wrk man-db"
 [ "${2:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 
