@@ -35,11 +35,12 @@ static void *thread_open(void *data)
 	struct db *db = db_open(sh->cfg->db_path);
 	struct db_stmt *st = db ? webhook_endpoint_prepare(db) : NULL;
 	/* This connection only reads one settings row per request: a small cache will do. */
-	if (!st || db_exec(db, "PRAGMA query_only=1") < 0 || db_exec(db, "PRAGMA cache_size=-256") < 0) {
+	if (!st || db_set_read_only(db) < 0) {
 		db_finalize(st);
 		db_close(db);
 		return NULL;
 	}
+	db_cache_kib(db, 256);
 	struct thread_ctx *t = xcalloc(1, sizeof(*t));
 	t->db = db;
 	t->receiver = (struct webhook_receiver){ sh->cfg, st, sh->committer };

@@ -42,13 +42,26 @@ enum db_engine db_engine(const struct db *db)
 	return db->ops->engine;
 }
 
-void db_cache_mib(struct db *db, int mib)
+void db_cache_kib(struct db *db, int kib)
 {
 	if (!db || db->ops->engine != DB_SQLITE)
 		return;
 	char sql[48];
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", mib * 1024);
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=-%d", kib);
 	db_exec(db, sql);
+}
+
+void db_cache_mib(struct db *db, int mib)
+{
+	db_cache_kib(db, mib * 1024);
+}
+
+int db_set_read_only(struct db *db)
+{
+	if (!db)
+		return -1;
+	return db_exec(db, db->ops->engine == DB_POSTGRES ? "SET default_transaction_read_only = on"
+							   : "PRAGMA query_only=1");
 }
 
 void db_busy_wait_ms(struct db *db, int ms)

@@ -38,6 +38,9 @@ enum db_engine db_engine(const struct db *db);
  * 2,500 events/s. Costs that much resident memory once the store is that big.
  */
 void db_cache_mib(struct db *db, int mib);
+void db_cache_kib(struct db *db, int kib);
+/* This connection only reads: SQLite's query_only, PostgreSQL's read-only transactions. */
+int db_set_read_only(struct db *db);
 /* How long a statement waits for another connection's lock before failing busy (default about
  * 10 s on SQLite, the server's lock_timeout on PostgreSQL). */
 void db_busy_wait_ms(struct db *db, int ms);
