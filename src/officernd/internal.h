@@ -25,6 +25,8 @@
 #define ORN_BODY_MAX ((size_t)8 << 20)  /* answers above 8 MiB are refused */
 #define ORN_RETRY_AFTER_MAX 300
 #define ORN_TOKEN_MARGIN_S 60           /* a token is replaced this long before it expires */
+#define ORN_TOKEN_LEASE_S 15            /* one process asks for the token; the others wait this long at most */
+#define ORN_TOKEN_POLL_MS 100           /* how often a waiting process looks for the token stored */
 
 struct orn_client {
 	struct db *db;          /* NULL: the token lives in memory only */

@@ -14,6 +14,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void secret_free(char *s)
 {
@@ -168,6 +169,32 @@ static int token_from_store(struct orn_client *c)
 	return 0;
 }
 
+/*
+ * Fetches a token unless another process is fetching one already (its lease in the store): then
+ * waits for the token it stores, within this client's deadline. OfficeRnD allows 5 token
+ * requests a minute for all of pilotomail's workers together.
+ */
+static int token_fetch_shared(struct orn_client *c, struct orn_error *err)
+{
+	for (;;) {
+		int64_t now = time_now();
+		if (!c->db || officernd_account_token_lease(c->db, c->operator_id, now, now + ORN_TOKEN_LEASE_S) != 0) {
+			int rc = token_fetch(c, err);
+			if (c->db)
+				officernd_account_token_lease_end(c->db, c->operator_id);
+			return rc;
+		}
+		if (token_from_store(c) == 0)
+			return 0;
+		if (c->deadline_ms && time_mono_ms() + ORN_TOKEN_POLL_MS >= c->deadline_ms) {
+			orn_error_set(err, ORN_ERR_DEADLINE, "Another worker is asking OfficeRnD for a token");
+			return -1;
+		}
+		struct timespec ts = { 0, ORN_TOKEN_POLL_MS * 1000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
 int orn_token_get(struct orn_client *c, int force, const char **token, struct orn_error *err)
 {
 	*token = NULL;
@@ -176,7 +203,7 @@ int orn_token_get(struct orn_client *c, int force, const char **token, struct or
 		return -1;
 	}
 	if (force || !c->token || !token_usable(c->token_expires_at)) {
-		if ((force || token_from_store(c)) && token_fetch(c, err))
+		if ((force || token_from_store(c)) && (force ? token_fetch(c, err) : token_fetch_shared(c, err)))
 			return -1;
 	}
 	*token = c->token;

@@ -111,3 +111,22 @@ int officernd_account_token_clear(struct db *db, int64_t operator_id, int64_t ex
 	db_bind_int64(st, 3, expires_at);
 	return db_step_done(st);
 }
+
+int officernd_account_token_lease(struct db *db, int64_t operator_id, int64_t now, int64_t until)
+{
+	struct db_stmt *st = db_prepare(db, "UPDATE officernd_settings SET token_fetch_until = ?3 "
+					  "WHERE operator_id = ?1 AND token_fetch_until <= ?2");
+	db_bind_int64(st, 1, operator_id);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, until);
+	if (db_step_done(st) < 0)
+		return -1;
+	return db_changes(db) == 1 ? 1 : 0;
+}
+
+int officernd_account_token_lease_end(struct db *db, int64_t operator_id)
+{
+	struct db_stmt *st = db_prepare(db, "UPDATE officernd_settings SET token_fetch_until = 0 WHERE operator_id = ?");
+	db_bind_int64(st, 1, operator_id);
+	return db_step_done(st);
+}

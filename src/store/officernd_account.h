@@ -34,5 +34,13 @@ int officernd_account_token_save(struct db *db, int64_t operator_id, const char 
  * a token another process saved meanwhile is kept. 0 or -1.
  */
 int officernd_account_token_clear(struct db *db, int64_t operator_id, int64_t expires_at);
+/*
+ * The right to ask OfficeRnD for the operator's token until `until` (Unix seconds), unless
+ * another process holds it past now. 1 when taken (ask), 0 when another is asking (wait for the
+ * token it stores), -1 on a store error (logged; ask anyway).
+ */
+int officernd_account_token_lease(struct db *db, int64_t operator_id, int64_t now, int64_t until);
+/* The asking is over (the token stored, or refused): the next one need not wait. 0 or -1. */
+int officernd_account_token_lease_end(struct db *db, int64_t operator_id);
 
 #endif

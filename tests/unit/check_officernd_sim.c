@@ -10,6 +10,7 @@
 #include "check_db.h"
 #include "crypto/crypto.h"
 #include "officernd/officernd.h"
+#include "store/officernd_account.h"
 #include "store/db.h"
 #include "util/config.h"
 #include "util/timeutil.h"
@@ -398,6 +399,37 @@ static void store_close(struct store *s)
 	}
 	rmdir(s->dir);
 }
+
+/* Another worker is asking OfficeRnD for the operator's token (its lease in the store): this one
+ * asks for none and waits, at most to its deadline, for the token the other stores. Once the
+ * other is done, the next worker asks. OfficeRnD allows 5 token requests a minute in all. */
+START_TEST(token_asked_by_one_worker_at_a_time)
+{
+	struct store s;
+	store_open(&s);
+	struct orn_error err;
+	struct orn_location *locs;
+	size_t nl;
+	int64_t now = time_now();
+	ck_assert_int_eq(officernd_account_token_lease(s.db, s.op, now, now + 15), 1);
+	ck_assert_int_eq(officernd_account_token_lease(s.db, s.op, now, now + 15), 0); /* held */
+	struct orn_client *a = orn_client_open(s.db, s.op, &err);
+	ck_assert_ptr_nonnull(a);
+	orn_client_set_deadline(a, time_mono_ms() + 300);
+	ck_assert_int_eq(orn_list_locations(a, &locs, &nl, &err), -1);
+	ck_assert_int_eq(err.status, ORN_ERR_DEADLINE);
+	ck_assert_int_eq(sim_stat("token"), 0);
+	ck_assert_int_eq(officernd_account_token_lease_end(s.db, s.op), 0);
+	orn_client_set_deadline(a, 0);
+	ck_assert_int_eq(orn_list_locations(a, &locs, &nl, &err), 0);
+	orn_locations_free(locs, nl);
+	ck_assert_int_eq(sim_stat("token"), 1);
+	/* It ended its asking: another worker finds the token, or asks without waiting. */
+	ck_assert_int_eq(officernd_account_token_lease(s.db, s.op, now, now + 15), 1);
+	orn_client_free(a);
+	store_close(&s);
+}
+END_TEST
 
 START_TEST(token_shared_through_store)
 {
@@ -1163,6 +1195,7 @@ static Suite *officernd_sim_suite(void)
 	tcase_add_test(tc, token_refreshed_after_401);
 	tcase_add_test(tc, token_replaced_before_expiry);
 	tcase_add_test(tc, token_shared_through_store);
+	tcase_add_test(tc, token_asked_by_one_worker_at_a_time);
 	tcase_add_test(tc, pagination_120_plans);
 	tcase_add_test(tc, membership_fetched);
 	tcase_add_test(tc, memberships_paged_and_filtered);
