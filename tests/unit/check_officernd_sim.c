@@ -413,9 +413,12 @@ START_TEST(token_asked_by_one_worker_at_a_time)
 	int64_t now = time_now();
 	ck_assert_int_eq(officernd_account_token_lease(s.db, s.op, now, now + 15), 1);
 	ck_assert_int_eq(officernd_account_token_lease(s.db, s.op, now, now + 15), 0); /* held */
+	setenv("PILOTOMAIL_HTTP_TIMEOUT_MS", "200", 1);
+	config_reload();
 	struct orn_client *a = orn_client_open(s.db, s.op, &err);
 	ck_assert_ptr_nonnull(a);
-	orn_client_set_deadline(a, time_mono_ms() + 300);
+	/* Time enough for a token request (200 ms), not for the other's lease (15 s). */
+	orn_client_set_deadline(a, time_mono_ms() + 1500);
 	ck_assert_int_eq(orn_list_locations(a, &locs, &nl, &err), -1);
 	ck_assert_int_eq(err.status, ORN_ERR_DEADLINE);
 	ck_assert_int_eq(sim_stat("token"), 0);
