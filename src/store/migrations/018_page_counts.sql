@@ -6,6 +6,7 @@ CREATE TABLE mail_item_counts (
   operator_id INTEGER PRIMARY KEY REFERENCES operators(id) ON DELETE CASCADE,
   unassigned  INTEGER NOT NULL DEFAULT 0
 );
+-- sqlite:
 INSERT INTO mail_item_counts(operator_id, unassigned)
   SELECT operator_id, count(*) FROM mail_items INDEXED BY mail_items_unassigned
   WHERE mailbox_id IS NULL GROUP BY operator_id;
@@ -25,6 +26,26 @@ WHEN (OLD.mailbox_id IS NULL) <> (NEW.mailbox_id IS NULL) OR OLD.operator_id <> 
   INSERT INTO mail_item_counts(operator_id, unassigned) SELECT NEW.operator_id, 1 WHERE NEW.mailbox_id IS NULL
     ON CONFLICT(operator_id) DO UPDATE SET unassigned = unassigned + 1;
 END;
+-- pg:
+INSERT INTO mail_item_counts(operator_id, unassigned)
+  SELECT operator_id, count(*) FROM mail_items WHERE mailbox_id IS NULL GROUP BY operator_id;
+CREATE FUNCTION mail_items_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.mailbox_id IS NULL THEN
+    UPDATE mail_item_counts SET unassigned = unassigned - 1 WHERE operator_id = OLD.operator_id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') AND NEW.mailbox_id IS NULL THEN
+    INSERT INTO mail_item_counts AS c(operator_id, unassigned) VALUES (NEW.operator_id, 1)
+      ON CONFLICT(operator_id) DO UPDATE SET unassigned = c.unassigned + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER mail_items_count_insert AFTER INSERT ON mail_items FOR EACH ROW EXECUTE FUNCTION mail_items_count();
+CREATE TRIGGER mail_items_count_delete AFTER DELETE ON mail_items FOR EACH ROW EXECUTE FUNCTION mail_items_count();
+CREATE TRIGGER mail_items_count_update AFTER UPDATE OF mailbox_id, operator_id ON mail_items FOR EACH ROW
+  WHEN ((OLD.mailbox_id IS NULL) <> (NEW.mailbox_id IS NULL) OR OLD.operator_id <> NEW.operator_id)
+  EXECUTE FUNCTION mail_items_count();
+-- both:
 
 -- The Mailboxes list and the mailbox page: each mailbox's renter, latest invitation and latest
 -- invitation email, read from indexes that start with operator_id and hold what is shown. Rows
