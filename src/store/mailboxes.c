@@ -336,7 +336,8 @@ int mailbox_set_space(struct db *db, int64_t operator_id, int64_t mailbox_id, in
  * emails are read from indexes that start with operator_id (migrations/018): an operator's rows
  * lie among every other operator's, so looking them up by id touched a page per row of each
  * (600 pages for a page of 100 mailboxes on the grown store); in these indexes they are
- * neighbours. The latest email's state comes with its max(id) (SQLite's bare column). */
+ * neighbours. CROSS JOIN keeps SQLite reading invitations first; the latest email is found by
+ * its max(id), then read by that id (SQL both engines accept: no bare column beside max()). */
 #define MAILBOX_SELECT                                                                              \
 	"SELECT m.id, m.pmb, m.status, m.source, coalesce(m.officernd_membership_id, ''), "         \
 	"m.needs_attention, m.renter_id, r.name, r.email, r.company_name, coalesce(m.space_id, 0), " \
@@ -344,9 +345,9 @@ int mailbox_set_space(struct db *db, int64_t operator_id, int64_t mailbox_id, in
 	"coalesce((SELECT CASE WHEN i.state = 'pending' AND i.expires_at <= ?2 THEN 'expired' "     \
 	"  ELSE i.state END FROM invitations i WHERE i.operator_id = ?1 AND i.mailbox_id = m.id "   \
 	"  ORDER BY i.id DESC LIMIT 1), ''), m.created_at, "                                       \
-	"coalesce((SELECT state FROM (SELECT o.state AS state, max(o.id) FROM invitations i "       \
-	"  CROSS JOIN outbox o ON o.operator_id = ?1 AND o.invitation_id = i.id "                  \
-	"  WHERE i.operator_id = ?1 AND i.mailbox_id = m.id)), ''), "                               \
+	"coalesce((SELECT o.state FROM outbox o WHERE o.operator_id = ?1 AND o.id = "               \
+	"  (SELECT max(o2.id) FROM invitations i CROSS JOIN outbox o2 WHERE i.operator_id = ?1 "   \
+	"  AND i.mailbox_id = m.id AND o2.operator_id = ?1 AND o2.invitation_id = i.id)), ''), "   \
 	"coalesce(m.officernd_location_id, ''), coalesce(m.cancelled_at, 0), m.cancelled_by "      \
 	"FROM mailboxes m JOIN renters r INDEXED BY renters_list ON r.id = m.renter_id "            \
 	"AND r.operator_id = ?1 "                                                                   \
