@@ -1,6 +1,6 @@
 /*
  * db_pg.c: the PostgreSQL backend of db.h (libpq). Each statement text is rewritten once from
- * SQLite's "?"/"?N" placeholders to "$N", prepared on the server once per connection (cached by
+ * SQLite's "?"/"?N" parameter markers to "$N", prepared on the server once per connection (cached by
  * text and parameter types), and run with text parameters (blobs in binary). A step runs the
  * statement on its first call and hands out the result's rows after.
  */
@@ -118,7 +118,7 @@ static struct db_stmt *pg_prepare(struct db *db, const char *sql)
 	s->base.ops = &pg_ops;
 	s->base.db = db;
 	s->sql = xstrdup(sql);
-	s->text = db_pg_placeholders(sql, &s->nparams);
+	s->text = db_pg_number_params(sql, &s->nparams);
 	int n = s->nparams ? s->nparams : 1;
 	s->vals = xcalloc((size_t)n, sizeof(*s->vals));
 	s->lens = xcalloc((size_t)n, sizeof(*s->lens));

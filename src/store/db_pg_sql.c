@@ -106,7 +106,7 @@ static const char *glob_to_regex(const char *sql, const char *s, char **o)
 	return *p ? p + 1 : p;
 }
 
-char *db_pg_placeholders(const char *sql, int *nparams)
+char *db_pg_number_params(const char *sql, int *nparams)
 {
 	size_t len = strlen(sql);
 	char *out = xmalloc(len * 6 + 1), *o = out; /* "?" becomes at most "$99999" */

@@ -1,5 +1,5 @@
 /* check_db_pg_sql.c: the one-time rewrite of the store's SQL for PostgreSQL (store/db_pg.h):
- * placeholders, and the few SQLite meanings it keeps. No server needed. */
+ * parameter markers, and the few SQLite meanings it keeps. No server needed. */
 #include "check_helpers.h"
 #include "store/db_pg.h"
 
@@ -8,13 +8,13 @@
 static void rewrites(const char *sql, const char *want, int want_n)
 {
 	int n = -1;
-	char *got = db_pg_placeholders(sql, &n);
+	char *got = db_pg_number_params(sql, &n);
 	ck_assert_str_eq(got, want);
 	ck_assert_int_eq(n, want_n);
 	free(got);
 }
 
-START_TEST(test_placeholders_numbered_as_sqlite_does)
+START_TEST(test_parameters_numbered_as_sqlite_does)
 {
 	rewrites("SELECT a FROM t WHERE b = ? AND c = ?", "SELECT a FROM t WHERE b = $1 AND c = $2", 2);
 	rewrites("UPDATE t SET a = ?1 WHERE b = ?2 OR c = ?1", "UPDATE t SET a = $1 WHERE b = $2 OR c = $1", 2);
@@ -48,7 +48,7 @@ static Suite *pg_sql_suite(void)
 {
 	Suite *s = suite_create("db_pg_sql");
 	TCase *tc = tcase_create("rewrite");
-	tcase_add_test(tc, test_placeholders_numbered_as_sqlite_does);
+	tcase_add_test(tc, test_parameters_numbered_as_sqlite_does);
 	tcase_add_test(tc, test_quoted_text_and_comments_are_left_alone);
 	tcase_add_test(tc, test_sqlite_meanings_kept);
 	suite_add_tcase(s, tc);
