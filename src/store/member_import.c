@@ -358,58 +358,85 @@ static int membership_put(struct db *db, int64_t operator_id, const struct orn_m
 	return db_step_done(st);
 }
 
-int member_import_put_memberships(struct db *db, int64_t operator_id, const struct member_import_page *pg,
-				  const struct orn_membership *items, size_t n, member_import_keep_fn keep, void *ctx)
+/* One row of a page, written inside the page's transaction. 0, or -1 to roll the page back. */
+typedef int (*page_row_fn)(struct db *db, int64_t operator_id, const void *items, size_t i, void *ctx);
+
+/*
+ * Stores one page of a load: every row through put, then the load's position past it, in one
+ * transaction held by pg->worker. 0, 1 when the load is no longer this worker's, or -1.
+ */
+static int page_put(struct db *db, int64_t operator_id, const struct member_import_page *pg, const char *phase,
+		    int64_t memberships, int64_t members, size_t n, page_row_fn put, const void *items, void *ctx)
 {
 	int held = page_begin(db, operator_id, pg->worker);
 	if (held <= 0)
 		return held < 0 ? -1 : 1;
 	int ok = 1;
-	for (size_t i = 0; ok && i < n; i++) {
-		int k = keep(db, operator_id, &items[i], ctx);
-		ok = k >= 0 && (k == 0 || membership_put(db, operator_id, &items[i]) == 0);
-	}
-	ok = ok && load_advance(db, operator_id, MEMBER_IMPORT_PHASE_MEMBERSHIPS, pg, (int64_t)n, 0) == 0;
+	for (size_t i = 0; ok && i < n; i++)
+		ok = put(db, operator_id, items, i, ctx) == 0;
+	ok = ok && load_advance(db, operator_id, phase, pg, memberships, members) == 0;
 	return page_end(db, ok);
+}
+
+struct keep_ctx {
+	member_import_keep_fn keep;
+	void *ctx;
+};
+
+static int membership_row_put(struct db *db, int64_t operator_id, const void *items, size_t i, void *ctx)
+{
+	const struct orn_membership *m = (const struct orn_membership *)items + i;
+	const struct keep_ctx *k = ctx;
+	int kept = k->keep(db, operator_id, m, k->ctx);
+	return kept < 0 ? -1 : kept == 0 ? 0 : membership_put(db, operator_id, m);
+}
+
+int member_import_put_memberships(struct db *db, int64_t operator_id, const struct member_import_page *pg,
+				  const struct orn_membership *items, size_t n, member_import_keep_fn keep, void *ctx)
+{
+	struct keep_ctx k = { keep, ctx };
+	return page_put(db, operator_id, pg, MEMBER_IMPORT_PHASE_MEMBERSHIPS, (int64_t)n, 0, n, membership_row_put,
+			items, &k);
+}
+
+static const char member_row_sql[] = "UPDATE member_import_rows SET name = ?3, email = ?4, member_found = 1 "
+				     "WHERE operator_id = ?1 AND member_id = ?2";
+
+static int member_row_put(struct db *db, int64_t operator_id, const void *items, size_t i, void *ctx)
+{
+	const struct orn_member *m = (const struct orn_member *)items + i;
+	struct db_stmt *st = db_prepare_cached(db, member_row_sql);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, m->id);
+	db_bind_text(st, 3, m->name ? m->name : "");
+	db_bind_text(st, 4, m->email ? m->email : "");
+	return db_step_done(st);
 }
 
 int member_import_put_members(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 			      const struct orn_member *items, size_t n)
 {
-	int held = page_begin(db, operator_id, pg->worker);
-	if (held <= 0)
-		return held < 0 ? -1 : 1;
-	int ok = 1;
-	for (size_t i = 0; ok && i < n; i++) {
-		struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET name = ?3, email = ?4, member_found = 1 "
-						  "WHERE operator_id = ?1 AND member_id = ?2");
-		db_bind_int64(st, 1, operator_id);
-		db_bind_text(st, 2, items[i].id);
-		db_bind_text(st, 3, items[i].name ? items[i].name : "");
-		db_bind_text(st, 4, items[i].email ? items[i].email : "");
-		ok = db_step_done(st) == 0;
-	}
-	ok = ok && load_advance(db, operator_id, MEMBER_IMPORT_PHASE_MEMBERS, pg, 0, (int64_t)n) == 0;
-	return page_end(db, ok);
+	return page_put(db, operator_id, pg, MEMBER_IMPORT_PHASE_MEMBERS, 0, (int64_t)n, n, member_row_put, items,
+			NULL);
+}
+
+static const char company_row_sql[] = "UPDATE member_import_rows SET company_name = ?3 "
+				      "WHERE operator_id = ?1 AND company_id = ?2";
+
+static int company_row_put(struct db *db, int64_t operator_id, const void *items, size_t i, void *ctx)
+{
+	const struct orn_company *c = (const struct orn_company *)items + i;
+	struct db_stmt *st = db_prepare_cached(db, company_row_sql);
+	db_bind_int64(st, 1, operator_id);
+	db_bind_text(st, 2, c->id);
+	db_bind_text(st, 3, c->name ? c->name : "");
+	return db_step_done(st);
 }
 
 int member_import_put_companies(struct db *db, int64_t operator_id, const struct member_import_page *pg,
 				const struct orn_company *items, size_t n)
 {
-	int held = page_begin(db, operator_id, pg->worker);
-	if (held <= 0)
-		return held < 0 ? -1 : 1;
-	int ok = 1;
-	for (size_t i = 0; ok && i < n; i++) {
-		struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET company_name = ?3 "
-						  "WHERE operator_id = ?1 AND company_id = ?2");
-		db_bind_int64(st, 1, operator_id);
-		db_bind_text(st, 2, items[i].id);
-		db_bind_text(st, 3, items[i].name ? items[i].name : "");
-		ok = db_step_done(st) == 0;
-	}
-	ok = ok && load_advance(db, operator_id, MEMBER_IMPORT_PHASE_COMPANIES, pg, 0, 0) == 0;
-	return page_end(db, ok);
+	return page_put(db, operator_id, pg, MEMBER_IMPORT_PHASE_COMPANIES, 0, 0, n, company_row_put, items, NULL);
 }
 
 int member_import_load_position(struct db *db, int64_t operator_id, const char *worker, struct member_import_load *out)
