@@ -105,15 +105,20 @@ unit: deps-check $(UNIT_BIN)
 e2e: all
 	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e
 
+# The end-to-end tests mostly wait (on the worker, the simulator, the SMTP sink), so test files run
+# TEST_JOBS at a time (pytest-xdist; each file keeps its own servers, ports and store).
+TEST_JOBS ?= 3
+PYTEST = $(PYTHON) -m pytest -q -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile
+
 # Every test: unit tests, the end-to-end suite behind Apache, then the simulator's self-check,
 # the end-to-end suite behind lighttpd, the multi-host test, a short chaos run (make chaos runs
-# the full one) and the browser flows, all on SQLite; then the throwaway PostgreSQL cluster's own
-# tests (tests/pg). The whole suite on PostgreSQL is make check-pg: it is not green yet (see the
-# README's "PostgreSQL"), and joins make check when it is.
+# the full one) and the browser flows, all on SQLite; then the same unit, end-to-end, multi-host
+# and chaos tests on PostgreSQL, in a throwaway cluster of its own (make check-pg).
 check: all $(UNIT_BIN)
 	@sh tests/unit/run.sh $(UNIT_BIN)
-	PILOTOMAIL_E2E_SERVER=apache $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e
-	$(PYTHON) -m pytest -q -p no:cacheprovider tests/sim tests/e2e tests/multihost tests/chaos tests/browser tests/pg
+	PILOTOMAIL_E2E_SERVER=apache $(PYTEST) tests/e2e
+	$(PYTEST) tests/sim tests/e2e tests/multihost tests/chaos tests/browser
+	PYTEST="$(PYTEST)" sh tests/pg/check-pg.sh $(UNIT_BIN)
 
 # The operator's and the renter's flows in Debian's chromium at 1366x900 and 390x844
 # (tests/browser; screenshots of every page in tests/browser/screenshots/).
@@ -124,7 +129,7 @@ browser: all
 # PostgreSQL, in a throwaway cluster of their own (tests/pg/cluster.py, stopped at the end).
 # tests/pg/probe.py first checks that the programs migrate a PostgreSQL database.
 check-pg: all $(UNIT_BIN)
-	PYTHON=$(PYTHON) sh tests/pg/check-pg.sh $(UNIT_BIN)
+	PYTEST="$(PYTEST)" sh tests/pg/check-pg.sh $(UNIT_BIN)
 
 # Webhook and fee storms while webhook.fcgi and the worker are SIGKILLed (tests/chaos/test_chaos.py;
 # CHAOS_SEED repeats a run). Prints one summary line: kills survived and how long it took.

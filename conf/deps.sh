@@ -23,7 +23,7 @@ browser_modules() {
 
 PACKAGES="build-essential pkg-config clearsilver-dev libfcgi-dev libcurl4-openssl-dev libjansson-dev
 libssl-dev libsqlite3-dev sqlite3 check lighttpd apache2 libapache2-mod-fcgid spawn-fcgi
-python3 python3-pytest python3-aiosmtpd valgrind openssl curl wrk man-db chromium fonts-dejavu-core tzdata
+python3 python3-pytest python3-pytest-xdist python3-aiosmtpd valgrind openssl curl wrk man-db chromium fonts-dejavu-core tzdata
 postgresql libpq-dev python3-psycopg2"
 [ "${2:-}" = fuzz ] && PACKAGES="$PACKAGES clang libclang-rt-14-dev"
 

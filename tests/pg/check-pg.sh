@@ -6,12 +6,13 @@
 # programs speak PostgreSQL (tests/pg/probe.py asks them); otherwise this says so and succeeds.
 set -eu
 PY=${PYTHON:-/usr/bin/python3}
+PYTEST=${PYTEST:-$PY -m pytest -q -p no:cacheprovider}
 dir=$(mktemp -d /tmp/pilotomail-pgcheck-XXXXXX)
 trap '$PY tests/pg/cluster.py stop "$dir"' EXIT
 trap 'exit 130' INT TERM
 url=$($PY tests/pg/cluster.py start "$dir")
 echo "PostgreSQL cluster: $url (in $dir)"
-$PY -m pytest -q -p no:cacheprovider tests/pg
+$PYTEST tests/pg
 rc=0
 $PY tests/pg/probe.py "$url" || rc=$?
 case $rc in
@@ -22,4 +23,4 @@ esac
 PILOTOMAIL_TEST_DB_URL=$url sh tests/unit/run.sh "$@"
 # Behind lighttpd only: the web server does not meet the engine (make check runs Apache on SQLite).
 PILOTOMAIL_TEST_ENGINE=postgresql PILOTOMAIL_TEST_DB_URL=$url \
-  $PY -m pytest -q -p no:cacheprovider tests/e2e tests/multihost tests/chaos
+  $PYTEST tests/e2e tests/multihost tests/chaos
