@@ -19,6 +19,7 @@
 #include "store/spaces.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "web/format.h"
 #include "web/pages.h"
 #include "web/paging.h"
 
@@ -89,7 +90,7 @@ static int box_set_mail(struct web_ctx *ctx, int64_t mailbox_id)
 		web_set(ctx, SETKEY("reference"), items[i].reference);
 		web_set(ctx, SETKEY("kind"), items[i].kind);
 		web_set(ctx, SETKEY("sender"), items[i].sender);
-		web_set(ctx, SETKEY("received_on"), items[i].received_on);
+		web_set_day(ctx, SETKEY("received_on"), items[i].received_on);
 		web_set(ctx, SETKEY("status"), item_status_label(items[i].status));
 		web_set_int(ctx, SETKEY("open_requests"), items[i].open_requests);
 		if (items[i].scan_id)

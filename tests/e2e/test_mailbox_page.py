@@ -48,6 +48,8 @@ def test_the_page_lists_the_mailbox_mail_and_charges_by_page(app):
     second = op.get(older.group(1).replace("&amp;", "&")).text
     shown_second = set(re.findall(r"M-9\d{5}", second))
     assert len(shown_first) == 24 and len(shown_second) == 6 and not shown_first & shown_second
+    # Dates in the one format every page uses ("1 Oct 2026"), not the stored 2026-10-01.
+    assert "1 Oct 2026" in text_of(op.get(older.group(1).replace("&amp;", "&"))) and "2026-10-01</td>" not in second
     assert op.get("/mailboxes/%d?mail_before=yesterday" % mbx).status == 400
     assert op.get("/mailboxes/%d?charges_before=2026-99-01:1" % mbx).status == 400
 
