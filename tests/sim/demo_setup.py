@@ -1,10 +1,10 @@
 """`make demo`: connects the demo operator to the running OfficeRnD simulator, the way an
 operator would, through pilotomail's own pages: sign in, add spaces and offerings, fill the
-OfficeRnD card (organization, client id/secret, billing, signing secret, mapping), save, and
-register pilotomail's webhook URL in the simulator (OfficeRnD's "Add Endpoint" step). Its last
+OfficeRnD card (organization, client id/secret, billing, mapping), save, and press "Register
+webhook in OfficeRnD" (the one-click path: the demo client has the webhook scopes). Its last
 line is a curl that creates a membership in the simulator (conf/run.sh shows it in the banner).
 Run again (a second `make demo`, with var/ and the simulator's state kept), it adds nothing twice:
-existing spaces and offerings are kept, and the endpoint is registered only when missing.
+existing spaces and offerings are kept, and registering again adopts the webhook already there.
 
 usage: demo_setup.py BASE_URL SIM_URL EMAIL PASSWORD
 """
@@ -18,7 +18,6 @@ from harness import Client  # noqa: E402
 
 SEED = json.load(open(os.path.join(os.path.dirname(__file__), "seed.json")))
 ORG = SEED["orgs"][0]
-SIGNING_SECRET = "whsec_demo_signing_secret"
 
 
 def by_name(items, name):
@@ -56,7 +55,7 @@ def main(base, sim_url, email, password):
     offerings = dict((label, value) for value, label in option_ids(card, "offering_id") if value)
     form = [("org_slug", "https://app.officernd.com/admin/" + ORG["slug"]),
             ("client_id", "demo-client"), ("client_secret", "demo-secret"),
-            ("bill_renters", "1"), ("signing_secret", SIGNING_SECRET),
+            ("bill_renters", "1"),
             ("charge_plan_id", by_name(ORG["plans"], "Mail handling"))]
     for plan, off in (("Virtual Office", "Virtual Mailbox"), ("Mailbox", "Premium Mailbox")):
         form += [("plan_id", by_name(ORG["plans"], plan)), ("offering_id", offerings.get(off, ""))]
@@ -65,18 +64,13 @@ def main(base, sim_url, email, password):
     r = c.post("/settings/integrations/officernd", form)
     if r.status != 303:
         sys.exit("demo setup: saving the OfficeRnD card failed (%d)" % r.status)
+    r = c.post("/settings/integrations/officernd/register-webhook", {})
+    if r.status != 303:
+        sys.exit("demo setup: registering the webhook in OfficeRnD failed (%d)" % r.status)
     card = c.get("/settings/integrations/officernd").text
     url = re.search(r'id="webhook-url"[^>]*value="([^"]+)"', card) or \
         re.search(r'value="([^"]+)"[^>]*id="webhook-url"', card)
-    from simctl import http  # noqa: E402
-    known = http("GET", sim_url + "/_sim/webhook_endpoints").json()
-    if any(ep["url"] == url.group(1) and ep["org"] == ORG["slug"] for ep in known):
-        print("Demo operator connected to the simulator; webhook endpoint already registered:\n  %s"
-              % url.group(1))
-    else:
-        http("POST", sim_url + "/_sim/webhook_endpoints",
-             body={"org": ORG["slug"], "url": url.group(1), "secret": SIGNING_SECRET})
-        print("Demo operator connected to the simulator; webhook endpoint registered:\n  %s" % url.group(1))
+    print("Demo operator connected to the simulator; webhook registered in OfficeRnD:\n  %s" % url.group(1))
     # conf/run.sh puts this line into the demo's banner.
     print("curl -s -X POST %s/_sim/memberships -H 'Content-Type: application/json' -d '%s'"
           % (sim_url, json.dumps({"org": ORG["slug"], "name": "Mailbox for Ada",

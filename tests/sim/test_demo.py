@@ -16,7 +16,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from harness import ROOT, free_port  # noqa: E402
+from harness import ROOT, Client, free_port  # noqa: E402
 
 
 def two_free_ports():
@@ -102,6 +102,12 @@ def test_demo_banner_curl_invitation_and_ctrl_c():
             link = t.read_until(rb"Invitation for ada@example\.com:\s+(http://\S+/invite/\S+)").group(1).decode()
             with urllib.request.urlopen(link, timeout=30) as r:
                 assert r.status == 200 and b"Set up your mailbox" in r.read()
+            # Connected the one-click way: the card shows pilotomail's own webhook, no check failing.
+            op = Client("http://127.0.0.1:%d" % port)
+            op.login("demo@pilotomail.test", "demo-password")
+            card = op.get("/settings/integrations/officernd").text
+            assert "pilotomail manages its webhook in OfficeRnD" in card, card
+            assert "Could not be checked" not in card and "Failing:" not in card
         finally:
             status = t.ctrl_c_and_wait()
         assert status == 0, t.text()
