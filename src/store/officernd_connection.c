@@ -258,13 +258,21 @@ int officernd_health_store(struct db *db, int64_t operator_id, const char *worke
 	return db_changes(db) == 1 ? 0 : 1;
 }
 
-/* Reconciliation's own events carry "reconcile:" keys: they say nothing about the webhook. */
-const char officernd_health_sql_last_event[] = "SELECT coalesce(max(received_at), 0) FROM webhook_events "
-					       "WHERE operator_id = ?1 AND dedupe_key NOT LIKE 'reconcile:%'";
+/* Reconciliation's own events carry "reconcile:" keys: they say nothing about the webhook. The
+ * newest first on the (operator_id, id) index stops at the first real one instead of reading every
+ * event the operator ever had; ids follow arrival, so it is the last received. */
+const char officernd_health_sql_last_event[] = "SELECT received_at FROM webhook_events "
+					       "WHERE operator_id = ?1 AND dedupe_key NOT LIKE 'reconcile:%' "
+					       "ORDER BY id DESC LIMIT 1";
 
 int64_t officernd_last_webhook_at(struct db *db, int64_t operator_id)
 {
 	struct db_stmt *st = db_prepare(db, officernd_health_sql_last_event);
+	if (!st)
+		return -1;
 	db_bind_int64(st, 1, operator_id);
-	return db_count(st);
+	int rc = db_step(st);
+	int64_t at = rc == DB_ROW ? db_col_int64(st, 0) : rc == DB_DONE ? 0 : -1;
+	db_finish(st);
+	return at;
 }

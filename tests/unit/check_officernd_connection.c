@@ -3,7 +3,9 @@
  * it (domain/officernd_connection.h), without a network.
  */
 #include "check_helpers.h"
+#include "check_store_fixture.h"
 #include "domain/officernd_connection.h"
+#include "store/officernd_connection.h"
 
 #include <string.h>
 
@@ -52,6 +54,31 @@ START_TEST(state_in_order_of_what_matters)
 }
 END_TEST
 
+static void add_event(struct db *db, int64_t op, const char *key, int64_t at)
+{
+	char *sql = xasprintf("INSERT INTO webhook_events(operator_id, dedupe_key, body, received_at) "
+			      "VALUES (%lld, '%s', '{}', %lld)", (long long)op, key, (long long)at);
+	ck_assert_int_eq(db_exec(db, sql), 0);
+	free(sql);
+}
+
+/* The card's "Last event received": the operator's newest webhook, never reconciliation's own
+ * events (they say nothing about the webhook) nor another operator's. */
+START_TEST(last_webhook_skips_reconciliation_and_other_operators)
+{
+	struct store_fixture f;
+	fixture_store_open(&f, "lastevent");
+	ck_assert_int_eq(officernd_last_webhook_at(f.db, f.op), 0); /* none yet */
+	add_event(f.db, f.op, "evt-1", 1000);
+	add_event(f.db, f.op, "evt-2", 2000);
+	add_event(f.db, f.op, "reconcile:ms-1:1", 3000);
+	add_event(f.db, f.op2, "evt-3", 4000);
+	ck_assert_int_eq(officernd_last_webhook_at(f.db, f.op), 2000);
+	ck_assert_int_eq(officernd_last_webhook_at(f.db, f.op2), 4000);
+	fixture_store_close(&f);
+}
+END_TEST
+
 START_TEST(webhook_url_of_a_token)
 {
 	char *url = connection_webhook_url("https://pm.example", "tok");
@@ -67,6 +94,7 @@ static Suite *officernd_connection_suite(void)
 	tcase_add_test(tc, find_prefers_the_stored_id_then_the_url);
 	tcase_add_test(tc, state_in_order_of_what_matters);
 	tcase_add_test(tc, webhook_url_of_a_token);
+	tcase_add_test(tc, last_webhook_skips_reconciliation_and_other_operators);
 	suite_add_tcase(s, tc);
 	return s;
 }
