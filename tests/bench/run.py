@@ -12,6 +12,9 @@ the same run, so the ratios mean something on any machine. Nothing here asserts 
   3. The worker's peak RSS (ru_maxrss from wait4) while draining 1,000 charges with 4 threads,
      against the same worker with nothing to do (the baseline).
   4. Signed-in list pages on an empty store against hello.fcgi (tests/bench/pages.py).
+  5. Then 1, 2 and 4 again with the store on PostgreSQL, in a throwaway cluster of the bench's own
+     (tests/bench/on_postgresql.py), next to the same baselines measured again in that pass.
+     BENCH_ENGINES=sqlite skips it.
 
 The table is printed and saved to tests/bench/last-results.txt (quoted by the README).
 Run with `make bench` (it builds first), or /usr/bin/python3 tests/bench/run.py.
@@ -28,6 +31,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
 
 import feekit  # noqa: E402
 import ingest  # noqa: E402
+import on_postgresql  # noqa: E402
 import pages  # noqa: E402
 from harness import App  # noqa: E402
 from simctl import SEED_PATH, Sim  # noqa: E402
@@ -70,7 +74,8 @@ def row(what, value, unit, base, base_what):
     return "%-46s %10.1f %-8s %10.1f %-8s %-22s %6.2f" % (what, value, unit, base, unit, base_what, value / base)
 
 
-def main():
+def measure(engine):
+    """Every measure with the store on engine; returns the report lines."""
     sim = Sim(quiet=True).start(SEED_PATH)
     app = App(env={"PILOTOMAIL_OFFICERND_IDENTITY_URL": sim.identity_url,
                    "PILOTOMAIL_OFFICERND_API_URL": sim.api_url,
@@ -95,10 +100,9 @@ def main():
     ingest_lines = ingest.run()
     page_lines = pages.run()
 
-    lines = [
-        "pilotomail bench, %s, %d CPUs, %s" % (
-            datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), os.cpu_count() or 0,
-            "loopback, real programs"),
+    return [
+        "",
+        "== store on %s" % engine,
         "%-46s %10s %-8s %10s %-8s %-22s %6s" % ("measure", "value", "", "baseline", "", "baseline is", "ratio"),
         row("fee booking, %d charges, %d ms/fee, 4 threads" % (FEES, FEE_LATENCY_MS), rate, "fees/s",
             base_rate, "1 thread"),
@@ -106,6 +110,21 @@ def main():
             "idle worker"),
         "",
     ] + ingest_lines + page_lines
+
+
+def main():
+    lines = ["pilotomail bench, %s, %d CPUs, %s" % (
+        datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), os.cpu_count() or 0,
+        "loopback, real programs")]
+    engines = os.environ.get("BENCH_ENGINES", "sqlite,postgresql").split(",")
+    if "sqlite" in engines:
+        lines += measure("SQLite (a file, synchronous=FULL)")
+    if "postgresql" in engines:
+        if not on_postgresql.available():
+            lines += ["", "== store on PostgreSQL: skipped (Debian's postgresql is not installed)"]
+        else:
+            with on_postgresql.cluster_env() as pg:
+                lines += measure("PostgreSQL %s (a throwaway cluster on this machine, fsync on)" % on_postgresql.version(pg))
     report = "\n".join(lines) + "\n"
     sys.stdout.write(report)
     with open(RESULTS, "w") as f:
