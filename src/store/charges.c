@@ -74,13 +74,17 @@ int64_t charge_create(struct db *db, int64_t operator_id, const struct charge_ne
 		*duplicate = 0;
 	if (c->quantity < 1 || c->unit_amount < 0 || c->unit_amount > INT64_MAX / c->quantity)
 		return -1;
-	/* The id is chosen in the statement so that the reference carries it in the same write. */
-	struct db_stmt *st = db_prepare(
+	/* The reference carries the id in the same write, so the id is taken first, from the
+	 * engine (db_next_id): two workers or hosts never take the same one. */
+	int own;
+	if (db_begin_unless_open(db, &own) < 0)
+		return -1;
+	int64_t id = db_next_id(db, "charges");
+	struct db_stmt *st = id < 0 ? NULL : db_prepare(
 		db, "INSERT INTO charges(id, operator_id, mailbox_id, mail_item_id, action_request_id, kind, "
 		    "description, quantity, unit_amount, amount, currency, charge_date, storage_day, reference, "
 		    "billing_state, created_at) "
-		    "SELECT n, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ('pm-' || ?1 || '-' || n), ?13, ?14 "
-		    "FROM (SELECT coalesce(max(id), 0) + 1 AS n FROM charges) AS next_id "
+		    "SELECT ?15, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ('pm-' || ?1 || '-' || ?15), ?13, ?14 "
 		    "WHERE EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) RETURNING id");
 	db_bind_int64(st, 1, operator_id);
 	db_bind_int64(st, 2, c->mailbox_id);
@@ -98,7 +102,11 @@ int64_t charge_create(struct db *db, int64_t operator_id, const struct charge_ne
 	db_bind_text(st, 12, c->storage_day);
 	db_bind_text(st, 13, c->billing_state ? c->billing_state : "not_billed");
 	db_bind_int64(st, 14, now);
-	return db_insert_returning(st, duplicate);
+	db_bind_int64(st, 15, id);
+	int64_t made = st ? db_insert_returning(st, duplicate) : -1;
+	if (db_end_own(db, own, made >= 0) < 0)
+		return -1;
+	return made;
 }
 
 int charge_officernd_billing_on(struct db *db, int64_t operator_id)

@@ -64,9 +64,10 @@ struct charge_new {
 };
 
 /*
- * Inserts the charge with its reference "pm-<operator_id>-<id>" in one statement. Returns the
- * id, or -1; *duplicate (may be NULL) is set when the item already has a charge of that kind
- * for that storage day (UNIQUE (mail_item_id, kind, storage_day)).
+ * Inserts the charge with its reference "pm-<operator_id>-<id>" in one write, its id taken from
+ * the engine (db_next_id), in the caller's transaction or one of its own. Returns the id, or -1;
+ * *duplicate (may be NULL) is set when the item already has a charge of that kind for that
+ * storage day (UNIQUE (mail_item_id, kind, storage_day)).
  */
 int64_t charge_create(struct db *db, int64_t operator_id, const struct charge_new *c, int64_t now, int *duplicate);
 

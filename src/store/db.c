@@ -286,6 +286,20 @@ struct db_stmt *db_prepare_claim(struct db *db, const char *sql, const char *ali
 	return st;
 }
 
+int64_t db_next_id(struct db *db, const char *table)
+{
+	if (!db)
+		return -1;
+	char *sql = db->ops->engine == DB_POSTGRES
+			    ? xasprintf("SELECT nextval(pg_get_serial_sequence('%s', 'id'))", table)
+			    : xasprintf("SELECT coalesce(max(id), 0) + 1 FROM %s", table);
+	int64_t id = db_count(db_prepare(db, sql));
+	free(sql);
+	if (id < 1)
+		log_error("store", "next id failed table=%s err=\"%s\"", table, db_errmsg(db));
+	return id < 1 ? -1 : id;
+}
+
 int db_rollback_leftover(struct db *db, const char *where)
 {
 	if (db && db_cache_release(db))

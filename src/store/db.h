@@ -175,6 +175,14 @@ int db_step_done(struct db_stmt *st);
 /* Steps an INSERT ... RETURNING id; finishes it (db_finish). The id, or -1 (logged unless a unique
  * violation, which sets *duplicate when given). */
 int64_t db_insert_returning(struct db_stmt *st, int *duplicate);
+/*
+ * A new value for table's "id" column that no other writer is given, for an INSERT that must
+ * write its own id into another column too (a charge's reference). PostgreSQL: the column's
+ * identity sequence (nextval: never handed out twice, whichever host asks, and the sequence stays
+ * ahead of every row). SQLite: max(id) + 1, so call it inside the write transaction of the
+ * INSERT (writers take turns there). table is a constant name, never input. The id, or -1 (logged).
+ */
+int64_t db_next_id(struct db *db, const char *table);
 /* Reads the current row of a statement into one array element. */
 typedef void (*db_row_reader)(struct db_stmt *st, void *elem);
 /*

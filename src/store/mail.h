@@ -42,7 +42,8 @@ enum mail_tab { MAIL_TAB_UNASSIGNED, MAIL_TAB_ASSIGNED, MAIL_TAB_ALL };
 int mail_status_left_storage(const char *status);
 
 /*
- * Records a received item with the operator's next reference "M-000001", in one statement.
+ * Records a received item with the operator's next reference "M-000001", in one statement
+ * (inside the caller's write transaction or one of its own).
  * mailbox_id 0 leaves it unassigned. Returns the id (and the reference into ref_out, 16 bytes,
  * may be NULL) or -1.
  */

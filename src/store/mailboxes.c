@@ -320,7 +320,7 @@ int mailbox_set_space(struct db *db, int64_t operator_id, int64_t mailbox_id, in
 {
 	struct db_stmt *st = db_prepare(db, "UPDATE mailboxes SET space_id = ?1, officernd_location_id = ?2, "
 					  "needs_attention = ?3, updated_at = ?4 WHERE id = ?5 AND operator_id = ?6 "
-					  "AND (?1 IS NULL OR EXISTS (SELECT 1 FROM spaces WHERE id = ?1 AND operator_id = ?6))");
+					  "AND (CAST(?1 AS INTEGER) IS NULL OR EXISTS (SELECT 1 FROM spaces WHERE id = ?1 AND operator_id = ?6))");
 	if (space_id > 0)
 		db_bind_int64(st, 1, space_id);
 	db_bind_text(st, 2, or_null(officernd_location_id));

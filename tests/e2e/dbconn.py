@@ -137,10 +137,20 @@ class Cursor:
 
     @property
     def lastrowid(self):
-        """The id the INSERT just made (lastval() of this session, as SQLite's rowid)."""
+        """The id the INSERT just made (lastval() of this session, as SQLite's rowid); None when
+        the session has used no sequence (an INSERT into a table without an id, memberships),
+        where reading it must not fail or abort the transaction, as sqlite3's never does."""
+        import psycopg2
         with self.con.raw.cursor() as c:
-            c.execute("SELECT lastval()")
-            return c.fetchone()[0]
+            if self.con.in_tx:
+                c.execute("SAVEPOINT lastrowid")
+            try:
+                c.execute("SELECT lastval()")
+                return c.fetchone()[0]
+            except psycopg2.errors.ObjectNotInPrerequisiteState:
+                if self.con.in_tx:
+                    c.execute("ROLLBACK TO SAVEPOINT lastrowid")
+                return None
 
 
 class PgConnection:

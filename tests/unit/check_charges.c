@@ -1,8 +1,8 @@
 /*
- * check_charges.c: the charges store on a real (temporary, in-memory) SQLite database with the
- * real migrations: references, the billing state a charge starts in, the worker's claim and
- * its outcomes, the operator's retry, and the "earlier charges" that turning billing on leaves
- * alone until the operator bills them.
+ * check_charges.c: the charges store on a real store with the real migrations (an in-memory
+ * SQLite database, or PostgreSQL: check_db.h): references, the billing state a charge starts
+ * in, the worker's claim and its outcomes, the operator's retry, the "earlier charges" that
+ * turning billing on leaves alone until the operator bills them, and two writers at once.
  */
 #include "check_helpers.h"
 #include "check_db.h"
@@ -13,12 +13,15 @@
 #include "store/mail.h"
 #include "util/util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static struct db *db;
 static int64_t linked_box, manual_box, other_box;
+static char dir[64], *conninfo; /* the two_writers case's store, for a second connection */
 
 static void exec_ok(const char *sql)
 {
@@ -26,9 +29,9 @@ static void exec_ok(const char *sql)
 }
 
 /* Two operators; operator 1 has a mailbox of an OfficeRnD member and a manual one. */
-static void setup(void)
+static void setup_at(const char *path)
 {
-	db = test_db_open(":memory:");
+	db = test_db_open(path);
 	ck_assert_ptr_nonnull(db);
 	ck_assert_int_eq(db_migrate(db), 0);
 	exec_ok("INSERT INTO operators(id, email, password_hash, currency, created_at) VALUES "
@@ -48,10 +51,35 @@ static void setup(void)
 	other_box = 3;
 }
 
+static void setup(void)
+{
+	setup_at(":memory:");
+}
+
 static void teardown(void)
 {
 	test_db_close(db);
 	db = NULL;
+}
+
+/* In a file (or a PostgreSQL database) that a second connection can open too. */
+static void setup_file(void)
+{
+	snprintf(dir, sizeof(dir), "/tmp/pm-check-charges-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = xasprintf("%s/db", dir);
+	setup_at(path);
+	conninfo = test_db_conninfo(path);
+	free(path);
+}
+
+static void teardown_file(void)
+{
+	teardown();
+	free(conninfo);
+	char *cmd = xasprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
 }
 
 /* A scan charge of amount for the mailbox, in the state charge_initial_state() picks. */
@@ -361,6 +389,84 @@ START_TEST(totals_follow_every_charge_per_state_and_month)
 }
 END_TEST
 
+/* ---- two writers at once (two clerks, two hosts) ------------------------------------------ */
+
+/* The second writer: on a connection of its own, the mail item or (item_id given) the charge. */
+struct racer {
+	int64_t item_id;
+	int64_t got;
+	char ref[16];
+};
+
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	struct db *b = db_open(conninfo);
+	struct charge_new c = { .mailbox_id = linked_box, .mail_item_id = r->item_id, .kind = "scan",
+				.description = "Scan", .quantity = 1, .unit_amount = 250, .currency = "EUR",
+				.charge_date = "2026-11-20", .billing_state = "not_billed" };
+	r->got = r->item_id ? charge_create(b, 1, &c, 0, NULL)
+			    : mail_item_create(b, 1, linked_box, "letter", "B", "2026-11-20", 0, r->ref);
+	db_close(b);
+	return NULL;
+}
+
+/* Until the racer waits for a lock (PostgreSQL shows it; SQLite's busy wait is not seen, and
+ * there the writers take turns anyway). */
+static void wait_for_blocked_racer(void)
+{
+	if (db_engine(db) != DB_POSTGRES)
+		return;
+	struct db *watch = db_open(conninfo);
+	for (int i = 0; i < 3000; i++) {
+		if (db_count(db_prepare(watch, "SELECT count(*) FROM pg_stat_activity WHERE datname = "
+					       "current_database() AND wait_event_type = 'Lock'")) > 0)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	db_close(watch);
+}
+
+/* While this connection's write is still open, another writes the same kind of row: it waits,
+ * then gets its own (the returned racer). */
+static struct racer race(int64_t item_id)
+{
+	struct racer r = { .item_id = item_id };
+	pthread_t t;
+	ck_assert_int_eq(pthread_create(&t, NULL, racer_run, &r), 0);
+	wait_for_blocked_racer();
+	ck_assert_int_eq(db_commit(db), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	return r;
+}
+
+START_TEST(two_writers_never_share_a_reference_or_an_id)
+{
+	/* Two clerks record mail at once: M-000001 and M-000002. */
+	ck_assert_int_eq(db_begin(db), 0);
+	char ref[16];
+	ck_assert_int_gt(mail_item_create(db, 1, linked_box, "letter", "A", "2026-11-20", 0, ref), 0);
+	struct racer r = race(0);
+	ck_assert_int_gt(r.got, 0);
+	ck_assert_str_eq(ref, "M-000001");
+	ck_assert_str_eq(r.ref, "M-000002");
+	/* Two charges made at once get two ids, and references that carry them. */
+	int64_t item_b = r.got;
+	ck_assert_int_eq(db_begin(db), 0);
+	int64_t a = add_charge(1, linked_box, 250);
+	r = race(item_b);
+	ck_assert_int_gt(r.got, 0);
+	ck_assert_int_ne(r.got, a);
+	struct charge ca, cb;
+	ck_assert_int_eq(charge_get(db, 1, a, &ca), 0);
+	ck_assert_int_eq(charge_get(db, 1, r.got, &cb), 0);
+	ck_assert_str_ne(ca.reference, cb.reference);
+	char *want = xasprintf("pm-1-%lld", (long long)r.got);
+	ck_assert_str_eq(cb.reference, want);
+	free(want);
+}
+END_TEST
+
 static Suite *charges_suite(void)
 {
 	Suite *s = suite_create("charges");
@@ -374,6 +480,10 @@ static Suite *charges_suite(void)
 	tcase_add_test(tc, completing_an_action_prices_and_charges_it);
 	tcase_add_test(tc, totals_follow_every_charge_per_state_and_month);
 	suite_add_tcase(s, tc);
+	TCase *two = tcase_create("two_writers");
+	tcase_add_checked_fixture(two, setup_file, teardown_file);
+	tcase_add_test(two, two_writers_never_share_a_reference_or_an_id);
+	suite_add_tcase(s, two);
 	return s;
 }
 

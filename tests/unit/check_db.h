@@ -53,6 +53,34 @@ static inline char *test_db_conninfo(const char *sqlite_path)
 	return db_pg_conninfo_dbname(server, test_db_name);
 }
 
+/*
+ * After a fixture inserted rows with explicit ids: PostgreSQL's identity sequences continue after
+ * the largest id, as SQLite's rowid does by itself, so the store's own inserts get new ids
+ * (without this, the first one fails on the duplicate id 1). 0 or -1.
+ */
+static inline int test_db_ids_follow(struct db *db)
+{
+	if (db_engine(db) != DB_POSTGRES)
+		return 0;
+	char **tables;
+	size_t n;
+	if (db_collect_texts(db_prepare(db, "SELECT table_name FROM information_schema.columns "
+					"WHERE table_schema = current_schema() AND column_name = 'id' "
+					"AND is_identity = 'YES'"), &tables, &n) < 0)
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char *sql = xasprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), coalesce(max(id), 0) + 1, "
+				      "false) FROM %s", tables[i], tables[i]);
+		if (db_count(db_prepare(db, sql)) < 0)
+			rc = -1;
+		free(sql);
+		free(tables[i]);
+	}
+	free(tables);
+	return rc;
+}
+
 static inline void test_db_close(struct db *db)
 {
 	db_close(db);

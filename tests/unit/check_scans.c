@@ -51,6 +51,7 @@ static void setup(void)
 		(long long)fx.op, (long long)fx.op2);
 	exec_ok(sql);
 	free(sql);
+	ck_assert_int_eq(test_db_ids_follow(fx.db), 0);
 	item_a = mail_item_create(fx.db, fx.op, 1, "letter", "Bank", "2026-11-20", 0, NULL);
 	item_b = mail_item_create(fx.db, fx.op, 1, "letter", "Tax office", "2026-11-21", 0, NULL);
 	item_other = mail_item_create(fx.db, fx.op2, 3, "letter", "X", "2026-11-21", 0, NULL);
