@@ -13,6 +13,7 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -309,8 +310,16 @@ size_t orn_get_members(struct orn_client *c, const char *const *ids, size_t n, i
 			orn_token_drop(c);
 			r.refreshed = 1;
 		}
-		if (r.waiting) /* OfficeRnD asked us to wait: no second try now, errs say why */
-			memset(r.again, 0, n);
+		for (size_t i = 0; r.waiting && i < n; i++) {
+			/* OfficeRnD asked us to wait: what was to go again waits for its Retry-After too
+			 * (a 401 among them is not a refusal of our credentials). */
+			if (r.again[i]) {
+				errs[i] = r.wait_err;
+				snprintf(errs[i].message, sizeof(errs[i].message),
+					 "Not sent again: OfficeRnD asked to wait (429) for another request of the same batch");
+			}
+			r.again[i] = 0;
+		}
 		todo = 0;
 		for (size_t i = 0; i < n; i++) {
 			r.send[i] = r.again[i];
