@@ -1278,6 +1278,29 @@ START_TEST(members_429_stops_sending)
 }
 END_TEST
 
+START_TEST(members_429_holds_back_a_401_too)
+{
+	struct orn_client *c = demo_client();
+	struct orn_member m[5];
+	struct orn_error e[5];
+	struct orn_plan *plans;
+	size_t np;
+	ck_assert_int_eq(orn_list_plans(c, &plans, &np, &e[0]), 0);
+	orn_plans_free(plans, np);
+	/* Ada's token is refused (to go again with a new one), then Grace's answer is a 429: Ada's
+	 * waits for the Retry-After like the others, it is not a refusal of the credentials. */
+	sim_fault("{\"kind\":\"expire_tokens\",\"path\":\"/members/65a1f0c2e4b0a1b2c3d4e301\"}");
+	sim_fault("{\"kind\":\"429\",\"retry_after\":5,\"path\":\"/members/65a1f0c2e4b0a1b2c3d4e302\"}");
+	ck_assert_uint_eq(orn_get_members(c, five_members, 5, 1, m, e), 5);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(e[i].status, ORN_ERR_RATE_LIMITED);
+		ck_assert_int_eq(e[i].retry_after_s, 5);
+	}
+	ck_assert_int_eq(sim_stat("GET /members/{id}"), 2);
+	orn_client_free(c);
+}
+END_TEST
+
 START_TEST(members_token_refreshed_once_after_401)
 {
 	struct orn_client *c = demo_client();
@@ -1324,6 +1347,7 @@ static Suite *officernd_sim_suite(void)
 	tcase_add_test(tc, members_fetched_together);
 	tcase_add_test(tc, members_one_failing_the_others_fetched);
 	tcase_add_test(tc, members_429_stops_sending);
+	tcase_add_test(tc, members_429_holds_back_a_401_too);
 	tcase_add_test(tc, members_token_refreshed_once_after_401);
 	tcase_add_test(tc, fault_503_recovered_quickly);
 	tcase_add_test(tc, fault_429_reported_with_retry_after);
