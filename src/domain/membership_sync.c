@@ -145,14 +145,14 @@ static int fetch_people(const struct event_membership *m, const struct sync_fetc
 	return -1;
 }
 
-int membership_sync_prepare(struct db *db, int64_t operator_id, const struct event *ev,
-			    const struct sync_fetch *fetch, int64_t now_ms, struct sync_prepared *prep,
-			    struct sync_outcome *out)
+/* 1 when prepare is to fetch the member (a mailbox will probably be created), 0 when not, -1 on
+ * a store error (out says so). */
+static int prepare_needs_people(struct db *db, int64_t operator_id, const struct event *ev, int64_t now_ms,
+				struct sync_outcome *out)
 {
 	const struct event_membership *m = &ev->membership;
 	struct membership_row row;
 	struct desired d;
-	memset(out, 0, sizeof(*out));
 	if (ev->kind == EVENT_REMOVED)
 		return 0;
 	int seen = membership_row_get(db, operator_id, m->id, &row);
@@ -164,7 +164,25 @@ int membership_sync_prepare(struct db *db, int64_t operator_id, const struct eve
 		return 0; /* apply skips it */
 	if (d.want != WANT_ACTIVE || mailbox_find_by_membership(db, operator_id, m->id) > 0)
 		return 0;
-	return fetch_people(m, fetch, prep, out);
+	return 1;
+}
+
+int membership_sync_wants_member(struct db *db, int64_t operator_id, const struct event *ev, int64_t now_ms)
+{
+	struct sync_outcome out;
+	memset(&out, 0, sizeof(out));
+	return prepare_needs_people(db, operator_id, ev, now_ms, &out);
+}
+
+int membership_sync_prepare(struct db *db, int64_t operator_id, const struct event *ev,
+			    const struct sync_fetch *fetch, int64_t now_ms, struct sync_prepared *prep,
+			    struct sync_outcome *out)
+{
+	memset(out, 0, sizeof(*out));
+	int need = prepare_needs_people(db, operator_id, ev, now_ms, out);
+	if (need <= 0)
+		return need;
+	return fetch_people(&ev->membership, fetch, prep, out);
 }
 
 static void membership_record(struct db *db, int64_t operator_id, const struct event_membership *m,

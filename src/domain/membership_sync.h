@@ -70,6 +70,14 @@ int membership_sync_prepare(struct db *db, int64_t operator_id, const struct eve
 			    struct sync_outcome *out);
 
 /*
+ * What step 1 would ask OfficeRnD, without asking: 1 when membership_sync_prepare() is to fetch
+ * the event's member (ev->membership.member), 0 when not, -1 on a store error. A worker with a
+ * batch of events fetches those members together first, then hands each to prepare through
+ * its sync_fetch.
+ */
+int membership_sync_wants_member(struct db *db, int64_t operator_id, const struct event *ev, int64_t now_ms);
+
+/*
  * Step 2, inside the caller's transaction (db_begin() done). 0 with out filled (APPLIED,
  * SKIPPED, or RETRY when the state moved since step 1); -1 on a store error (roll back).
  * now_ms decides whether an endDate has passed.

@@ -7,6 +7,7 @@
 #include "util/util.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +20,8 @@
 
 #define SMTP_CONNECT_TIMEOUT_MS 10000L
 #define SMTP_TIMEOUT_MS 60000L
+/* Threads writing one batch of .eml files (each flushes its own files). */
+#define MAIL_FILE_THREADS 8
 
 struct upload {
 	const char *data;
@@ -164,14 +167,17 @@ static int write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* Makes the rename itself durable. */
-static void fsync_dir(const char *dir)
+/* Makes the renames into dir durable. 0, or -1 (errno set). */
+static int fsync_dir(const char *dir)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 /* Creates the folder if needed. 0, or -1 with error set. */
@@ -243,8 +249,10 @@ static enum mail_delivery deliver_file(const struct config *cfg, const struct ma
 	if (fd < 0)
 		return MAIL_TRANSIENT;
 	enum mail_delivery result = eml_finish(cfg->mail_dir, env, fd, error, size);
-	if (result == MAIL_DELIVERED)
-		fsync_dir(cfg->mail_dir);
+	if (result == MAIL_DELIVERED && fsync_dir(cfg->mail_dir) < 0) {
+		snprintf(error, size, "cannot flush the mail folder %s: %s", cfg->mail_dir, strerror(errno));
+		return MAIL_TRANSIENT; /* the name may not last: written again next time */
+	}
 	return result;
 }
 
@@ -275,37 +283,86 @@ enum mail_delivery mail_deliver(const struct config *cfg, const struct mail_enve
 	return deliver_file(cfg, env, error, error_size);
 }
 
-/* Every message written before any is waited on, then the folder flushed once: a batch costs
- * about one flush of the disk's queue instead of three flushes per message. */
+/* The files of a batch, shared by the threads that write them. */
+struct file_batch {
+	const struct config *cfg;
+	const struct mail_envelope *envs;
+	struct mail_outcome *out;
+	size_t n, threads;
+	size_t part;      /* the thread's share: messages part, part + threads, ... */
+};
+
+/* One thread's share: each file written and its write-back started, then each waited on and
+ * renamed. A thread blocked creating or flushing one file leaves the others going. */
+static void *file_share(void *arg)
+{
+	const struct file_batch *b = arg;
+	size_t cap = b->n / b->threads + 1, k = 0;
+	int *fds = xcalloc(cap, sizeof(*fds));
+	for (size_t i = b->part; i < b->n; i += b->threads) {
+		fds[k] = -1;
+		if (b->out[i].result == MAIL_NOT_TRIED) {
+			fds[k] = eml_start(b->cfg->mail_dir, &b->envs[i], b->out[i].error, sizeof(b->out[i].error));
+			if (fds[k] < 0)
+				b->out[i].result = MAIL_TRANSIENT;
+		}
+		k++;
+	}
+	k = 0;
+	for (size_t i = b->part; i < b->n; i += b->threads, k++)
+		if (fds[k] >= 0)
+			b->out[i].result = eml_finish(b->cfg->mail_dir, &b->envs[i], fds[k], b->out[i].error,
+						      sizeof(b->out[i].error));
+	free(fds);
+	return NULL;
+}
+
+/*
+ * Every file of the batch is written and flushed (fdatasync) before its rename, then the folder
+ * is flushed once after all the renames: each name is durable before any outcome is recorded.
+ * Up to MAIL_FILE_THREADS threads share the batch, so the disk is given several flushes at once
+ * (it completes them together) instead of one after another, and creating a file (slow on a
+ * disk where many files were recently deleted) runs on both cores.
+ */
 static void deliver_files(const struct config *cfg, const struct mail_envelope *envs, size_t n,
 			  struct mail_outcome *out)
 {
-	int *fds = xcalloc(n ? n : 1, sizeof(*fds));
 	char why[sizeof(out->error)] = "";
-	int dir_ok = mail_dir_ready(cfg->mail_dir, why, sizeof(why)) == 0;
-	for (size_t i = 0; i < n; i++) {
-		fds[i] = -1;
-		if (out[i].result != MAIL_NOT_TRIED)
-			continue;
-		if (!dir_ok) {
+	if (mail_dir_ready(cfg->mail_dir, why, sizeof(why)) < 0) {
+		for (size_t i = 0; i < n; i++)
+			if (out[i].result == MAIL_NOT_TRIED) {
+				out[i].result = MAIL_TRANSIENT;
+				str_copy(out[i].error, sizeof(out[i].error), why);
+			}
+		return;
+	}
+	size_t threads = n < MAIL_FILE_THREADS ? n : MAIL_FILE_THREADS;
+	struct file_batch b[MAIL_FILE_THREADS];
+	pthread_t tid[MAIL_FILE_THREADS];
+	int started[MAIL_FILE_THREADS] = { 0 };
+	for (size_t t = 0; t < threads; t++) {
+		b[t] = (struct file_batch){ cfg, envs, out, n, threads, t };
+		/* The first share runs here; a thread that cannot start leaves its share to us too. */
+		started[t] = t > 0 && pthread_create(&tid[t], NULL, file_share, &b[t]) == 0;
+	}
+	for (size_t t = 0; t < threads; t++)
+		if (!started[t])
+			file_share(&b[t]);
+	for (size_t t = 0; t < threads; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
+	int renamed = 0;
+	for (size_t i = 0; i < n; i++)
+		renamed |= out[i].result == MAIL_DELIVERED;
+	if (!renamed || fsync_dir(cfg->mail_dir) == 0)
+		return;
+	/* The names may not last a crash: not delivered, so each is written again next time. */
+	snprintf(why, sizeof(why), "cannot flush the mail folder %s: %s", cfg->mail_dir, strerror(errno));
+	for (size_t i = 0; i < n; i++)
+		if (out[i].result == MAIL_DELIVERED) {
 			out[i].result = MAIL_TRANSIENT;
 			str_copy(out[i].error, sizeof(out[i].error), why);
-			continue;
 		}
-		fds[i] = eml_start(cfg->mail_dir, &envs[i], out[i].error, sizeof(out[i].error));
-		if (fds[i] < 0)
-			out[i].result = MAIL_TRANSIENT;
-	}
-	int renamed = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (fds[i] < 0)
-			continue;
-		out[i].result = eml_finish(cfg->mail_dir, &envs[i], fds[i], out[i].error, sizeof(out[i].error));
-		renamed |= out[i].result == MAIL_DELIVERED;
-	}
-	if (renamed)
-		fsync_dir(cfg->mail_dir);
-	free(fds);
 }
 
 /* One handle for the batch, so its connection to the server is reused from message to message. */

@@ -12,12 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-#define QUICK_RETRIES 2
-#define QUICK_BASE_MS 150
-#define QUICK_CAP_MS 500
 #define MAX_PAGES 10000
 
-static char *api_url(const struct orn_client *c, const char *path)
+char *orn_api_url(const struct orn_client *c, const char *path)
 {
 	char *slug = orn_url_escape(c->slug);
 	char *url = xasprintf("%s/organizations/%s%s", config_get()->officernd_api_url, slug, path);
@@ -25,7 +22,7 @@ static char *api_url(const struct orn_client *c, const char *path)
 	return url;
 }
 
-static void sleep_ms(int64_t ms)
+void orn_sleep_ms(int64_t ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) != 0)
@@ -36,7 +33,7 @@ static void sleep_ms(int64_t ms)
 static int api_once(struct orn_client *c, const char *method, const char *path, const char *body,
 		    json_t **out, struct orn_error *err)
 {
-	char *url = api_url(c, path);
+	char *url = orn_api_url(c, path);
 	char *log_path = xstrndup(path, strcspn(path, "?"));
 	int rc = -1;
 	for (int refreshed = 0;; refreshed = 1) {
@@ -75,8 +72,7 @@ static int api_once(struct orn_client *c, const char *method, const char *path, 
 	return rc;
 }
 
-/* Worth a quick second try: a blip, not a server asking us to wait. */
-static int api_quick_retryable(const struct orn_error *e)
+int orn_api_quick_retryable(const struct orn_error *e)
 {
 	return (e->status == ORN_ERR_NETWORK || e->status == ORN_ERR_SERVER) && e->retry_after_s == 0;
 }
@@ -90,9 +86,9 @@ int orn_api_call(struct orn_client *c, const char *method, const char *path, con
 		orn_error_reset(err);
 		if (api_once(c, method, path, body, out, err) == 0)
 			return 0;
-		if (body || attempt >= QUICK_RETRIES || !api_quick_retryable(err))
+		if (body || attempt >= ORN_QUICK_RETRIES || !orn_api_quick_retryable(err))
 			return -1;
-		sleep_ms(orn_backoff_ms(attempt, QUICK_BASE_MS, QUICK_CAP_MS, NULL));
+		orn_sleep_ms(orn_backoff_ms(attempt, ORN_QUICK_BASE_MS, ORN_QUICK_CAP_MS, NULL));
 	}
 }
 

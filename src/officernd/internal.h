@@ -8,6 +8,7 @@
 #include "officernd/officernd.h"
 #include "util/util.h"
 
+#include <curl/curl.h>
 #include <jansson.h>
 
 /* The scopes this project needs (facts sheet), as sent in the token request. */
@@ -58,11 +59,31 @@ struct orn_http_response {
 };
 
 /*
+ * One request on a handle the caller drives: orn_transfer_begin sets the handle up (or fails with
+ * ORN_ERR_DEADLINE, nothing to end), the caller performs it (curl_easy_perform, or curl_multi for
+ * several at once), and orn_transfer_end classifies and logs it with the same rules as
+ * orn_transport_perform (0 when an HTTP answer came, -1 with *err filled), and frees the headers.
+ */
+struct orn_transfer {
+	const struct orn_http_request *rq;
+	struct orn_http_response *rs;
+	struct curl_slist *headers;
+	char *auth;
+	char errbuf[CURL_ERROR_SIZE];
+	int64_t start_ms, timeout_ms;
+};
+int orn_transfer_begin(CURL *h, const struct orn_http_request *rq, struct orn_http_response *rs,
+		       struct orn_transfer *t, struct orn_error *err);
+int orn_transfer_end(CURL *h, struct orn_transfer *t, int curl_code, struct orn_error *err);
+
+/*
  * Performs one request on the process's shared handle. Returns 0 when an HTTP answer came (any
  * status: the caller classifies it), or -1 with *err filled for transport failures.
  */
 int orn_transport_perform(const struct orn_http_request *rq, struct orn_http_response *rs,
 			  struct orn_error *err);
+/* Frees the thread's handles of orn_get_members (fetch_many.c); orn_global_cleanup calls it. */
+void orn_fetch_cleanup(void);
 /* URL-escapes s (free()). */
 char *orn_url_escape(const char *s);
 
@@ -110,6 +131,16 @@ json_t *orn_fee_request_json(const struct orn_fee_request *rq);
 char *orn_json_dump(const json_t *v);
 
 /* api.c ----------------------------------------------------------------------------------- */
+
+/* Quick retries of an idempotent GET after a blip: at most this many, under 1 s in all. */
+#define ORN_QUICK_RETRIES 2
+#define ORN_QUICK_BASE_MS 150
+#define ORN_QUICK_CAP_MS 500
+/* Worth a quick second try: a blip (network, 5xx), not a server asking us to wait. */
+int orn_api_quick_retryable(const struct orn_error *e);
+/* The URL of path under /organizations/{slug} (free()). */
+char *orn_api_url(const struct orn_client *c, const char *path);
+void orn_sleep_ms(int64_t ms);
 
 /*
  * One API call (path under /organizations/{slug}): bearer token, one refresh after a 401, and

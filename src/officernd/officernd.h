@@ -209,6 +209,16 @@ void orn_companies_free(struct orn_company *items, size_t n);
 int orn_get_membership(struct orn_client *c, const char *id, struct orn_membership *out, struct orn_error *err);
 int orn_get_member(struct orn_client *c, const char *id, struct orn_member *out, struct orn_error *err);
 int orn_get_company(struct orn_client *c, const char *id, struct orn_company *out, struct orn_error *err);
+/*
+ * The members ids[0..n) at once, for a batch of membership events: up to in_flight (1..32)
+ * GET /members/{id} open together, each with orn_get_member's rules (one token refresh after a
+ * 401, up to two quick retries after a blip). out[i] is filled (orn_member_clear) when
+ * errs[i].status is ORN_OK, else errs[i] says why. After a 429 nothing more is sent: the members
+ * not asked for fail with that 429 and request_sent 0, to be asked after its Retry-After.
+ * Returns how many failed.
+ */
+size_t orn_get_members(struct orn_client *c, const char *const *ids, size_t n, int in_flight,
+		       struct orn_member *out, struct orn_error *errs);
 
 /*
  * POST /fees, once. On failure with err->request_sent set, the fee may exist: find it with

@@ -54,6 +54,7 @@ void orn_global_init(void)
 
 void orn_global_cleanup(void)
 {
+	orn_fetch_cleanup();
 	if (shared) {
 		pthread_setspecific(handle_key, NULL);
 		curl_easy_cleanup(shared);
@@ -169,45 +170,48 @@ static void transport_setup(CURL *h, const struct orn_http_request *rq, struct c
 	}
 }
 
-int orn_transport_perform(const struct orn_http_request *rq, struct orn_http_response *rs,
-			  struct orn_error *err)
+int orn_transfer_begin(CURL *handle, const struct orn_http_request *rq, struct orn_http_response *rs,
+		       struct orn_transfer *t, struct orn_error *err)
 {
-	int64_t timeout_ms = config_get()->http_timeout_ms;
-	if (rq->deadline_ms && time_mono_ms() + timeout_ms > rq->deadline_ms) {
-		strbuf_init(&rs->body);
-		rs->status = 0;
-		rs->retry_after_s = 0;
+	memset(t, 0, sizeof(*t));
+	t->rq = rq;
+	t->rs = rs;
+	t->timeout_ms = config_get()->http_timeout_ms;
+	strbuf_init(&rs->body);
+	rs->status = 0;
+	rs->retry_after_s = 0;
+	if (rq->deadline_ms && time_mono_ms() + t->timeout_ms > rq->deadline_ms) {
 		orn_error_set(err, ORN_ERR_DEADLINE, "Not sent: no time left to finish it within this attempt");
 		log_info("officernd", "request method=%s path=%s not sent: deadline", rq->method, rq->log_path);
 		return -1;
 	}
-	CURL *h = transport_handle();
-	char errbuf[CURL_ERROR_SIZE] = "";
-	char *auth = NULL;
-	struct curl_slist *headers = transport_headers(rq, &auth);
+	t->headers = transport_headers(rq, &t->auth);
+	transport_setup(handle, rq, t->headers, &rs->body, t->errbuf, t->timeout_ms);
+	t->start_ms = time_mono_ms();
+	return 0;
+}
 
-	strbuf_init(&rs->body);
-	rs->status = 0;
-	rs->retry_after_s = 0;
-	transport_setup(h, rq, headers, &rs->body, errbuf, timeout_ms);
-
-	int64_t start = time_mono_ms();
-	CURLcode rc = curl_easy_perform(h);
-	long long ms = (long long)(time_mono_ms() - start);
+int orn_transfer_end(CURL *h, struct orn_transfer *t, int curl_code, struct orn_error *err)
+{
+	const struct orn_http_request *rq = t->rq;
+	struct orn_http_response *rs = t->rs;
+	long long ms = (long long)(time_mono_ms() - t->start_ms);
 
 	/* The handle keeps pointers to these until the next reset: make them harmless now. */
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-	curl_slist_free_all(headers);
-	if (auth) {
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
+	if (t->auth) {
+		explicit_bzero(t->auth, strlen(t->auth));
+		free(t->auth);
+		t->auth = NULL;
 	}
 
-	if (rc != CURLE_OK) {
-		orn_error_from_curl(err, (int)rc, errbuf, transport_request_sent(h), timeout_ms);
+	if (curl_code != CURLE_OK) {
+		orn_error_from_curl(err, curl_code, t->errbuf, transport_request_sent(h), t->timeout_ms);
 		log_warn("officernd", "request method=%s path=%s status=0 ms=%lld curl=%d err=\"%s\"",
-			 rq->method, rq->log_path, ms, (int)rc, err->message);
+			 rq->method, rq->log_path, ms, curl_code, err->message);
 		strbuf_free(&rs->body);
 		return -1;
 	}
@@ -222,4 +226,14 @@ int orn_transport_perform(const struct orn_http_request *rq, struct orn_http_res
 	log_info("officernd", "request method=%s path=%s status=%d ms=%lld", rq->method, rq->log_path,
 		 rs->status, ms);
 	return 0;
+}
+
+int orn_transport_perform(const struct orn_http_request *rq, struct orn_http_response *rs,
+			  struct orn_error *err)
+{
+	CURL *h = transport_handle();
+	struct orn_transfer t;
+	if (orn_transfer_begin(h, rq, rs, &t, err) < 0)
+		return -1;
+	return orn_transfer_end(h, &t, (int)curl_easy_perform(h), err);
 }

@@ -23,17 +23,17 @@ static int64_t renter_find(struct db *db, int64_t operator_id, const struct rent
 {
 	struct db_stmt *st;
 	if (f->officernd_member_id && *f->officernd_member_id) {
-		st = db_prepare(db, "SELECT id FROM renters WHERE operator_id = ? AND officernd_member_id = ?");
+		st = db_prepare_cached(db, "SELECT id FROM renters WHERE operator_id = ? AND officernd_member_id = ?");
 		db_bind_text(st, 2, f->officernd_member_id);
 	} else {
 		if (!f->email || !*f->email)
 			return 0;
-		st = db_prepare(db, "SELECT id FROM renters WHERE operator_id = ? AND email = ? ORDER BY id LIMIT 1");
+		st = db_prepare_cached(db, "SELECT id FROM renters WHERE operator_id = ? AND email = ? ORDER BY id LIMIT 1");
 		db_bind_text(st, 2, f->email);
 	}
 	db_bind_int64(st, 1, operator_id);
 	int64_t id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
-	db_finalize(st);
+	db_finish(st);
 	return id;
 }
 
@@ -46,7 +46,7 @@ static const char *or_null(const char *s)
  * differs from the member's name last fetched): an operator's edit sticks. */
 static int renter_update(struct db *db, int64_t operator_id, int64_t id, const struct renter_fields *f)
 {
-	struct db_stmt *st = db_prepare(db, "UPDATE renters SET name = CASE WHEN ?1 IS NULL THEN name "
+	struct db_stmt *st = db_prepare_cached(db, "UPDATE renters SET name = CASE WHEN ?1 IS NULL THEN name "
 					  "WHEN ?7 IS NULL OR officernd_member_name = '' OR name = officernd_member_name "
 					  "THEN ?1 ELSE name END, "
 					  "officernd_member_name = CASE WHEN ?7 IS NULL THEN officernd_member_name "
@@ -68,7 +68,7 @@ static int renter_update(struct db *db, int64_t operator_id, int64_t id, const s
 
 static int64_t renter_insert(struct db *db, int64_t operator_id, const struct renter_fields *f)
 {
-	struct db_stmt *st = db_prepare(db, "INSERT INTO renters(operator_id, name, email, company_name, "
+	struct db_stmt *st = db_prepare_cached(db, "INSERT INTO renters(operator_id, name, email, company_name, "
 					  "officernd_member_id, officernd_company_id, created_at, officernd_member_name) "
 					  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?5 IS NULL THEN '' ELSE ?2 END) RETURNING id");
 	db_bind_int64(st, 1, operator_id);
@@ -139,19 +139,19 @@ int64_t renter_authenticate(struct db *db, const char *email, const char *passwo
 static int64_t mailbox_next_pmb(struct db *db, int64_t operator_id)
 {
 	/* The terms match the partial index mailboxes_pmb_number: one index step, not a scan. */
-	struct db_stmt *st = db_prepare(db, "SELECT CAST(pmb AS INTEGER) + 1 FROM mailboxes "
+	struct db_stmt *st = db_prepare_cached(db, "SELECT CAST(pmb AS INTEGER) + 1 FROM mailboxes "
 					  "WHERE operator_id = ? AND pmb <> '' AND pmb NOT GLOB '*[^0-9]*' "
 					  "ORDER BY CAST(pmb AS INTEGER) DESC LIMIT 1");
 	db_bind_int64(st, 1, operator_id);
 	int64_t next = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 101;
-	db_finalize(st);
+	db_finish(st);
 	return next < 101 ? 101 : next;
 }
 
 /* The renter, space and offering must all be the operator's own. 1 when they are. */
 static int mailbox_refs_owned(struct db *db, int64_t operator_id, const struct mailbox_fields *f)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT (SELECT count(*) FROM renters WHERE id = ? AND operator_id = ?) "
+	struct db_stmt *st = db_prepare_cached(db, "SELECT (SELECT count(*) FROM renters WHERE id = ? AND operator_id = ?) "
 					  "+ (SELECT count(*) FROM offerings WHERE id = ? AND operator_id = ?) "
 					  "+ CASE WHEN ? = 0 THEN 1 ELSE (SELECT count(*) FROM spaces WHERE id = ? AND operator_id = ?) END");
 	db_bind_int64(st, 1, f->renter_id);
@@ -162,7 +162,7 @@ static int mailbox_refs_owned(struct db *db, int64_t operator_id, const struct m
 	db_bind_int64(st, 6, f->space_id);
 	db_bind_int64(st, 7, operator_id);
 	int ok = db_step(st) == DB_ROW && db_col_int64(st, 0) == 3;
-	db_finalize(st);
+	db_finish(st);
 	return ok;
 }
 
@@ -185,7 +185,7 @@ int64_t mailbox_create(struct db *db, int64_t operator_id, const struct mailbox_
 	char pmb[24];
 	snprintf(pmb, sizeof(pmb), "%lld", (long long)mailbox_next_pmb(db, operator_id));
 	int64_t now = time_now();
-	struct db_stmt *st = db_prepare(db, "INSERT INTO mailboxes(operator_id, renter_id, space_id, offering_id, pmb, "
+	struct db_stmt *st = db_prepare_cached(db, "INSERT INTO mailboxes(operator_id, renter_id, space_id, offering_id, pmb, "
 					  "source, officernd_membership_id, officernd_location_id, needs_attention, "
 					  "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 					  "ON CONFLICT DO NOTHING RETURNING id");
@@ -205,7 +205,7 @@ int64_t mailbox_create(struct db *db, int64_t operator_id, const struct mailbox_
 	 * without aborting the caller's transaction. */
 	int rc = db_step(st);
 	int64_t id = rc == DB_ROW ? db_col_int64(st, 0) : -1;
-	db_finalize(st);
+	db_finish(st);
 	if (rc != DB_ROW) {
 		if (membership && mailbox_find_by_membership(db, operator_id, membership) > 0)
 			*exists = 1;
@@ -232,11 +232,11 @@ int64_t mailbox_find_by_membership(struct db *db, int64_t operator_id, const cha
 {
 	if (!membership_id || !*membership_id)
 		return 0;
-	struct db_stmt *st = db_prepare(db, "SELECT id FROM mailboxes WHERE operator_id = ? AND officernd_membership_id = ?");
+	struct db_stmt *st = db_prepare_cached(db, "SELECT id FROM mailboxes WHERE operator_id = ? AND officernd_membership_id = ?");
 	db_bind_int64(st, 1, operator_id);
 	db_bind_text(st, 2, membership_id);
 	int64_t id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
-	db_finalize(st);
+	db_finish(st);
 	return id;
 }
 
@@ -470,7 +470,7 @@ int64_t invitation_create(struct db *db, int64_t operator_id, int64_t mailbox_id
 	char *secret = random_token(32);
 	sha256_hex(secret, strlen(secret), hash);
 	/* INSERT ... SELECT: nothing is written unless the mailbox is the operator's. */
-	struct db_stmt *st = db_prepare(db, "INSERT INTO invitations(operator_id, mailbox_id, token_hash, state, "
+	struct db_stmt *st = db_prepare_cached(db, "INSERT INTO invitations(operator_id, mailbox_id, token_hash, state, "
 					  "created_at, expires_at) SELECT ?1, id, ?3, 'pending', ?4, ?5 "
 					  "FROM mailboxes WHERE id = ?2 AND operator_id = ?1 RETURNING id");
 	db_bind_int64(st, 1, operator_id);
@@ -617,7 +617,7 @@ static char *outbox_new_message_id(void)
 int64_t outbox_enqueue(struct db *db, int64_t operator_id, const struct outbox_message *m)
 {
 	char *message_id = m->message_id ? xstrdup(m->message_id) : outbox_new_message_id();
-	struct db_stmt *st = db_prepare(db, "INSERT INTO outbox(operator_id, kind, invitation_id, to_addr, subject, "
+	struct db_stmt *st = db_prepare_cached(db, "INSERT INTO outbox(operator_id, kind, invitation_id, to_addr, subject, "
 					  "body_text, body_html, message_id, created_at) "
 					  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
 	db_bind_int64(st, 1, operator_id);
@@ -644,16 +644,16 @@ const char outbox_sql_due[] =
 /* The id of the oldest due row, 0 when none. */
 static int64_t outbox_due(struct db *db, int64_t now)
 {
-	struct db_stmt *st = db_prepare(db, outbox_sql_due);
+	struct db_stmt *st = db_prepare_cached(db, outbox_sql_due);
 	db_bind_int64(st, 1, now);
 	int64_t id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
-	db_finalize(st);
+	db_finish(st);
 	return id;
 }
 
 static int outbox_take(struct db *db, int64_t id, const char *worker_id, int64_t until)
 {
-	struct db_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_until = ?, "
+	struct db_stmt *st = db_prepare_cached(db, "UPDATE outbox SET state = 'sending', claimed_by = ?, claimed_until = ?, "
 					  "attempts = attempts + 1 WHERE id = ?");
 	db_bind_text(st, 1, worker_id);
 	db_bind_int64(st, 2, until);
@@ -663,7 +663,7 @@ static int outbox_take(struct db *db, int64_t id, const char *worker_id, int64_t
 
 static int outbox_load(struct db *db, int64_t id, struct outbox_item *out)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT o.id, o.operator_id, coalesce(p.name, ''), o.kind, o.to_addr, "
+	struct db_stmt *st = db_prepare_cached(db, "SELECT o.id, o.operator_id, coalesce(p.name, ''), o.kind, o.to_addr, "
 					  "o.subject, o.body_text, o.body_html, o.message_id, o.attempts, o.created_at "
 					  "FROM outbox o JOIN operators p ON p.id = o.operator_id WHERE o.id = ?");
 	db_bind_int64(st, 1, id);
@@ -682,7 +682,7 @@ static int outbox_load(struct db *db, int64_t id, struct outbox_item *out)
 		out->created_at = db_col_int64(st, 10);
 		rc = 0;
 	}
-	db_finalize(st);
+	db_finish(st);
 	return rc;
 }
 
@@ -767,7 +767,7 @@ void outbox_item_clear(struct outbox_item *item)
  * over by another worker after our lease ran out, is left alone. */
 int outbox_mark_sent(struct db *db, int64_t id, const char *worker_id, int64_t now)
 {
-	struct db_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'sent', sent_at = ?, body_text = NULL, "
+	struct db_stmt *st = db_prepare_cached(db, "UPDATE outbox SET state = 'sent', sent_at = ?, body_text = NULL, "
 					  "body_html = NULL, last_error = '', claimed_by = NULL, claimed_until = 0 "
 					  "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
 	db_bind_int64(st, 1, now);
@@ -778,7 +778,7 @@ int outbox_mark_sent(struct db *db, int64_t id, const char *worker_id, int64_t n
 
 int outbox_mark_retry(struct db *db, int64_t id, const char *worker_id, int64_t next_attempt_at, const char *error)
 {
-	struct db_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'queued', next_attempt_at = ?, last_error = ?, "
+	struct db_stmt *st = db_prepare_cached(db, "UPDATE outbox SET state = 'queued', next_attempt_at = ?, last_error = ?, "
 					  "claimed_by = NULL, claimed_until = 0 "
 					  "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
 	db_bind_int64(st, 1, next_attempt_at);
@@ -791,7 +791,7 @@ int outbox_mark_retry(struct db *db, int64_t id, const char *worker_id, int64_t 
 /* The attempt is handed back: nothing was tried, so it does not count. */
 int outbox_give_back(struct db *db, int64_t id, const char *worker_id)
 {
-	struct db_stmt *st = db_prepare(db, "UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), "
+	struct db_stmt *st = db_prepare_cached(db, "UPDATE outbox SET state = 'queued', attempts = max(attempts - 1, 0), "
 					  "claimed_by = NULL, claimed_until = 0 "
 					  "WHERE id = ? AND state = 'sending' AND claimed_by = ?");
 	db_bind_int64(st, 1, id);

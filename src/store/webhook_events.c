@@ -159,7 +159,7 @@ int webhook_event_claim_batch(struct db *db, const char *worker_id, int64_t now,
 		db_rollback(db);
 		return failed ? -1 : 0;
 	}
-	struct db_stmt *st = db_prepare(db, "UPDATE webhook_events SET claimed_by = ?, claimed_until = ? "
+	struct db_stmt *st = db_prepare_cached(db, "UPDATE webhook_events SET claimed_by = ?, claimed_until = ? "
 					  "WHERE id = ? AND operator_id = ?");
 	int ok = st != NULL;
 	for (size_t i = 0; ok && i < found; i++) {
@@ -170,7 +170,7 @@ int webhook_event_claim_batch(struct db *db, const char *worker_id, int64_t now,
 		ok = db_step(st) == DB_DONE;
 		db_reset(st);
 	}
-	db_finalize(st);
+	db_finish(st);
 	if (!ok || db_commit(db) < 0) {
 		db_rollback(db);
 		claimed_free(items, found);

@@ -72,6 +72,7 @@ void config_reload(void)
 	current.http_timeout_ms = env_int("PILOTOMAIL_HTTP_TIMEOUT_MS", 10000, 100, 120000);
 	current.fee_rate_per_minute = env_int("PILOTOMAIL_FEE_RATE_PER_MINUTE", 600, 1, 100000);
 	current.fee_concurrency = env_int("PILOTOMAIL_FEE_CONCURRENCY", 4, 1, 32);
+	current.fetch_concurrency = env_int("PILOTOMAIL_FETCH_CONCURRENCY", 8, 1, 32);
 	current.fee_settle_s = env_int("PILOTOMAIL_FEE_SETTLE_S", 60, 1, 3600);
 	current.fee_max_attempts = env_int("PILOTOMAIL_FEE_MAX_ATTEMPTS", 10, 1, 100);
 	current.reconcile_interval_s = env_int("PILOTOMAIL_RECONCILE_INTERVAL_S", 3600, 60, 7 * 86400);

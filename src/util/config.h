@@ -23,6 +23,7 @@ struct config {
 	int64_t http_timeout_ms;          /* PILOTOMAIL_HTTP_TIMEOUT_MS: OfficeRnD call budget */
 	int64_t fee_rate_per_minute;      /* PILOTOMAIL_FEE_RATE_PER_MINUTE: per operator and worker */
 	int64_t fee_concurrency;          /* PILOTOMAIL_FEE_CONCURRENCY: fee requests in flight */
+	int64_t fetch_concurrency;        /* PILOTOMAIL_FETCH_CONCURRENCY: member fetches in flight */
 	int64_t fee_settle_s;             /* PILOTOMAIL_FEE_SETTLE_S: how long a fee POST we gave up on
 					     may still land at OfficeRnD */
 	int64_t fee_max_attempts;         /* PILOTOMAIL_FEE_MAX_ATTEMPTS: then a charge shows as failed */

@@ -4,7 +4,8 @@
  * In batches of up to EVENTS_BATCH: claim them under a lease in one transaction (the oldest
  * pending event of each membership only, so a membership's events are applied one at a time, in
  * arrival order), read them, ask OfficeRnD for the members whose mailboxes are to be created (no
- * transaction open meanwhile, one client per operator for the batch), then in ONE transaction
+ * transaction open meanwhile, one client per operator for the batch, the members fetched
+ * together: PILOTOMAIL_FETCH_CONCURRENCY requests in flight), then in ONE transaction
  * re-check the state, change the mailboxes and record each outcome on its event row (each event
  * in its own savepoint, so one event's store error leaves the others). One fsync per batch
  * rather than two per event. A worker killed at any point leaves either everything of a batch
@@ -40,6 +41,7 @@ struct fetch_ctx {
 	struct db *db;
 	int64_t operator_id;
 	struct orn_client *client;
+	int members_asked; /* the batch's members of this operator were fetched together */
 	int open_failed;
 	struct orn_error open_err;
 };
@@ -58,20 +60,39 @@ static int fetch_client(struct fetch_ctx *fc, struct orn_error *err)
 	return 0;
 }
 
+/* What one event's prepare step may ask: its member fetched with the batch's, else OfficeRnD. */
+struct item_fetch {
+	struct fetch_ctx *fc;
+	int prefetched; /* member / member_err hold the batch fetch's answer for member_id */
+	const char *member_id;
+	struct orn_member member;
+	struct orn_error member_err;
+};
+
 static int fetch_member(void *ctx, const char *id, struct orn_member *out, struct orn_error *err)
 {
-	struct fetch_ctx *fc = ctx;
-	if (fetch_client(fc, err) < 0)
+	struct item_fetch *f = ctx;
+	if (f->prefetched && str_eq(id, f->member_id)) {
+		f->prefetched = 0; /* handed over: out owns the strings now */
+		if (f->member_err.status != ORN_OK) {
+			*err = f->member_err;
+			return -1;
+		}
+		*out = f->member;
+		memset(&f->member, 0, sizeof(f->member));
+		return 0;
+	}
+	if (fetch_client(f->fc, err) < 0)
 		return -1;
-	return orn_get_member(fc->client, id, out, err);
+	return orn_get_member(f->fc->client, id, out, err);
 }
 
 static int fetch_company(void *ctx, const char *id, struct orn_company *out, struct orn_error *err)
 {
-	struct fetch_ctx *fc = ctx;
-	if (fetch_client(fc, err) < 0)
+	struct item_fetch *f = ctx;
+	if (fetch_client(f->fc, err) < 0)
 		return -1;
-	return orn_get_company(fc->client, id, out, err);
+	return orn_get_company(f->fc->client, id, out, err);
 }
 
 static const struct worker_claims event_claims = {
@@ -122,44 +143,106 @@ struct batch_item {
 	int prepared; /* membership_sync_prepare succeeded: apply it in the batch transaction */
 	struct sync_prepared prep;
 	struct sync_outcome out;
+	struct item_fetch fetch;
 	char err[256];
 };
 
-/* The OfficeRnD clients of a batch: one per operator, opened on first use. */
+/* The OfficeRnD clients of a batch: one per operator, opened on first use. Each is allocated on
+ * its own, so the items can keep pointers to theirs while others are added. */
 struct batch_clients {
-	struct fetch_ctx *ctx;
+	struct fetch_ctx **ctx;
 	size_t n, cap;
 };
 
 static struct fetch_ctx *batch_client(struct batch_clients *bc, struct db *db, int64_t operator_id)
 {
 	for (size_t i = 0; i < bc->n; i++)
-		if (bc->ctx[i].operator_id == operator_id)
-			return &bc->ctx[i];
+		if (bc->ctx[i]->operator_id == operator_id)
+			return bc->ctx[i];
 	bc->ctx = array_grow(bc->ctx, bc->n, &bc->cap, sizeof(*bc->ctx));
-	struct fetch_ctx *fc = &bc->ctx[bc->n++];
-	memset(fc, 0, sizeof(*fc));
+	struct fetch_ctx *fc = xcalloc(1, sizeof(*fc));
 	fc->db = db;
 	fc->operator_id = operator_id;
+	bc->ctx[bc->n++] = fc;
 	return fc;
 }
 
 static void batch_clients_free(struct batch_clients *bc)
 {
-	for (size_t i = 0; i < bc->n; i++)
-		orn_client_free(bc->ctx[i].client);
+	for (size_t i = 0; i < bc->n; i++) {
+		orn_client_free(bc->ctx[i]->client);
+		free(bc->ctx[i]);
+	}
 	free(bc->ctx);
 }
 
-/* Step 1, no transaction open: parse, and fetch what the apply step needs from OfficeRnD. */
-static void item_prepare(struct worker *w, struct batch_item *it, struct batch_clients *bc, int64_t now_ms)
+/* Fetches together the members that the prepare step of items[from..n) of this operator will
+ * want (fetch.prefetched set on each, with the member or the error). */
+static void batch_prefetch_operator(struct worker *w, struct batch_item *items, size_t from, size_t n,
+				    struct fetch_ctx *fc, int64_t now_ms)
 {
-	it->parsed = event_parse(it->c.body, it->c.body_len, &it->ev, it->err, sizeof(it->err)) == 0;
+	const char **ids = xcalloc(n - from, sizeof(*ids));
+	struct batch_item **who = xcalloc(n - from, sizeof(*who));
+	size_t k = 0;
+	for (size_t i = from; i < n; i++) {
+		struct batch_item *it = &items[i];
+		if (it->parsed && it->fetch.fc == fc &&
+		    membership_sync_wants_member(w->db, it->c.operator_id, &it->ev, now_ms) == 1) {
+			ids[k] = it->ev.membership.member;
+			who[k++] = it;
+		}
+	}
+	struct orn_member *members = xcalloc(k ? k : 1, sizeof(*members));
+	struct orn_error *errs = xcalloc(k ? k : 1, sizeof(*errs));
+	struct orn_error open_err;
+	if (k && fetch_client(fc, &open_err) < 0) {
+		for (size_t j = 0; j < k; j++)
+			errs[j] = open_err;
+	} else if (k) {
+		orn_get_members(fc->client, ids, k, (int)w->cfg->fetch_concurrency, members, errs);
+	}
+	for (size_t j = 0; j < k; j++) {
+		who[j]->fetch.prefetched = 1;
+		who[j]->fetch.member_id = ids[j];
+		who[j]->fetch.member = members[j];
+		who[j]->fetch.member_err = errs[j];
+	}
+	free(members);
+	free(errs);
+	free(who);
+	free(ids);
+}
+
+/* Step 1a, no transaction open: parse every event, then fetch their members together. */
+static void batch_parse_and_fetch(struct worker *w, struct batch_item *items, size_t n, struct batch_clients *bc,
+				  int64_t now_ms)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct batch_item *it = &items[i];
+		it->parsed = event_parse(it->c.body, it->c.body_len, &it->ev, it->err, sizeof(it->err)) == 0;
+		it->fetch.fc = batch_client(bc, w->db, it->c.operator_id);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct fetch_ctx *fc = items[i].fetch.fc;
+		if (items[i].parsed && !fc->members_asked) {
+			fc->members_asked = 1;
+			batch_prefetch_operator(w, items, i, n, fc, now_ms);
+		}
+	}
+}
+
+/* Step 1b, no transaction open: what the apply step needs (OfficeRnD asked only for what the
+ * batch fetch did not bring). */
+static void item_prepare(struct worker *w, struct batch_item *it, int64_t now_ms)
+{
 	if (!it->parsed)
 		return;
-	struct sync_fetch fetch = { fetch_member, fetch_company, batch_client(bc, w->db, it->c.operator_id) };
+	struct sync_fetch fetch = { fetch_member, fetch_company, &it->fetch };
 	it->prepared = membership_sync_prepare(w->db, it->c.operator_id, &it->ev, &fetch, now_ms, &it->prep,
 					       &it->out) == 0;
+	if (it->fetch.prefetched && it->fetch.member_err.status == ORN_OK)
+		orn_member_clear(&it->fetch.member); /* fetched, then not needed after all */
+	it->fetch.prefetched = 0;
 }
 
 /* Step 2 for one event, inside the batch transaction and its own savepoint. */
@@ -257,10 +340,11 @@ static void batch_process(struct worker *w, struct webhook_event_claimed *claime
 	struct batch_item *items = xcalloc(n, sizeof(*items));
 	struct batch_clients bc = { 0 };
 	int64_t now_ms = time_now() * 1000;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
 		items[i].c = claimed[i];
-		item_prepare(w, &items[i], &bc, now_ms);
-	}
+	batch_parse_and_fetch(w, items, n, &bc, now_ms);
+	for (size_t i = 0; i < n; i++)
+		item_prepare(w, &items[i], now_ms);
 	batch_clients_free(&bc);
 	for (size_t done = 0; done < n;)
 		done = batch_commit_some(w, items, done, n, now_ms);

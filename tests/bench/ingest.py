@@ -48,6 +48,7 @@ def parse_args(argv):
     p.add_argument("--storm", type=int, default=STORM)
     p.add_argument("--out", help="also write the table to this file")
     p.add_argument("--no-worker", action="store_true", help="the receiver alone (no worker during wrk)")
+    p.add_argument("--storm-only", action="store_true", help="only the worker's storm (no wrk runs)")
     return p.parse_args(argv)
 
 
@@ -315,6 +316,8 @@ def table(rows, st, hook_rss):
             "every acknowledged event stored" if ok else "MISMATCH"))
     lines += checks
     lines.append("webhook.fcgi peak RSS under load: %.1f MiB" % (hook_rss / 1024.0))
+    if not rows:  # --storm-only
+        lines = []
     rate_mb = st["stored"] / st["t_mailboxes"] if st["t_mailboxes"] else 0
     rate_eml = st["emails"] / st["t_emails"] if st["t_emails"] else 0
     p = st["posted"]
@@ -329,8 +332,8 @@ def table(rows, st, hook_rss):
     return lines
 
 
-def run(duration=5, storm_count=STORM, conf=None, worker=True):
-    """Runs everything; returns the report lines."""
+def run(duration=5, storm_count=STORM, conf=None, worker=True, storm_only=False):
+    """Runs everything (or the storm alone); returns the report lines."""
     seed, members = storm_seed(storm_count)
     sim = Sim(quiet=True).start(seed)
     app = BenchApp(conf or os.path.join(ROOT, "conf", "lighttpd-dev.conf.in"),
@@ -343,6 +346,8 @@ def run(duration=5, storm_count=STORM, conf=None, worker=True):
         # The storm first, so its worker has nothing else queued; then the ingest runs, with the
         # worker applying what they store at the same time.
         st = storm(app, op, members, storm_count)
+        if storm_only:
+            return table([], st, 0)
         if worker:
             app.start_worker()
         rows = ingest_runs(app, op, duration, [ADA])
@@ -356,7 +361,7 @@ def run(duration=5, storm_count=STORM, conf=None, worker=True):
 
 
 def main():
-    lines = run(ARGS.duration, ARGS.storm, ARGS.conf, not ARGS.no_worker)
+    lines = run(ARGS.duration, ARGS.storm, ARGS.conf, not ARGS.no_worker, ARGS.storm_only)
     report = "\n".join(lines) + "\n"
     sys.stdout.write(report)
     if ARGS.out:

@@ -516,6 +516,62 @@ def test_officernd_errors_back_off_then_apply(env):
     assert len(env.mailboxes(mid)) == 1
 
 
+GRACE = "65a1f0c2e4b0a1b2c3d4e302"           # Grace Hopper
+FRANK = "65a1f0c2e4b0a1b2c3d4e304"           # Frank Grimes
+
+
+def test_batch_one_member_failing_the_others_apply(env):
+    """The members of a batch are fetched together: one that OfficeRnD keeps failing (5xx) waits
+    for a later attempt, the others get their mailboxes now."""
+    env.sim.fault(method="GET", path="/members/" + GRACE, kind="status", status=503, count=1000)
+    mids = {member: new_id() for member in (ADA, GRACE, HANK, FRANK)}
+    for member, mid in mids.items():
+        env.event("membership.created", membership(mid, now_ms(), member=member))
+    env.app.worker_once()
+    for member in (ADA, HANK, FRANK):
+        assert env.events(mids[member])[0]["state"] == "applied"
+        assert len(env.mailboxes(mids[member])) == 1
+    [ev] = env.events(mids[GRACE])
+    assert ev["state"] == "pending" and ev["attempts"] == 1
+    assert "trying again" in ev["outcome"] and "503" in ev["outcome"]
+    assert env.mailboxes(mids[GRACE]) == []
+
+    env.sim.clear_faults()
+    deadline = time.time() + 10
+    while env.events(mids[GRACE])[0]["state"] == "pending" and time.time() < deadline:
+        time.sleep(0.3)
+        env.app.worker_once()
+    assert env.events(mids[GRACE])[0]["state"] == "applied"
+    [mb] = env.mailboxes(mids[GRACE])
+    assert mb["renter_name"] == "Grace Hopper"
+    assert len(env.mailboxes()) == 4
+
+
+def test_batch_429_stops_asking_until_retry_after(env):
+    """After a 429 on one member of a batch, no other member is asked for: those events wait for
+    the Retry-After like the refused one, and are applied after it."""
+    env.sim.fault(method="GET", path="/members/" + GRACE, kind="429", retry_after=30)
+    mids = [(member, new_id()) for member in (ADA, GRACE, HANK, FRANK)]
+    for member, mid in mids:
+        env.event("membership.created", membership(mid, now_ms(), member=member))
+    env.sim.reset_stats()
+    # One request at a time, so which ones were sent before the 429 is known.
+    env.app.worker_once(extra_env={"PILOTOMAIL_FETCH_CONCURRENCY": "1"})
+    assert env.sim.stats()["requests"]["GET /members/{id}"] == 2
+    assert env.events(mids[0][1])[0]["state"] == "applied"
+    for _, mid in mids[1:]:
+        [ev] = env.events(mid)
+        assert ev["state"] == "pending", ev["outcome"]
+        assert "trying again in 30 s" in ev["outcome"]
+        assert ev["next_attempt_at"] >= time.time() + 25
+        assert env.mailboxes(mid) == []
+    # Once the wait is over they all go through.
+    env.app.worker_once(extra_env={"PILOTOMAIL_FAKE_NOW": str(int(time.time()) + 31)})
+    for _, mid in mids:
+        assert env.events(mid)[0]["state"] == "applied"
+        assert len(env.mailboxes(mid)) == 1
+
+
 def test_gives_up_after_eight_attempts(env):
     env.sim.fault(method="GET", path="/members/{id}", kind="status", status=503, count=1000)
     mid = new_id()

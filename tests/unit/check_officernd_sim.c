@@ -1187,6 +1187,147 @@ START_TEST(test_connection_timeout)
 }
 END_TEST
 
+/* ---- many members at once (orn_get_members) ---------------------------------------------------- */
+
+static const char *const five_members[5] = {
+	"65a1f0c2e4b0a1b2c3d4e301", "65a1f0c2e4b0a1b2c3d4e302", "65a1f0c2e4b0a1b2c3d4e303",
+	"65a1f0c2e4b0a1b2c3d4e304", "65a1f0c2e4b0a1b2c3d4e305",
+};
+
+static void members_clear(struct orn_member *m, const struct orn_error *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (e[i].status == ORN_OK)
+			orn_member_clear(&m[i]);
+}
+
+START_TEST(members_fetched_together)
+{
+	struct orn_client *c = demo_client();
+	const char *ids[6] = { five_members[0], five_members[1], five_members[2], five_members[3], five_members[4],
+			       "65a1f0c2e4b0a1b2c3d4e3ff" };
+	struct orn_member m[6];
+	struct orn_error e[6];
+	ck_assert_uint_eq(orn_get_members(c, ids, 6, 4, m, e), 1);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(e[i].status, ORN_OK);
+		ck_assert_str_eq(m[i].id, ids[i]);
+	}
+	ck_assert_str_eq(m[0].name, "Ada Lovelace");
+	ck_assert_str_eq(m[2].name, "Hank Scorpio");
+	ck_assert_str_eq(m[2].company, COMPANY1);
+	ck_assert_int_eq(e[5].status, ORN_ERR_NOT_FOUND);
+	ck_assert_int_eq(e[5].http_status, 404);
+	ck_assert_int_eq(sim_stat("token"), 1);
+	ck_assert_int_eq(sim_stat("GET /members/{id}"), 6);
+	members_clear(m, e, 6);
+	orn_client_free(c);
+}
+END_TEST
+
+START_TEST(members_one_failing_the_others_fetched)
+{
+	struct orn_client *c = demo_client();
+	struct orn_member m[5];
+	struct orn_error e[5];
+	/* Grace's keeps failing: two quick retries, then reported as retryable; the rest arrive. */
+	sim_fault("{\"kind\":\"status\",\"status\":503,\"path\":\"/members/65a1f0c2e4b0a1b2c3d4e302\",\"count\":10}");
+	ck_assert_uint_eq(orn_get_members(c, five_members, 5, 4, m, e), 1);
+	ck_assert_int_eq(e[1].status, ORN_ERR_SERVER);
+	ck_assert_int_eq(e[1].http_status, 503);
+	ck_assert_int_eq(orn_error_retryable(&e[1]), 1);
+	for (int i = 0; i < 5; i++)
+		if (i != 1)
+			ck_assert_str_eq(m[i].id, five_members[i]);
+	ck_assert_int_eq(sim_stat("GET /members/{id}"), 5 + 2);
+	members_clear(m, e, 5);
+
+	/* A blip on one: its quick retry brings it too. */
+	sim_do("DELETE", "/_sim/faults", NULL);
+	sim_do("POST", "/_sim/stats/reset", NULL);
+	sim_fault("{\"kind\":\"status\",\"status\":502,\"path\":\"/members/65a1f0c2e4b0a1b2c3d4e304\"}");
+	ck_assert_uint_eq(orn_get_members(c, five_members, 5, 4, m, e), 0);
+	ck_assert_str_eq(m[3].name, "Frank Grimes");
+	ck_assert_int_eq(sim_stat("GET /members/{id}"), 6);
+	members_clear(m, e, 5);
+	orn_client_free(c);
+}
+END_TEST
+
+START_TEST(members_429_stops_sending)
+{
+	struct orn_client *c = demo_client();
+	struct orn_member m[5];
+	struct orn_error e[5];
+	/* One at a time, so the order is known: Grace's answer is a 429, nothing is sent after it. */
+	sim_fault("{\"kind\":\"429\",\"retry_after\":9,\"path\":\"/members/65a1f0c2e4b0a1b2c3d4e302\"}");
+	ck_assert_uint_eq(orn_get_members(c, five_members, 5, 1, m, e), 4);
+	ck_assert_int_eq(e[0].status, ORN_OK);
+	ck_assert_int_eq(e[1].status, ORN_ERR_RATE_LIMITED);
+	ck_assert_int_eq(e[1].retry_after_s, 9);
+	ck_assert_int_eq(e[1].request_sent, 1);
+	for (int i = 2; i < 5; i++) {
+		ck_assert_int_eq(e[i].status, ORN_ERR_RATE_LIMITED);
+		ck_assert_int_eq(e[i].retry_after_s, 9);
+		ck_assert_int_eq(e[i].request_sent, 0);
+		ck_assert_int_eq(orn_retry_delay_ms(&e[i], 0), 9000);
+	}
+	ck_assert_int_eq(sim_stat("GET /members/{id}"), 2);
+	members_clear(m, e, 5);
+	orn_client_free(c);
+}
+END_TEST
+
+START_TEST(members_429_holds_back_a_401_too)
+{
+	struct orn_client *c = demo_client();
+	struct orn_member m[5];
+	struct orn_error e[5];
+	struct orn_plan *plans;
+	size_t np;
+	ck_assert_int_eq(orn_list_plans(c, &plans, &np, &e[0]), 0);
+	orn_plans_free(plans, np);
+	/* Ada's token is refused (to go again with a new one), then Grace's answer is a 429: Ada's
+	 * waits for the Retry-After like the others, it is not a refusal of the credentials. */
+	sim_fault("{\"kind\":\"expire_tokens\",\"path\":\"/members/65a1f0c2e4b0a1b2c3d4e301\"}");
+	sim_fault("{\"kind\":\"429\",\"retry_after\":5,\"path\":\"/members/65a1f0c2e4b0a1b2c3d4e302\"}");
+	ck_assert_uint_eq(orn_get_members(c, five_members, 5, 1, m, e), 5);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(e[i].status, ORN_ERR_RATE_LIMITED);
+		ck_assert_int_eq(e[i].retry_after_s, 5);
+	}
+	ck_assert_int_eq(sim_stat("GET /members/{id}"), 2);
+	orn_client_free(c);
+}
+END_TEST
+
+START_TEST(members_token_refreshed_once_after_401)
+{
+	struct orn_client *c = demo_client();
+	struct orn_member m[5];
+	struct orn_error e[5];
+	struct orn_plan *plans;
+	size_t np;
+	ck_assert_int_eq(orn_list_plans(c, &plans, &np, &e[0]), 0);
+	orn_plans_free(plans, np);
+	/* OfficeRnD forgets the token under the batch: the refused ones go again with one new token. */
+	sim_fault("{\"kind\":\"expire_tokens\",\"path\":\"/members/{id}\"}");
+	ck_assert_uint_eq(orn_get_members(c, five_members, 5, 4, m, e), 0);
+	for (int i = 0; i < 5; i++)
+		ck_assert_str_eq(m[i].id, five_members[i]);
+	ck_assert_int_eq(sim_stat("token"), 2);
+	members_clear(m, e, 5);
+
+	/* Refused again after the new token: reported, not looped on. */
+	sim_fault("{\"kind\":\"expire_tokens\",\"path\":\"/members/{id}\",\"count\":10}");
+	ck_assert_uint_eq(orn_get_members(c, five_members, 1, 1, m, e), 1);
+	ck_assert_int_eq(e[0].status, ORN_ERR_AUTH);
+	ck_assert_int_eq(e[0].http_status, 401);
+	ck_assert_int_eq(sim_stat("token"), 3);
+	orn_client_free(c);
+}
+END_TEST
+
 static Suite *officernd_sim_suite(void)
 {
 	Suite *s = suite_create("officernd_sim");
@@ -1203,6 +1344,11 @@ static Suite *officernd_sim_suite(void)
 	tcase_add_test(tc, membership_fetched);
 	tcase_add_test(tc, memberships_paged_and_filtered);
 	tcase_add_test(tc, members_and_companies_paged);
+	tcase_add_test(tc, members_fetched_together);
+	tcase_add_test(tc, members_one_failing_the_others_fetched);
+	tcase_add_test(tc, members_429_stops_sending);
+	tcase_add_test(tc, members_429_holds_back_a_401_too);
+	tcase_add_test(tc, members_token_refreshed_once_after_401);
 	tcase_add_test(tc, fault_503_recovered_quickly);
 	tcase_add_test(tc, fault_429_reported_with_retry_after);
 	tcase_add_test(tc, fault_delay_times_out);
