@@ -28,6 +28,11 @@ struct webhook_committer *webhook_committer_start(struct db *db);
 int webhook_committer_store(struct webhook_committer *c, int64_t operator_id,
 			    const struct webhook_event_new *e, int64_t *id);
 
+/* How many requests are waiting for a commit now, and how many commits were made so far: for
+ * tests (which events shared one COMMIT) and the bench. */
+int webhook_committer_waiting(struct webhook_committer *c);
+long webhook_committer_commits(struct webhook_committer *c);
+
 /* Commits what is queued, answers it, stops the thread and closes the connection. */
 void webhook_committer_stop(struct webhook_committer *c);
 

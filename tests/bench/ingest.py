@@ -48,6 +48,7 @@ def parse_args(argv):
     p.add_argument("--storm", type=int, default=STORM)
     p.add_argument("--out", help="also write the table to this file")
     p.add_argument("--no-worker", action="store_true", help="the receiver alone (no worker during wrk)")
+    p.add_argument("--connections", default="1,16,64", help="wrk connection counts, comma-separated")
     return p.parse_args(argv)
 
 
@@ -169,13 +170,13 @@ def webhook_pids(app):
 
 # -- the runs -----------------------------------------------------------------------------------------
 
-def ingest_runs(app, op, duration, members):
+def ingest_runs(app, op, duration, members, connections=CONNECTIONS):
     """Static, hello and webhook at each connection count, the worker running throughout."""
     hook_path = app.webhook_url(op.operator_id).split(app.url, 1)[1]
     rows = []
     pool_root = tempfile.mkdtemp(prefix="pilotomail-bench-pool-")
     try:
-        for conns in CONNECTIONS:
+        for conns in connections:
             static = wrk(app.url + "/static/app.css", "get.lua", conns, duration)
             hello = wrk(app.url + "/bench/hello", "get.lua", conns, duration)
             pool = os.path.join(pool_root, "c%d" % conns)
@@ -329,7 +330,7 @@ def table(rows, st, hook_rss):
     return lines
 
 
-def run(duration=5, storm_count=STORM, conf=None, worker=True):
+def run(duration=5, storm_count=STORM, conf=None, worker=True, connections=CONNECTIONS):
     """Runs everything; returns the report lines."""
     seed, members = storm_seed(storm_count)
     sim = Sim(quiet=True).start(seed)
@@ -345,7 +346,10 @@ def run(duration=5, storm_count=STORM, conf=None, worker=True):
         st = storm(app, op, members, storm_count)
         if worker:
             app.start_worker()
-        rows = ingest_runs(app, op, duration, [ADA])
+        if os.environ.get("BENCH_PAUSE_FILE"):  # a hook for attaching perf/strace: the pids are written there
+            with open(os.environ["BENCH_PAUSE_FILE"], "w") as f:
+                f.write("%s %d\n" % (" ".join(map(str, webhook_pids(app))), app.worker.pid if worker else 0))
+        rows = ingest_runs(app, op, duration, [ADA], connections)
         hook_rss = max([vm_hwm_kib(p) for p in webhook_pids(app)] or [0])
         app.stop_worker()
     finally:
@@ -356,7 +360,8 @@ def run(duration=5, storm_count=STORM, conf=None, worker=True):
 
 
 def main():
-    lines = run(ARGS.duration, ARGS.storm, ARGS.conf, not ARGS.no_worker)
+    conns = tuple(int(c) for c in ARGS.connections.split(","))
+    lines = run(ARGS.duration, ARGS.storm, ARGS.conf, not ARGS.no_worker, conns)
     report = "\n".join(lines) + "\n"
     sys.stdout.write(report)
     if ARGS.out:
