@@ -155,6 +155,24 @@ def pids_named(name):
     return out
 
 
+def cpu_seconds(app):
+    """CPU seconds (user + system) used so far by webhook.fcgi and by the worker."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name, pids in (("webhook.fcgi", webhook_pids(app)),
+                       ("worker", [app.worker.pid] if app.worker and app.worker.poll() is None else [])):
+        total = 0.0
+        for pid in pids:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+            except OSError:
+                pass
+        out[name] = total
+    return out
+
+
 def webhook_pids(app):
     """webhook.fcgi processes of this app (lighttpd's children)."""
     mine = []
@@ -184,10 +202,14 @@ def ingest_runs(app, op, duration, members, connections=CONNECTIONS):
             threads = 1 if conns == 1 else 2
             write_pool(pool, threads, (8000 if conns == 1 else 25000) * duration // threads, "b%d" % conns,
                        members)
+            cpu_before = cpu_seconds(app)
             hook = wrk(app.url + hook_path, "webhook.lua", conns, duration, pool)
+            hook["cpu"] = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(app).items()}
             shutil.rmtree(pool)
             hook["stored"] = app.query("SELECT count(*) AS n FROM webhook_events WHERE membership_id LIKE ?",
                                        "b%d-%%" % conns)[0]["n"]
+            hook["applied"] = app.query("SELECT count(*) AS n FROM webhook_events WHERE membership_id LIKE ? "
+                                        "AND state <> 'pending'", "b%d-%%" % conns)[0]["n"]
             rows.append((conns, static, hello, hook))
     finally:
         shutil.rmtree(pool_root, ignore_errors=True)
@@ -314,6 +336,10 @@ def table(rows, st, hook_rss):
             conns, hook["ok"], hook["stored"], unanswered, hook["answered"] - hook["ok"],
             ", POOL RAN OUT" if hook["exhausted"] else "",
             "every acknowledged event stored" if ok else "MISMATCH"))
+        cpu = hook["cpu"]
+        checks.append("%2d conn: meanwhile the worker applied %d of them; CPU s: webhook.fcgi %.2f (%.0f us/event), "
+                      "worker %.2f" % (conns, hook["applied"], cpu["webhook.fcgi"],
+                                       cpu["webhook.fcgi"] * 1e6 / max(hook["ok"], 1), cpu["worker"]))
     lines += checks
     lines.append("webhook.fcgi peak RSS under load: %.1f MiB" % (hook_rss / 1024.0))
     rate_mb = st["stored"] / st["t_mailboxes"] if st["t_mailboxes"] else 0

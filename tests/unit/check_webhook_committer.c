@@ -6,6 +6,7 @@
 #include "check_store_fixture.h"
 #include "store/webhook_committer.h"
 #include "store/webhook_events.h"
+#include "worker/jobs.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -156,6 +157,33 @@ START_TEST(flush_on_commit_switches_and_refuses_inside_a_transaction)
 }
 END_TEST
 
+/* The events job's own commits do not wait for the disk; every job after it must again (the
+ * outbox and fee jobs tell the outside world only after a durable commit). */
+START_TEST(the_events_job_leaves_commits_durable_for_the_jobs_after_it)
+{
+	struct store_fixture f;
+	fixture_store_open(&f, "events-durable");
+	struct webhook_event_new e = {
+		.dedupe_key = "k1", .event_type = "other.thing", .membership_id = "",
+		.body = "not json", .body_len = 8, .state = "pending", .outcome = "", .received_at = 1,
+	};
+	int64_t id = 0;
+	ck_assert_int_eq(webhook_event_insert(f.db, f.op, &e, &id), 0);
+	volatile int stopping = 0;
+	struct worker w = { .db = f.db, .cfg = config_get(), .stopping = &stopping };
+	snprintf(w.id, sizeof(w.id), "test-worker");
+	ck_assert_int_eq(job_events_run(&w), 1); /* unreadable: failed, with the reason */
+	struct db_stmt *st = db_prepare(f.db, "SELECT state FROM webhook_events WHERE id = ?");
+	db_bind_int64(st, 1, id);
+	ck_assert_int_eq(db_step(st), DB_ROW);
+	ck_assert_str_eq(db_col_text(st, 0), "failed");
+	db_finalize(st);
+	if (db_engine(f.db) != DB_POSTGRES)
+		ck_assert_int_eq(db_count(db_prepare(f.db, "PRAGMA synchronous")), 2); /* FULL */
+	fixture_store_close(&f);
+}
+END_TEST
+
 static Suite *committer_suite(void)
 {
 	Suite *s = suite_create("webhook_committer");
@@ -164,6 +192,7 @@ static Suite *committer_suite(void)
 	tcase_add_test(tc, a_duplicate_in_a_batch_is_a_duplicate_and_the_rest_is_stored);
 	tcase_add_test(tc, last_id_is_the_newest_event);
 	tcase_add_test(tc, flush_on_commit_switches_and_refuses_inside_a_transaction);
+	tcase_add_test(tc, the_events_job_leaves_commits_durable_for_the_jobs_after_it);
 	suite_add_tcase(s, tc);
 	return s;
 }
