@@ -5,7 +5,8 @@
      + one ClearSilver render, build/bench/hello.fcgi: the yardstick) and webhook.fcgi receiving
      pre-signed, distinct membership.created events (tests/bench/webhook.lua), with the worker
      running and applying them meanwhile. req/s, p50, p99, and req/s as a ratio to hello.fcgi.
-     Stored events are counted against acknowledged ones (2xx "accepted" seen by wrk).
+     Stored events are counted against acknowledged ones (2xx "accepted" seen by wrk); how many
+     events the worker finished meanwhile, and the CPU seconds of webhook.fcgi and the worker.
   2. The storm (run first): 10,000 membership.created events of 10,000 distinct members, stored first, then
      the worker started: events per second from its start to the last mailbox and the last
      invitation .eml written (the simulator answers member fetches without delay).
@@ -16,6 +17,9 @@
 
 Nothing here asserts a speed. Standalone, to compare an older build under the same conditions:
   /usr/bin/python3 tests/bench/ingest.py --bin-root DIR [--conf DIR/conf/lighttpd-dev.conf.in]
+  --connections 64 --storm 200: one connection count, a small storm (a quick pair of runs).
+  BENCH_PAUSE_FILE=path: webhook.fcgi's and the worker's pids are written there before the
+  ingest runs (for perf record -p).
 """
 import argparse
 import copy
@@ -155,6 +159,12 @@ def pids_named(name):
     return out
 
 
+def events_done(app):
+    """Events the worker has finished (applied, skipped or failed; not those ignored on arrival)."""
+    return app.query("SELECT count(*) AS n FROM webhook_events WHERE state <> 'pending' "
+                     "AND state <> 'ignored'")[0]["n"]
+
+
 def cpu_seconds(app):
     """CPU seconds (user + system) used so far by webhook.fcgi and by the worker."""
     tick = os.sysconf("SC_CLK_TCK")
@@ -202,14 +212,13 @@ def ingest_runs(app, op, duration, members, connections=CONNECTIONS):
             threads = 1 if conns == 1 else 2
             write_pool(pool, threads, (8000 if conns == 1 else 25000) * duration // threads, "b%d" % conns,
                        members)
-            cpu_before = cpu_seconds(app)
+            cpu_before, done_before = cpu_seconds(app), events_done(app)
             hook = wrk(app.url + hook_path, "webhook.lua", conns, duration, pool)
             hook["cpu"] = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(app).items()}
+            hook["applied"] = events_done(app) - done_before
             shutil.rmtree(pool)
             hook["stored"] = app.query("SELECT count(*) AS n FROM webhook_events WHERE membership_id LIKE ?",
                                        "b%d-%%" % conns)[0]["n"]
-            hook["applied"] = app.query("SELECT count(*) AS n FROM webhook_events WHERE membership_id LIKE ? "
-                                        "AND state <> 'pending'", "b%d-%%" % conns)[0]["n"]
             rows.append((conns, static, hello, hook))
     finally:
         shutil.rmtree(pool_root, ignore_errors=True)
@@ -337,7 +346,8 @@ def table(rows, st, hook_rss):
             ", POOL RAN OUT" if hook["exhausted"] else "",
             "every acknowledged event stored" if ok else "MISMATCH"))
         cpu = hook["cpu"]
-        checks.append("%2d conn: meanwhile the worker applied %d of them; CPU s: webhook.fcgi %.2f (%.0f us/event), "
+        checks.append("%2d conn: meanwhile the worker finished %d events (its backlog first, oldest first); "
+                      "CPU s: webhook.fcgi %.2f (%.0f us/event), "
                       "worker %.2f" % (conns, hook["applied"], cpu["webhook.fcgi"],
                                        cpu["webhook.fcgi"] * 1e6 / max(hook["ok"], 1), cpu["worker"]))
     lines += checks
