@@ -2,8 +2,9 @@
  * webhook_committer.h: group commit for webhook.fcgi.
  *
  * The request threads hand their verified events to one committer thread, which owns the
- * program's only write connection. It takes every event waiting, writes them in ONE transaction
- * (BEGIN IMMEDIATE ... COMMIT, synchronous=FULL as everywhere) and only then wakes each of those
+ * program's only write connection. It takes the store's write lock, then every event waiting,
+ * writes them in ONE transaction (BEGIN IMMEDIATE ... COMMIT, synchronous=FULL: the COMMIT
+ * returns once the log is on disk) and only then wakes each of those
  * requests with its own outcome. So N events cost one fsync and one write lock instead of N, and
  * nothing is acknowledged before it is durable: a crash before the COMMIT loses only events
  * nobody was told were stored.
