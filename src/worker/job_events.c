@@ -245,9 +245,9 @@ static void pace(struct worker *w, int64_t held_us, int64_t *last_id)
 static size_t batch_commit_some(struct worker *w, struct batch_item *items, size_t from, size_t n,
 				int64_t now_ms, int64_t *last_id)
 {
-	int64_t start = time_mono_us();
 	if (db_begin(w->db) < 0)
 		return n;
+	int64_t start = time_mono_us();
 	size_t i = from;
 	while (i < n) {
 		if (items[i].prepared)
