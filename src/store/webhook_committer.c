@@ -4,7 +4,9 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +16,10 @@ struct pending {
 	const struct webhook_event_new *event;
 	int64_t id;
 	int result;
-	int done;
-	pthread_cond_t wake; /* signalled with the lock held, so the waiter may destroy it at once */
+	/* Posted once the batch is done, with no lock held: a waiter woken under the committer's
+	 * lock only blocked on it again (a futex wait and one more switch per request). glibc's
+	 * sem_post touches nothing after the wake, so the waiter may destroy it at once. */
+	sem_t wake;
 	struct pending *next;
 };
 
@@ -66,6 +70,20 @@ static struct pending *batch_take(struct webhook_committer *c)
 	return batch;
 }
 
+/* Counts the batch as done, then wakes each of its waiters with no lock held. */
+static void batch_answer(struct webhook_committer *c, struct pending *batch)
+{
+	pthread_mutex_lock(&c->lock);
+	c->commits++;
+	for (struct pending *p = batch; p; p = p->next)
+		c->waiting--;
+	pthread_mutex_unlock(&c->lock);
+	for (struct pending *p = batch, *next; p; p = next) {
+		next = p->next; /* p is gone once its waiter runs */
+		sem_post(&p->wake);
+	}
+}
+
 /*
  * The store's write lock is taken before the batch: while the worker holds it, the events that
  * arrive join this COMMIT rather than wait for the next one (and for the worker once more).
@@ -81,14 +99,8 @@ static void *committer_main(void *arg)
 		struct pending *batch = batch_take(c);
 		pthread_mutex_unlock(&c->lock);
 		batch_write(c, batch, began);
+		batch_answer(c, batch);
 		pthread_mutex_lock(&c->lock);
-		c->commits++;
-		for (struct pending *p = batch, *next; p; p = next) {
-			next = p->next; /* p is gone once its waiter runs */
-			c->waiting--;
-			p->done = 1;
-			pthread_cond_signal(&p->wake);
-		}
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -121,11 +133,11 @@ int webhook_committer_store(struct webhook_committer *c, int64_t operator_id,
 			    const struct webhook_event_new *e, int64_t *id)
 {
 	struct pending p = { .operator_id = operator_id, .event = e, .result = -1 };
-	pthread_cond_init(&p.wake, NULL);
+	sem_init(&p.wake, 0, 0);
 	pthread_mutex_lock(&c->lock);
 	if (c->stopping) {
 		pthread_mutex_unlock(&c->lock);
-		pthread_cond_destroy(&p.wake);
+		sem_destroy(&p.wake);
 		return -1;
 	}
 	if (c->tail)
@@ -134,11 +146,13 @@ int webhook_committer_store(struct webhook_committer *c, int64_t operator_id,
 		c->head = &p;
 	c->tail = &p;
 	c->waiting++;
-	pthread_cond_signal(&c->work);
-	while (!p.done)
-		pthread_cond_wait(&p.wake, &c->lock);
 	pthread_mutex_unlock(&c->lock);
-	pthread_cond_destroy(&p.wake);
+	/* After the unlock, so that the committer does not wake only to wait for the lock; the
+	 * event is queued under the lock, so the committer either sees it or is waiting. */
+	pthread_cond_signal(&c->work);
+	while (sem_wait(&p.wake) < 0 && errno == EINTR)
+		;
+	sem_destroy(&p.wake);
 	if (p.result == 0)
 		*id = p.id;
 	return p.result;
