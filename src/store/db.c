@@ -67,6 +67,15 @@ int db_set_read_only(struct db *db)
 							   : "PRAGMA query_only=1");
 }
 
+int db_flush_on_commit(struct db *db, int on)
+{
+	if (!db)
+		return -1;
+	if (db->ops->engine == DB_POSTGRES)
+		return db_exec(db, on ? "SET synchronous_commit = on" : "SET synchronous_commit = off");
+	return db_exec(db, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+}
+
 void db_busy_wait_ms(struct db *db, int ms)
 {
 	if (db)

@@ -42,6 +42,15 @@ void db_cache_mib(struct db *db, int mib);
 void db_cache_kib(struct db *db, int kib);
 /* This connection only reads: SQLite's query_only, PostgreSQL's read-only transactions. */
 int db_set_read_only(struct db *db);
+/*
+ * on = 0: this connection's commits no longer wait for the disk (SQLite synchronous=NORMAL,
+ * PostgreSQL synchronous_commit off); on = 1 (the default): they do again. A commit that did not
+ * wait may be lost to a power failure, but never alone: the log is written in order, so the next
+ * commit that waits, on any connection, makes every earlier one durable with it. Only for work
+ * that may be done again (the worker applying events), and only when whatever later tells the
+ * outside world about it commits durably first (the outbox and fee jobs claim before they send).
+ */
+int db_flush_on_commit(struct db *db, int on);
 /* How long a statement waits for another connection's lock before failing busy (default about
  * 10 s on SQLite, the server's lock_timeout on PostgreSQL). */
 void db_busy_wait_ms(struct db *db, int ms);

@@ -4,7 +4,9 @@
 #include "util/log.h"
 #include "util/util.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +16,10 @@ struct pending {
 	const struct webhook_event_new *event;
 	int64_t id;
 	int result;
-	int done;
-	pthread_cond_t wake; /* signalled with the lock held, so the waiter may destroy it at once */
+	/* Posted once the batch is done, with no lock held: a waiter woken under the committer's
+	 * lock only blocked on it again (a futex wait and one more switch per request). glibc's
+	 * sem_post touches nothing after the wake, so the waiter may destroy it at once. */
+	sem_t wake;
 	struct pending *next;
 };
 
@@ -26,13 +30,16 @@ struct webhook_committer {
 	pthread_mutex_t lock;
 	pthread_cond_t work;
 	struct pending *head, *tail;
+	int waiting;  /* requests queued or in the batch being written */
+	long commits; /* transactions begun, whether or not they committed */
 	int stopping;
 };
 
-/* Writes the batch in one transaction; every event's result is -1 unless the COMMIT succeeded. */
-static void batch_write(struct webhook_committer *c, struct pending *batch)
+/* Writes the batch in the transaction begun (when began); every event's result is -1 unless
+ * the COMMIT succeeded. */
+static void batch_write(struct webhook_committer *c, struct pending *batch, int began)
 {
-	int ok = db_begin(c->db) == 0;
+	int ok = began;
 	for (struct pending *p = batch; ok && p; p = p->next) {
 		p->result = webhook_event_insert_with(c->insert, p->operator_id, p->event, &p->id);
 		ok = p->result >= 0;
@@ -47,30 +54,53 @@ static void batch_write(struct webhook_committer *c, struct pending *batch)
 	db_rollback_leftover(c->db, "webhook committer");
 }
 
-/* Takes every waiting event, or NULL once stopping with none left. Called with the lock held. */
-static struct pending *batch_take(struct webhook_committer *c)
+/* Waits for an event; 0 once stopping with none left. Called with the lock held. */
+static int work_wait(struct webhook_committer *c)
 {
 	while (!c->head && !c->stopping)
 		pthread_cond_wait(&c->work, &c->lock);
+	return c->head != NULL;
+}
+
+/* Takes every waiting event. Called with the lock held. */
+static struct pending *batch_take(struct webhook_committer *c)
+{
 	struct pending *batch = c->head;
 	c->head = c->tail = NULL;
 	return batch;
 }
 
+/* Counts the batch as done, then wakes each of its waiters with no lock held. */
+static void batch_answer(struct webhook_committer *c, struct pending *batch)
+{
+	pthread_mutex_lock(&c->lock);
+	c->commits++;
+	for (struct pending *p = batch; p; p = p->next)
+		c->waiting--;
+	pthread_mutex_unlock(&c->lock);
+	for (struct pending *p = batch, *next; p; p = next) {
+		next = p->next; /* p is gone once its waiter runs */
+		sem_post(&p->wake);
+	}
+}
+
+/*
+ * The store's write lock is taken before the batch: while the worker holds it, the events that
+ * arrive join this COMMIT rather than wait for the next one (and for the worker once more).
+ */
 static void *committer_main(void *arg)
 {
 	struct webhook_committer *c = arg;
 	pthread_mutex_lock(&c->lock);
-	struct pending *batch;
-	while ((batch = batch_take(c)) != NULL) {
+	while (work_wait(c)) {
 		pthread_mutex_unlock(&c->lock);
-		batch_write(c, batch);
+		int began = db_begin(c->db) == 0;
 		pthread_mutex_lock(&c->lock);
-		for (struct pending *p = batch, *next; p; p = next) {
-			next = p->next; /* p is gone once its waiter runs */
-			p->done = 1;
-			pthread_cond_signal(&p->wake);
-		}
+		struct pending *batch = batch_take(c);
+		pthread_mutex_unlock(&c->lock);
+		batch_write(c, batch, began);
+		batch_answer(c, batch);
+		pthread_mutex_lock(&c->lock);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -103,11 +133,11 @@ int webhook_committer_store(struct webhook_committer *c, int64_t operator_id,
 			    const struct webhook_event_new *e, int64_t *id)
 {
 	struct pending p = { .operator_id = operator_id, .event = e, .result = -1 };
-	pthread_cond_init(&p.wake, NULL);
+	sem_init(&p.wake, 0, 0);
 	pthread_mutex_lock(&c->lock);
 	if (c->stopping) {
 		pthread_mutex_unlock(&c->lock);
-		pthread_cond_destroy(&p.wake);
+		sem_destroy(&p.wake);
 		return -1;
 	}
 	if (c->tail)
@@ -115,14 +145,33 @@ int webhook_committer_store(struct webhook_committer *c, int64_t operator_id,
 	else
 		c->head = &p;
 	c->tail = &p;
-	pthread_cond_signal(&c->work);
-	while (!p.done)
-		pthread_cond_wait(&p.wake, &c->lock);
+	c->waiting++;
 	pthread_mutex_unlock(&c->lock);
-	pthread_cond_destroy(&p.wake);
+	/* After the unlock, so that the committer does not wake only to wait for the lock; the
+	 * event is queued under the lock, so the committer either sees it or is waiting. */
+	pthread_cond_signal(&c->work);
+	while (sem_wait(&p.wake) < 0 && errno == EINTR)
+		;
+	sem_destroy(&p.wake);
 	if (p.result == 0)
 		*id = p.id;
 	return p.result;
+}
+
+int webhook_committer_waiting(struct webhook_committer *c)
+{
+	pthread_mutex_lock(&c->lock);
+	int n = c->waiting;
+	pthread_mutex_unlock(&c->lock);
+	return n;
+}
+
+long webhook_committer_commits(struct webhook_committer *c)
+{
+	pthread_mutex_lock(&c->lock);
+	long n = c->commits;
+	pthread_mutex_unlock(&c->lock);
+	return n;
 }
 
 void webhook_committer_stop(struct webhook_committer *c)

@@ -51,6 +51,10 @@ struct db_stmt *webhook_event_insert_prepare(struct db *db);
 int webhook_event_insert_with(struct db_stmt *st, int64_t operator_id, const struct webhook_event_new *e,
 			      int64_t *id);
 
+/* The newest event's id (0 when there is none, -1 on a store error): the worker compares two
+ * readings to tell whether webhook.fcgi is storing events right now. */
+int64_t webhook_event_last_id(struct db *db);
+
 /* An event the worker has claimed. body (free()) is NUL-terminated. */
 struct webhook_event_claimed {
 	int64_t id;

@@ -11,10 +11,11 @@
 
 /* Now, in Unix seconds. PILOTOMAIL_FAKE_NOW (Unix seconds) overrides it for tests. */
 int64_t time_now(void);
-/* Now in milliseconds, monotonic: for measuring durations and backoff only. */
 /* Wall-clock milliseconds: the clock several hosts share (for budgets kept in the database). */
 int64_t time_wall_ms(void);
+/* Now in milliseconds (microseconds), monotonic: for measuring durations and backoff only. */
 int64_t time_mono_ms(void);
+int64_t time_mono_us(void);
 /* t as UTC calendar fields. -1 when t is beyond what struct tm can hold (gmtime_r fails):
  * *tm is then 1970-01-01 00:00:00, so a caller indexing month names still stays in bounds. */
 int time_utc(int64_t t, struct tm *tm);

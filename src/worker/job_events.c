@@ -7,8 +7,8 @@
  * transaction open meanwhile, one client per operator for the batch, the members fetched
  * together: PILOTOMAIL_FETCH_CONCURRENCY requests in flight), then in ONE transaction
  * re-check the state, change the mailboxes and record each outcome on its event row (each event
- * in its own savepoint, so one event's store error leaves the others). One fsync per batch
- * rather than two per event. A worker killed at any point leaves either everything of a batch
+ * in its own savepoint, so one event's store error leaves the others). None of these commits waits
+ * for the disk (see job_events_run). A worker killed at any point leaves either everything of a batch
  * committed or nothing; its lease runs out (or is released at once when this host sees the
  * process is gone) and the events are done again from the start. OfficeRnD errors worth retrying leave the event pending with
  * backoff; after EVENTS_MAX_ATTEMPTS, or on a permanent error, it is failed with the reason, and
@@ -34,6 +34,7 @@
 #define EVENTS_BATCH 64
 #define EVENTS_TXN_MS 5
 #define EVENTS_PAUSE_US 300
+#define EVENTS_PAUSE_MAX_US 20000
 #define EVENTS_MAX_ATTEMPTS 8
 
 /* The OfficeRnD client of one event's operator, opened on first use. */
@@ -301,18 +302,35 @@ static void batch_log(const struct batch_item *items, size_t n)
 }
 
 /*
+ * After a transaction that held the write lock for held_us: webhook.fcgi may be waiting for that
+ * lock before it can answer anyone. When it stored events since the last look (it is under
+ * load), the worker stays away as long as it held the lock, so that it takes at most half of the
+ * lock and of a CPU while a burst comes in; otherwise it leaves only a moment (EVENTS_PAUSE_US).
+ * The events wait in the store meanwhile; the worker catches up when the burst is over.
+ */
+static void pace(struct worker *w, int64_t held_us, int64_t *last_id)
+{
+	int64_t id = webhook_event_last_id(w->db);
+	int64_t us = EVENTS_PAUSE_US;
+	if (id > *last_id && held_us > us)
+		us = held_us < EVENTS_PAUSE_MAX_US ? held_us : EVENTS_PAUSE_MAX_US;
+	*last_id = id;
+	struct timespec ts = { (time_t)(us / 1000000), (long)(us % 1000000) * 1000 };
+	nanosleep(&ts, NULL);
+}
+
+/*
  * Records the outcomes of items[from..] in one transaction, stopping once it has held the write
- * lock for EVENTS_TXN_MS, then pauses EVENTS_PAUSE_US: webhook.fcgi waits for that lock before
- * it can answer anyone. Returns
- * where the next transaction starts (n when all are done, or when the store failed: then the
- * claims run out and those events are done again from the start).
+ * lock for EVENTS_TXN_MS, then paces (pace). Returns where the next transaction starts (n when
+ * all are done, or when the store failed: then the claims run out and those events are done
+ * again from the start).
  */
 static size_t batch_commit_some(struct worker *w, struct batch_item *items, size_t from, size_t n,
-				int64_t now_ms)
+				int64_t now_ms, int64_t *last_id)
 {
 	if (db_begin(w->db) < 0)
 		return n;
-	int64_t start = time_mono_ms();
+	int64_t start = time_mono_us();
 	size_t i = from;
 	while (i < n) {
 		if (items[i].prepared)
@@ -320,17 +338,14 @@ static size_t batch_commit_some(struct worker *w, struct batch_item *items, size
 		if (!items[i].prepared)
 			item_settle(w, &items[i]);
 		i++;
-		if (time_mono_ms() - start >= EVENTS_TXN_MS)
+		if (time_mono_us() - start >= EVENTS_TXN_MS * 1000)
 			break;
 	}
 	if (db_commit(w->db) < 0)
 		return n;
+	int64_t held_us = time_mono_us() - start;
 	batch_log(items + from, i - from);
-	if (i < n) {
-		/* Leave the lock free for a moment: webhook.fcgi may be waiting to commit. */
-		struct timespec ts = { 0, EVENTS_PAUSE_US * 1000 };
-		nanosleep(&ts, NULL);
-	}
+	pace(w, held_us, last_id);
 	return i;
 }
 
@@ -346,8 +361,9 @@ static void batch_process(struct worker *w, struct webhook_event_claimed *claime
 	for (size_t i = 0; i < n; i++)
 		item_prepare(w, &items[i], now_ms);
 	batch_clients_free(&bc);
+	int64_t last_id = webhook_event_last_id(w->db);
 	for (size_t done = 0; done < n;)
-		done = batch_commit_some(w, items, done, n, now_ms);
+		done = batch_commit_some(w, items, done, n, now_ms, &last_id);
 	/* Not committed: the claims run out and the events are done again from the start. */
 	for (size_t i = 0; i < n; i++) {
 		sync_prepared_clear(&items[i].prep);
@@ -358,7 +374,7 @@ static void batch_process(struct worker *w, struct webhook_event_claimed *claime
 	free(items);
 }
 
-int job_events_run(struct worker *w)
+static int events_run(struct worker *w)
 {
 	int handled = 0;
 	static int64_t last_dead_check;
@@ -375,6 +391,29 @@ int job_events_run(struct worker *w)
 		log_set_request_id(NULL);
 		free(claimed); /* the items took the contents */
 		handled += (int)n;
+	}
+	return handled;
+}
+
+/*
+ * The claims and outcomes of this job commit without waiting for the disk (db_flush_on_commit):
+ * an fsync held the write lock 5-15 ms per commit, and webhook.fcgi, which must answer only
+ * after its own durable commit, waited behind each one. Losing them to a power failure is safe:
+ * the events are pending again and applying one twice changes nothing, and nothing leaves the
+ * store before a durable commit (the outbox and fee jobs claim first), which takes these along.
+ */
+int job_events_run(struct worker *w)
+{
+	if (db_flush_on_commit(w->db, 0) < 0)
+		return -1;
+	int handled = events_run(w);
+	/* SQLite refuses the change inside a transaction: none may be left open here. */
+	db_rollback(w->db);
+	if (db_flush_on_commit(w->db, 1) < 0) {
+		/* The other jobs must not send anything on a commit that may be lost: stop here; a
+		 * worker may be killed at any instant, and its supervisor starts it again. */
+		log_error("events", "commits could not be made durable again: exiting");
+		exit(1);
 	}
 	return handled;
 }

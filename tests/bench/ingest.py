@@ -5,7 +5,8 @@
      + one ClearSilver render, build/bench/hello.fcgi: the yardstick) and webhook.fcgi receiving
      pre-signed, distinct membership.created events (tests/bench/webhook.lua), with the worker
      running and applying them meanwhile. req/s, p50, p99, and req/s as a ratio to hello.fcgi.
-     Stored events are counted against acknowledged ones (2xx "accepted" seen by wrk).
+     Stored events are counted against acknowledged ones (2xx "accepted" seen by wrk); how many
+     events the worker finished meanwhile, and the CPU seconds of webhook.fcgi and the worker.
   2. The storm (run first): 10,000 membership.created events of 10,000 distinct members, stored first, then
      the worker started: events per second from its start to the last mailbox and the last
      invitation .eml written (the simulator answers member fetches without delay).
@@ -16,6 +17,9 @@
 
 Nothing here asserts a speed. Standalone, to compare an older build under the same conditions:
   /usr/bin/python3 tests/bench/ingest.py --bin-root DIR [--conf DIR/conf/lighttpd-dev.conf.in]
+  --connections 64 --storm 200: one connection count, a small storm (a quick pair of runs).
+  BENCH_PAUSE_FILE=path: webhook.fcgi's and the worker's pids are written there before the
+  ingest runs (for perf record -p).
 """
 import argparse
 import copy
@@ -49,6 +53,7 @@ def parse_args(argv):
     p.add_argument("--out", help="also write the table to this file")
     p.add_argument("--no-worker", action="store_true", help="the receiver alone (no worker during wrk)")
     p.add_argument("--storm-only", action="store_true", help="only the worker's storm (no wrk runs)")
+    p.add_argument("--connections", default="1,16,64", help="wrk connection counts, comma-separated")
     return p.parse_args(argv)
 
 
@@ -155,6 +160,30 @@ def pids_named(name):
     return out
 
 
+def events_done(app):
+    """Events the worker has finished (applied, skipped or failed; not those ignored on arrival)."""
+    return app.query("SELECT count(*) AS n FROM webhook_events WHERE state <> 'pending' "
+                     "AND state <> 'ignored'")[0]["n"]
+
+
+def cpu_seconds(app):
+    """CPU seconds (user + system) used so far by webhook.fcgi and by the worker."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for name, pids in (("webhook.fcgi", webhook_pids(app)),
+                       ("worker", [app.worker.pid] if app.worker and app.worker.poll() is None else [])):
+        total = 0.0
+        for pid in pids:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+            except OSError:
+                pass
+        out[name] = total
+    return out
+
+
 def webhook_pids(app):
     """webhook.fcgi processes of this app (lighttpd's children)."""
     mine = []
@@ -170,13 +199,13 @@ def webhook_pids(app):
 
 # -- the runs -----------------------------------------------------------------------------------------
 
-def ingest_runs(app, op, duration, members):
+def ingest_runs(app, op, duration, members, connections=CONNECTIONS):
     """Static, hello and webhook at each connection count, the worker running throughout."""
     hook_path = app.webhook_url(op.operator_id).split(app.url, 1)[1]
     rows = []
     pool_root = tempfile.mkdtemp(prefix="pilotomail-bench-pool-")
     try:
-        for conns in CONNECTIONS:
+        for conns in connections:
             static = wrk(app.url + "/static/app.css", "get.lua", conns, duration)
             hello = wrk(app.url + "/bench/hello", "get.lua", conns, duration)
             pool = os.path.join(pool_root, "c%d" % conns)
@@ -184,7 +213,10 @@ def ingest_runs(app, op, duration, members):
             threads = 1 if conns == 1 else 2
             write_pool(pool, threads, (8000 if conns == 1 else 25000) * duration // threads, "b%d" % conns,
                        members)
+            cpu_before, done_before = cpu_seconds(app), events_done(app)
             hook = wrk(app.url + hook_path, "webhook.lua", conns, duration, pool)
+            hook["cpu"] = {k: v - cpu_before.get(k, 0.0) for k, v in cpu_seconds(app).items()}
+            hook["applied"] = events_done(app) - done_before
             shutil.rmtree(pool)
             hook["stored"] = app.query("SELECT count(*) AS n FROM webhook_events WHERE membership_id LIKE ?",
                                        "b%d-%%" % conns)[0]["n"]
@@ -314,6 +346,11 @@ def table(rows, st, hook_rss):
             conns, hook["ok"], hook["stored"], unanswered, hook["answered"] - hook["ok"],
             ", POOL RAN OUT" if hook["exhausted"] else "",
             "every acknowledged event stored" if ok else "MISMATCH"))
+        cpu = hook["cpu"]
+        checks.append("%2d conn: meanwhile the worker finished %d events (its backlog first, oldest first); "
+                      "CPU s: webhook.fcgi %.2f (%.0f us/event), "
+                      "worker %.2f" % (conns, hook["applied"], cpu["webhook.fcgi"],
+                                       cpu["webhook.fcgi"] * 1e6 / max(hook["ok"], 1), cpu["worker"]))
     lines += checks
     lines.append("webhook.fcgi peak RSS under load: %.1f MiB" % (hook_rss / 1024.0))
     if not rows:  # --storm-only
@@ -332,7 +369,7 @@ def table(rows, st, hook_rss):
     return lines
 
 
-def run(duration=5, storm_count=STORM, conf=None, worker=True, storm_only=False):
+def run(duration=5, storm_count=STORM, conf=None, worker=True, connections=CONNECTIONS, storm_only=False):
     """Runs everything (or the storm alone); returns the report lines."""
     seed, members = storm_seed(storm_count)
     sim = Sim(quiet=True).start(seed)
@@ -350,7 +387,10 @@ def run(duration=5, storm_count=STORM, conf=None, worker=True, storm_only=False)
             return table([], st, 0)
         if worker:
             app.start_worker()
-        rows = ingest_runs(app, op, duration, [ADA])
+        if os.environ.get("BENCH_PAUSE_FILE"):  # a hook for attaching perf/strace: the pids are written there
+            with open(os.environ["BENCH_PAUSE_FILE"], "w") as f:
+                f.write("%s %d\n" % (" ".join(map(str, webhook_pids(app))), app.worker.pid if worker else 0))
+        rows = ingest_runs(app, op, duration, [ADA], connections)
         hook_rss = max([vm_hwm_kib(p) for p in webhook_pids(app)] or [0])
         app.stop_worker()
     finally:
@@ -361,7 +401,8 @@ def run(duration=5, storm_count=STORM, conf=None, worker=True, storm_only=False)
 
 
 def main():
-    lines = run(ARGS.duration, ARGS.storm, ARGS.conf, not ARGS.no_worker, ARGS.storm_only)
+    conns = tuple(int(c) for c in ARGS.connections.split(","))
+    lines = run(ARGS.duration, ARGS.storm, ARGS.conf, not ARGS.no_worker, conns, ARGS.storm_only)
     report = "\n".join(lines) + "\n"
     sys.stdout.write(report)
     if ARGS.out:
