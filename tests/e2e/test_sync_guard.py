@@ -204,7 +204,7 @@ def test_second_demo_keeps_officernd_and_check_now_cancels_nothing(tmp_path):
                    "PILOTOMAIL_OFFICERND_API_URL": sim_url + "/api/v2"}).start()
     try:
         op = app.new_operator("demo@pilotomail.test", "demo-password")
-        assert "webhook endpoint registered" in demo_setup(app, sim_url, op)
+        assert "webhook registered in OfficeRnD" in demo_setup(app, sim_url, op)
         org = load_seed()["orgs"][0]
         plan = next(p["_id"] for p in org["plans"] if p["name"] == "Virtual Office")
         loc = next(l["_id"] for l in org["locations"] if l["name"] == "Downtown Hub")

@@ -1,7 +1,8 @@
 """`make demo`: connects the demo operator to the running OfficeRnD simulator, the way an
 operator would, through pilotomail's own pages: sign in, add spaces and offerings, fill the
 OfficeRnD card (organization, client id/secret, billing, mapping), save, and press "Register
-webhook in OfficeRnD" (the one-click path: the demo client has the webhook scopes). Its last
+webhook in OfficeRnD" (the one-click path: the demo's OfficeRnD application is first given the
+webhook scopes, as an operator ticks them when creating it). Its last
 line is a curl that creates a membership in the simulator (conf/run.sh shows it in the banner).
 Run again (a second `make demo`, with var/ and the simulator's state kept), it adds nothing twice:
 existing spaces and offerings are kept, and registering again adopts the webhook already there.
@@ -15,6 +16,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "e2e"))
 from harness import Client  # noqa: E402
+from simctl import WEBHOOK_SCOPES, http  # noqa: E402
 
 SEED = json.load(open(os.path.join(os.path.dirname(__file__), "seed.json")))
 ORG = SEED["orgs"][0]
@@ -50,6 +52,10 @@ def main(base, sim_url, email, password):
         if o["name"] not in have:
             c.post("/offerings", o)
 
+    # The seed's application has the seven scopes of the facts sheet; the demo's also manages
+    # webhooks (flex.settings.webhooks.*), so the card's one-click registration works.
+    client = next(cl for cl in SEED["clients"] if cl["client_id"] == "demo-client")
+    http("POST", sim_url + "/_sim/clients", body=dict(client, scopes=client["scopes"] + WEBHOOK_SCOPES))
     card = c.get("/settings/integrations/officernd").text
     spaces = dict((label, value) for value, label in option_ids(card, "space_id") if value)
     offerings = dict((label, value) for value, label in option_ids(card, "offering_id") if value)
@@ -64,13 +70,18 @@ def main(base, sim_url, email, password):
     r = c.post("/settings/integrations/officernd", form)
     if r.status != 303:
         sys.exit("demo setup: saving the OfficeRnD card failed (%d)" % r.status)
-    r = c.post("/settings/integrations/officernd/register-webhook", {})
-    if r.status != 303:
-        sys.exit("demo setup: registering the webhook in OfficeRnD failed (%d)" % r.status)
     card = c.get("/settings/integrations/officernd").text
+    if "pilotomail manages its webhook in OfficeRnD" in card:
+        said = "webhook already registered in OfficeRnD"
+    else:
+        r = c.post("/settings/integrations/officernd/register-webhook", {})
+        if r.status != 303:
+            sys.exit("demo setup: registering the webhook in OfficeRnD failed (%d)" % r.status)
+        card = c.get("/settings/integrations/officernd").text
+        said = "webhook registered in OfficeRnD"
     url = re.search(r'id="webhook-url"[^>]*value="([^"]+)"', card) or \
         re.search(r'value="([^"]+)"[^>]*id="webhook-url"', card)
-    print("Demo operator connected to the simulator; webhook registered in OfficeRnD:\n  %s" % url.group(1))
+    print("Demo operator connected to the simulator; %s:\n  %s" % (said, url.group(1)))
     # conf/run.sh puts this line into the demo's banner.
     print("curl -s -X POST %s/_sim/memberships -H 'Content-Type: application/json' -d '%s'"
           % (sim_url, json.dumps({"org": ORG["slug"], "name": "Mailbox for Ada",
