@@ -66,10 +66,11 @@ static int item_collect(struct db_stmt *st, struct mail_item **items, size_t *n)
 int64_t mail_item_create(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
 			 const char *sender, const char *received_on, int64_t now, char *ref_out)
 {
-	/* The next number is read and used in one statement, so two clerks never share one. */
+	/* The next number is read and used in one statement, so two clerks never share one. The cast
+	 * types ?2 on PostgreSQL when it is NULL (a loose item), where nothing else would. */
 	struct db_stmt *st = db_prepare(
 		db, "INSERT INTO mail_items(operator_id, mailbox_id, reference, kind, sender, received_on, created_at) "
-		    "SELECT ?1, ?2, printf('M-%06d', n), ?3, ?4, ?5, ?6 FROM "
+		    "SELECT ?1, CAST(?2 AS BIGINT), printf('M-%06d', n), ?3, ?4, ?5, ?6 FROM "
 		    "(SELECT coalesce(max(CAST(substr(reference, 3) AS INTEGER)), 0) + 1 AS n "
 		    " FROM mail_items WHERE operator_id = ?1) AS next_ref "
 		    "WHERE ?2 IS NULL OR EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) "

@@ -80,8 +80,8 @@ void session_delete(struct db *db, const char *id_hash)
 
 int session_delete_expired(struct db *db, int64_t now, int limit)
 {
-	struct db_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE rowid IN "
-					  "(SELECT rowid FROM sessions WHERE expires_at <= ? LIMIT ?)");
+	struct db_stmt *st = db_prepare(db, "DELETE FROM sessions WHERE id_hash IN "
+					  "(SELECT id_hash FROM sessions WHERE expires_at <= ? LIMIT ?)");
 	db_bind_int64(st, 1, now);
 	db_bind_int64(st, 2, limit);
 	return db_step_done(st) ? -1 : db_changes(db);

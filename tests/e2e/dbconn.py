@@ -137,10 +137,19 @@ class Cursor:
 
     @property
     def lastrowid(self):
-        """The id the INSERT just made (lastval() of this session, as SQLite's rowid)."""
+        """The id the INSERT just made (lastval() of this session, as SQLite's rowid); None when the
+        session has drawn no id yet (an INSERT into a table keyed by text, as memberships)."""
+        import psycopg2.errors
         with self.con.raw.cursor() as c:
-            c.execute("SELECT lastval()")
-            return c.fetchone()[0]
+            if self.con.in_tx:  # a failed statement would abort the test's transaction
+                c.execute("SAVEPOINT lastrowid")
+            try:
+                c.execute("SELECT lastval()")
+                return c.fetchone()[0]
+            except psycopg2.errors.ObjectNotInPrerequisiteState:
+                if self.con.in_tx:
+                    c.execute("ROLLBACK TO SAVEPOINT lastrowid")
+                return None
 
 
 class PgConnection:
