@@ -638,7 +638,7 @@ int64_t outbox_enqueue(struct db *db, int64_t operator_id, const struct outbox_m
  * picked from the outbox_due index and merged; the outer WHERE tests each row's own state and
  * lease again, which PostgreSQL re-reads on a row another worker claimed meanwhile. */
 const char outbox_sql_claim[] =
-	"SELECT o.id, o.operator_id, p.name, o.kind, o.to_addr, o.subject, o.body_text, o.body_html, "
+	"SELECT o.id, o.operator_id, coalesce(p.name, ''), o.kind, o.to_addr, o.subject, o.body_text, o.body_html, "
 	"o.message_id, o.attempts, o.created_at FROM outbox AS o JOIN operators AS p ON p.id = o.operator_id "
 	"WHERE o.id IN (SELECT id FROM ("
 	" SELECT id, next_attempt_at AS due FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1"

@@ -756,6 +756,22 @@ int member_import_claim_rows(struct db *db, int64_t operator_id, const char *wor
 	return 0;
 }
 
+int member_import_claimants(struct db *db, int64_t now, char ***ids, size_t *n)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT DISTINCT claimed_by FROM member_import_rows WHERE "
+					  "import_state = 'queued' AND claimed_until > ? AND claimed_by <> ''");
+	db_bind_int64(st, 1, now);
+	return db_collect_texts(st, ids, n);
+}
+
+int member_import_release_claims(struct db *db, const char *worker_id)
+{
+	struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET claimed_until = 0 "
+					  "WHERE import_state = 'queued' AND claimed_by = ?");
+	db_bind_text(st, 1, worker_id);
+	return db_step_done(st) < 0 ? -1 : db_changes(db);
+}
+
 int member_import_row_finish(struct db *db, int64_t operator_id, int64_t row_id, const char *state,
 			     const char *outcome, int64_t mailbox_id)
 {

@@ -15,8 +15,8 @@
  * mid-row leaves the row queued and nothing else; one killed after the commit leaves it imported.
  * Rows are claimed IMPORT_BATCH at a time under a lease (member_import_claim_rows), so several
  * workers share an import; the transaction re-reads the row, so even a worker whose lease ran out
- * never imports a row twice, and the mailbox table allows one mailbox per membership. No OfficeRnD request is made here:
- * everything the membership sync needs is in the snapshot.
+ * never imports a row twice, and the mailbox table allows one mailbox per membership. No
+ * OfficeRnD request is made here: everything the membership sync needs is in the snapshot.
  */
 #include "domain/existing_members.h"
 #include "officernd/officernd.h"
@@ -221,11 +221,18 @@ static int import_row(struct worker *w, int64_t op, int64_t row_id)
 	return 1;
 }
 
+/* A killed worker's rows wait for no lease when it ran on this host (worker_id_dead). */
+static const struct worker_claims import_claims = {
+	"member-import", member_import_claimants, member_import_release_claims,
+};
+
 int job_member_import_run(struct worker *w)
 {
+	static int64_t last_dead_check;
 	int64_t *ops;
 	size_t n_ops;
 	int handled = 0, failed = 0;
+	worker_release_dead_claims(w, &import_claims, &last_dead_check);
 	if (member_import_queued_operators(w->db, &ops, &n_ops) < 0)
 		return -1;
 	for (size_t i = 0; i < n_ops && !*w->stopping; i++) {
