@@ -66,17 +66,19 @@ static int item_collect(struct db_stmt *st, struct mail_item **items, size_t *n)
 int64_t mail_item_create(struct db *db, int64_t operator_id, int64_t mailbox_id, const char *kind,
 			 const char *sender, const char *received_on, int64_t now, char *ref_out)
 {
-	/* The next number is read and used in one statement, in a write transaction, so two clerks
-	 * never share one: on PostgreSQL a lone statement would not wait for the other's. */
+	/* The next number is read and used in one statement, inside a write transaction: on SQLite
+	 * the statement alone is serialized, on PostgreSQL only db_begin's lock keeps two clerks on
+	 * two hosts from reading the same max. The cast types ?2 on PostgreSQL when it is NULL (a
+	 * loose item), where nothing else would. */
 	int own;
 	if (db_begin_unless_open(db, &own) < 0)
 		return -1;
 	struct db_stmt *st = db_prepare(
 		db, "INSERT INTO mail_items(operator_id, mailbox_id, reference, kind, sender, received_on, created_at) "
-		    "SELECT ?1, ?2, printf('M-%06d', n), ?3, ?4, ?5, ?6 FROM "
+		    "SELECT ?1, CAST(?2 AS BIGINT), printf('M-%06d', n), ?3, ?4, ?5, ?6 FROM "
 		    "(SELECT coalesce(max(CAST(substr(reference, 3) AS INTEGER)), 0) + 1 AS n "
 		    " FROM mail_items WHERE operator_id = ?1) AS next_ref "
-		    "WHERE CAST(?2 AS INTEGER) IS NULL OR EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) "
+		    "WHERE CAST(?2 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM mailboxes WHERE id = ?2 AND operator_id = ?1) "
 		    "RETURNING id, reference");
 	db_bind_int64(st, 1, operator_id);
 	if (mailbox_id)
@@ -98,7 +100,7 @@ int64_t mail_item_create(struct db *db, int64_t operator_id, int64_t mailbox_id,
 		id = -1;
 	}
 	db_finalize(st);
-	return db_end_own(db, own, id >= 0) < 0 ? -1 : id;
+	return db_end_own(db, own, id > 0) < 0 ? -1 : id;
 }
 
 int mail_item_get(struct db *db, int64_t operator_id, int64_t id, struct mail_item *out)

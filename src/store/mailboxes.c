@@ -428,7 +428,7 @@ int mailbox_list(struct db *db, int64_t operator_id, const struct mailbox_filter
 	else
 		db_bind_text(st, 3, f->status);
 	db_bind_int64(st, 4, f->before_id ? f->before_id : INT64_MAX);
-	db_bind_int64(st, 5, f->limit ? (int64_t)f->limit : -1);
+	db_bind_int64(st, 5, f->limit ? (int64_t)f->limit : INT64_MAX); /* PostgreSQL refuses LIMIT -1 */
 	return mailbox_collect(st, items, n);
 }
 
@@ -634,21 +634,33 @@ int64_t outbox_enqueue(struct db *db, int64_t operator_id, const struct outbox_m
 	return db_insert_returning(st, NULL);
 }
 
-/* The oldest due row: queued ones and sending ones whose lease ran out, each in outbox_due's
- * (state, next_attempt_at, id) order, merged. */
-const char outbox_sql_due[] =
-	"SELECT id, next_attempt_at AS due FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1 "
-	"UNION ALL SELECT id, next_attempt_at FROM outbox WHERE state = 'sending' AND claimed_until <= ?1 "
-	"ORDER BY due, id LIMIT 1";
+/* The due rows, at most ?2, oldest first: queued ones and sending ones whose lease ran out, each
+ * picked from the outbox_due index and merged; the outer WHERE tests each row's own state and
+ * lease again, which PostgreSQL re-reads on a row another worker claimed meanwhile. */
+const char outbox_sql_claim[] =
+	"SELECT o.id, o.operator_id, coalesce(p.name, ''), o.kind, o.to_addr, o.subject, o.body_text, o.body_html, "
+	"o.message_id, o.attempts, o.created_at FROM outbox AS o JOIN operators AS p ON p.id = o.operator_id "
+	"WHERE o.id IN (SELECT id FROM ("
+	" SELECT id, next_attempt_at AS due FROM outbox WHERE state = 'queued' AND next_attempt_at <= ?1"
+	" UNION ALL SELECT id, next_attempt_at FROM outbox WHERE state = 'sending' AND claimed_until <= ?1"
+	" ORDER BY due, id LIMIT ?2) AS due_ids) "
+	"AND ((o.state = 'queued' AND o.next_attempt_at <= ?1) OR (o.state = 'sending' AND o.claimed_until <= ?1)) "
+	"ORDER BY o.next_attempt_at, o.id";
 
-/* The id of the oldest due row, 0 when none. */
-static int64_t outbox_due(struct db *db, int64_t now)
+static void outbox_item_read(struct db_stmt *st, void *elem)
 {
-	struct db_stmt *st = db_prepare_cached(db, outbox_sql_due);
-	db_bind_int64(st, 1, now);
-	int64_t id = db_step(st) == DB_ROW ? db_col_int64(st, 0) : 0;
-	db_finish(st);
-	return id;
+	struct outbox_item *out = elem;
+	out->id = db_col_int64(st, 0);
+	out->operator_id = db_col_int64(st, 1);
+	out->operator_name = db_col_strdup(st, 2);
+	out->kind = db_col_strdup(st, 3);
+	out->to_addr = db_col_strdup(st, 4);
+	out->subject = db_col_strdup(st, 5);
+	out->body_text = db_col_strdup(st, 6);
+	out->body_html = db_col_strdup(st, 7);
+	out->message_id = db_col_strdup(st, 8);
+	out->attempts = db_col_int64(st, 9) + 1; /* this attempt, counted by outbox_take */
+	out->created_at = db_col_int64(st, 10);
 }
 
 static int outbox_take(struct db *db, int64_t id, const char *worker_id, int64_t until)
@@ -661,76 +673,55 @@ static int outbox_take(struct db *db, int64_t id, const char *worker_id, int64_t
 	return db_step_done(st);
 }
 
-static int outbox_load(struct db *db, int64_t id, struct outbox_item *out)
+static void outbox_items_free(struct outbox_item *items, size_t n)
 {
-	struct db_stmt *st = db_prepare_cached(db, "SELECT o.id, o.operator_id, coalesce(p.name, ''), o.kind, o.to_addr, "
-					  "o.subject, o.body_text, o.body_html, o.message_id, o.attempts, o.created_at "
-					  "FROM outbox o JOIN operators p ON p.id = o.operator_id WHERE o.id = ?");
-	db_bind_int64(st, 1, id);
-	int rc = -1;
-	if (db_step(st) == DB_ROW) {
-		out->id = db_col_int64(st, 0);
-		out->operator_id = db_col_int64(st, 1);
-		out->operator_name = db_col_strdup(st, 2);
-		out->kind = db_col_strdup(st, 3);
-		out->to_addr = db_col_strdup(st, 4);
-		out->subject = db_col_strdup(st, 5);
-		out->body_text = db_col_strdup(st, 6);
-		out->body_html = db_col_strdup(st, 7);
-		out->message_id = db_col_strdup(st, 8);
-		out->attempts = db_col_int64(st, 9);
-		out->created_at = db_col_int64(st, 10);
-		rc = 0;
-	}
-	db_finish(st);
-	return rc;
+	for (size_t i = 0; i < n; i++)
+		outbox_item_clear(&items[i]);
+	free(items);
 }
 
-int outbox_claim(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (db_begin(db))
-		return -1;
-	int64_t id = outbox_due(db, now);
-	if (id == 0) {
-		db_rollback(db);
-		return 0;
-	}
-	if (outbox_take(db, id, worker_id, now + lease_s) || outbox_load(db, id, out) || db_commit(db)) {
-		db_rollback(db);
-		outbox_item_clear(out);
-		return -1;
-	}
-	return 1;
-}
-
+/* A claim as the webhook events' and charges': on PostgreSQL the rows are locked with SKIP
+ * LOCKED, so workers on several hosts take different rows at once; on SQLite writers take turns. */
 int outbox_claim_batch(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, size_t max,
 		       struct outbox_item **items, size_t *n)
 {
 	*items = NULL;
 	*n = 0;
-	if (db_begin(db))
+	if (max == 0)
+		return 0;
+	if (db_begin_claim(db) < 0)
 		return -1;
-	struct outbox_item *got = xcalloc(max ? max : 1, sizeof(*got));
-	size_t k = 0;
-	int rc = 0;
-	/* A taken row is 'sending' under a live lease: outbox_due passes over it next time. */
-	for (int64_t id; k < max && rc == 0 && (id = outbox_due(db, now)) > 0; k++)
-		rc = outbox_take(db, id, worker_id, now + lease_s) || outbox_load(db, id, &got[k]) ? -1 : 0;
-	if (rc < 0 || db_commit(db)) {
+	struct db_stmt *st = db_prepare_claim(db, outbox_sql_claim, "o");
+	db_bind_int64(st, 1, now);
+	db_bind_int64(st, 2, (int64_t)max);
+	int failed;
+	size_t k;
+	struct outbox_item *got = db_collect(st, sizeof(*got), outbox_item_read, &k, &failed);
+	int rc = failed ? -1 : 0;
+	for (size_t i = 0; rc == 0 && i < k; i++)
+		rc = outbox_take(db, got[i].id, worker_id, now + lease_s);
+	if (rc < 0 || k == 0 || db_commit(db)) {
 		db_rollback(db);
-		for (size_t i = 0; i < k; i++)
-			outbox_item_clear(&got[i]);
-		free(got);
-		return -1;
-	}
-	if (k == 0) {
-		free(got);
-		got = NULL;
+		outbox_items_free(got, k);
+		return k == 0 && rc == 0 ? 0 : -1;
 	}
 	*items = got;
 	*n = k;
 	return 0;
+}
+
+int outbox_claim(struct db *db, const char *worker_id, int64_t now, int64_t lease_s, struct outbox_item *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct outbox_item *items;
+	size_t n;
+	if (outbox_claim_batch(db, worker_id, now, lease_s, 1, &items, &n) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	*out = items[0];
+	free(items);
+	return 1;
 }
 
 int outbox_claimants(struct db *db, int64_t now, char ***ids, size_t *n)

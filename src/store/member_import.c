@@ -53,8 +53,10 @@ const char member_import_sql_load_due[] =
 const char member_import_sql_queued_operators[] =
 	"SELECT i.operator_id FROM member_imports AS i WHERE EXISTS (SELECT 1 FROM member_import_rows AS r "
 	"WHERE r.operator_id = i.operator_id AND r.import_state = 'queued') ORDER BY i.operator_id";
-const char member_import_sql_queued_rows[] =
-	"SELECT id FROM member_import_rows WHERE operator_id = ? AND import_state = 'queued' ORDER BY id LIMIT ?";
+/* The claim's rows: queued, no live lease (tested on the row itself, see db_prepare_claim). */
+const char member_import_sql_claim_rows[] =
+	"SELECT r.id FROM member_import_rows AS r WHERE r.operator_id = ?1 AND r.import_state = 'queued' "
+	"AND r.claimed_until <= ?2 ORDER BY r.id LIMIT ?3";
 /* The group phase's batches. */
 const char member_import_sql_rows_after[] =
 	"SELECT " ROW_COLS "FROM member_import_rows AS r WHERE r.operator_id = ? AND r.id > ? ORDER BY r.id LIMIT ?";
@@ -206,8 +208,9 @@ void member_import_load_clear(struct member_import_load *l)
 static int load_claimable(struct db *db, int64_t operator_id, const char *worker, int64_t now,
 			  int (*holder_dead)(const char *, const char *), char *state, struct member_import_load *out)
 {
-	struct db_stmt *st = db_prepare(db, "SELECT load_state, phase, cursor, claimed_by, claimed_until FROM member_imports "
-					  "WHERE operator_id = ? AND load_state IN ('queued', 'loading')");
+	struct db_stmt *st = db_prepare_claim(db, "SELECT i.load_state, i.phase, i.cursor, i.claimed_by, i.claimed_until "
+					  "FROM member_imports AS i WHERE i.operator_id = ? AND i.load_state IN ('queued', 'loading')",
+					  "i");
 	db_bind_int64(st, 1, operator_id);
 	int rc = db_step(st), ok = 0;
 	if (rc == DB_ROW) {
@@ -230,7 +233,7 @@ int member_import_load_claim(struct db *db, int64_t operator_id, const char *wor
 {
 	char state[16] = "";
 	memset(out, 0, sizeof(*out));
-	if (db_begin(db) < 0)
+	if (db_begin_claim(db) < 0)
 		return -1;
 	int rc = load_claimable(db, operator_id, worker, now, holder_dead, state, out);
 	if (rc <= 0) {
@@ -717,14 +720,56 @@ int member_import_queued_operators(struct db *db, int64_t **ids, size_t *n)
 	return failed ? -1 : 0;
 }
 
-int member_import_queued_rows(struct db *db, int64_t operator_id, size_t max, int64_t **ids, size_t *n)
+int member_import_claim_rows(struct db *db, int64_t operator_id, const char *worker, int64_t now, int64_t lease_s,
+			     size_t max, int64_t **ids, size_t *n)
 {
-	struct db_stmt *st = db_prepare(db, member_import_sql_queued_rows);
+	*ids = NULL;
+	*n = 0;
+	if (db_begin_claim(db) < 0)
+		return -1;
+	struct db_stmt *st = db_prepare_claim(db, member_import_sql_claim_rows, "r");
 	db_bind_int64(st, 1, operator_id);
-	db_bind_int64(st, 2, (int64_t)max);
+	db_bind_int64(st, 2, now);
+	db_bind_int64(st, 3, (int64_t)max);
 	int failed = 0;
-	*ids = db_collect(st, sizeof(**ids), id_read, n, &failed);
-	return failed ? -1 : 0;
+	size_t k;
+	int64_t *got = db_collect(st, sizeof(*got), id_read, &k, &failed);
+	struct db_stmt *up = failed || k == 0 ? NULL
+					      : db_prepare(db, "UPDATE member_import_rows SET claimed_by = ?3, "
+							       "claimed_until = ?4 WHERE operator_id = ?1 AND id = ?2");
+	for (size_t i = 0; up && i < k && !failed; i++) {
+		db_reset(up);
+		db_bind_int64(up, 1, operator_id);
+		db_bind_int64(up, 2, got[i]);
+		db_bind_text(up, 3, worker);
+		db_bind_int64(up, 4, now + lease_s);
+		failed = db_step(up) != DB_DONE;
+	}
+	db_finalize(up);
+	if (failed || k == 0 || db_commit(db) < 0) {
+		db_rollback(db);
+		free(got);
+		return k == 0 && !failed ? 0 : -1;
+	}
+	*ids = got;
+	*n = k;
+	return 0;
+}
+
+int member_import_claimants(struct db *db, int64_t now, char ***ids, size_t *n)
+{
+	struct db_stmt *st = db_prepare(db, "SELECT DISTINCT claimed_by FROM member_import_rows WHERE "
+					  "import_state = 'queued' AND claimed_until > ? AND claimed_by <> ''");
+	db_bind_int64(st, 1, now);
+	return db_collect_texts(st, ids, n);
+}
+
+int member_import_release_claims(struct db *db, const char *worker_id)
+{
+	struct db_stmt *st = db_prepare(db, "UPDATE member_import_rows SET claimed_until = 0 "
+					  "WHERE import_state = 'queued' AND claimed_by = ?");
+	db_bind_text(st, 1, worker_id);
+	return db_step_done(st) < 0 ? -1 : db_changes(db);
 }
 
 int member_import_row_finish(struct db *db, int64_t operator_id, int64_t row_id, const char *state,

@@ -186,8 +186,16 @@ enum member_import_queue_result member_import_queue(struct db *db, int64_t opera
 
 /* The operators with queued rows: *ids (free()). 0 or -1. */
 int member_import_queued_operators(struct db *db, int64_t **ids, size_t *n);
-/* The operator's queued row ids, oldest first, at most max: *ids (free()). 0 or -1. */
-int member_import_queued_rows(struct db *db, int64_t operator_id, size_t max, int64_t **ids, size_t *n);
+/* Claims up to max of the operator's queued rows that no live lease holds, oldest first, for
+ * worker until now + lease_s, in one claim transaction (db_begin_claim: on PostgreSQL workers take
+ * different rows at once): *ids (free()), NULL when none. 0 or -1. The lease only spreads the
+ * work: a row is imported in one transaction that re-reads it (member_import_row_finish needs it
+ * still queued), so a worker killed mid-row leaves it queued for the next claim after the lease. */
+int member_import_claim_rows(struct db *db, int64_t operator_id, const char *worker, int64_t now, int64_t lease_s,
+			     size_t max, int64_t **ids, size_t *n);
+/* The workers holding unexpired row claims (see worker/claims.h), and releasing a dead one's. */
+int member_import_claimants(struct db *db, int64_t now, char ***ids, size_t *n);
+int member_import_release_claims(struct db *db, const char *worker_id);
 /* Inside the caller's transaction: the queued row ends (imported or not_imported) with outcome
  * and mailbox (0: none). 0, or -1 (not queued any more, or a store error). */
 int member_import_row_finish(struct db *db, int64_t operator_id, int64_t row_id, const char *state,

@@ -28,7 +28,7 @@ const struct store_statement store_statements[] = {
 	S(mailbox_sql_get),
 	S(mailbox_sql_choices),
 	S(invitation_sql_latest),
-	S(outbox_sql_due),
+	S(outbox_sql_claim),
 	/* catalog */
 	S(space_sql_list),
 	S(offering_sql_list),
@@ -51,7 +51,7 @@ const struct store_statement store_statements[] = {
 	S(member_import_sql_by_location),
 	S(member_import_sql_load_due),
 	S(member_import_sql_queued_operators),
-	S(member_import_sql_queued_rows),
+	S(member_import_sql_claim_rows),
 	S(member_import_sql_rows_after),
 	S(member_import_sql_match),
 	/* OfficeRnD connection health */

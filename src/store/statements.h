@@ -28,7 +28,7 @@ extern const char mail_sql_list[], mail_sql_list_assigned[], mail_sql_list_unass
 /* mailboxes */
 extern const char mailbox_sql_list[], mailbox_sql_list_status[], mailbox_sql_list_renter[],
 	mailbox_sql_get[], mailbox_sql_choices[], invitation_sql_latest[],
-	outbox_sql_due[];
+	outbox_sql_claim[];
 /* catalog */
 extern const char space_sql_list[], offering_sql_list[];
 /* webhook events */
@@ -41,7 +41,7 @@ extern const char reconcile_sql_inbox_bodies[], reconcile_sql_open_list[],
 /* existing members (member_import.c) */
 extern const char member_import_sql_list[], member_import_sql_counts[], member_import_sql_by_plan[],
 	member_import_sql_by_location[], member_import_sql_load_due[], member_import_sql_queued_operators[],
-	member_import_sql_queued_rows[], member_import_sql_rows_after[], member_import_sql_match[];
+	member_import_sql_claim_rows[], member_import_sql_rows_after[], member_import_sql_match[];
 /* OfficeRnD connection health */
 extern const char officernd_health_sql_due[], officernd_health_sql_last_event[];
 

@@ -1,13 +1,13 @@
 /*
  * claims.h: who holds a claim on queued work, and taking over the claims of a worker that died.
  *
- * Every queue (webhook events, outbox, charges) is claimed under a lease: a row names the worker
- * (claimed_by) and is claimable again once claimed_until passes. For the webhook events and the
- * outbox, when the holder ran on this host and its process is gone (SIGKILL, a crash), waiting
- * out the lease only delays work: the claims are released at once. A holder on another host, or
- * whose process exists, keeps its lease. Charges always wait out the lease: a dead worker's fee
- * POST may still be completing at OfficeRnD, and the lease is what lets it land before the next
- * worker looks the fee up (see worker/job_fees.c).
+ * Every queue (webhook events, outbox, charges, member import rows) is claimed under a lease: a
+ * row names the worker (claimed_by) and is claimable again once claimed_until passes. For the
+ * webhook events, the outbox and the import rows, when the holder ran on this host and its
+ * process is gone (SIGKILL, a crash), waiting out the lease only delays work: the claims are
+ * released at once. A holder on another host, or whose process exists, keeps its lease. Charges
+ * always wait out the lease: a dead worker's fee POST may still be completing at OfficeRnD, and
+ * the lease is what lets it land before the next worker looks the fee up (see worker/job_fees.c).
  */
 #ifndef PILOTOMAIL_WORKER_CLAIMS_H
 #define PILOTOMAIL_WORKER_CLAIMS_H

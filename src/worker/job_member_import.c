@@ -13,9 +13,10 @@
  * The import (job_member_import_run): each queued row in its own transaction, which holds the
  * mailbox, its invitation and queued email, and the row's outcome together. A worker killed
  * mid-row leaves the row queued and nothing else; one killed after the commit leaves it imported.
- * No claim is needed: the transaction re-reads the row, so two workers never import a row twice,
- * and the mailbox table allows one mailbox per membership. No OfficeRnD request is made here:
- * everything the membership sync needs is in the snapshot.
+ * Rows are claimed IMPORT_BATCH at a time under a lease (member_import_claim_rows), so several
+ * workers share an import; the transaction re-reads the row, so even a worker whose lease ran out
+ * never imports a row twice, and the mailbox table allows one mailbox per membership. No
+ * OfficeRnD request is made here: everything the membership sync needs is in the snapshot.
  */
 #include "domain/existing_members.h"
 #include "officernd/officernd.h"
@@ -220,17 +221,24 @@ static int import_row(struct worker *w, int64_t op, int64_t row_id)
 	return 1;
 }
 
+/* A killed worker's rows wait for no lease when it ran on this host (worker_id_dead). */
+static const struct worker_claims import_claims = {
+	"member-import", member_import_claimants, member_import_release_claims,
+};
+
 int job_member_import_run(struct worker *w)
 {
+	static int64_t last_dead_check;
 	int64_t *ops;
 	size_t n_ops;
 	int handled = 0, failed = 0;
+	worker_release_dead_claims(w, &import_claims, &last_dead_check);
 	if (member_import_queued_operators(w->db, &ops, &n_ops) < 0)
 		return -1;
 	for (size_t i = 0; i < n_ops && !*w->stopping; i++) {
 		int64_t *rows;
 		size_t n;
-		if (member_import_queued_rows(w->db, ops[i], IMPORT_BATCH, &rows, &n) < 0) {
+		if (member_import_claim_rows(w->db, ops[i], w->id, time_now(), WORKER_LEASE_S, IMPORT_BATCH, &rows, &n) < 0) {
 			failed = 1;
 			continue;
 		}

@@ -2,7 +2,8 @@
  * job_outbox.c: sends the queued emails of the outbox table.
  *
  * In batches of up to OUTBOX_BATCH rows: claimed under a lease (claimed_by, claimed_until = now +
- * WORKER_LEASE_S) in one transaction, sent with no transaction open (mail_deliver_batch: .eml
+ * WORKER_LEASE_S) in one claim transaction (db_begin_claim: on PostgreSQL workers on several hosts
+ * take different rows at once, FOR UPDATE SKIP LOCKED), sent with no transaction open (mail_deliver_batch: .eml
  * files all written, then flushed together; SMTP over one connection), then each marked sent,
  * queued again for later (exponential backoff with jitter) or failed after OUTBOX_MAX_ATTEMPTS
  * or a permanent refusal, all in one transaction. So a burst of invitations costs two commits

@@ -137,12 +137,11 @@ class Cursor:
 
     @property
     def lastrowid(self):
-        """The id the INSERT just made (lastval() of this session, as SQLite's rowid); None when
-        the session has used no sequence (an INSERT into a table without an id, memberships),
-        where reading it must not fail or abort the transaction, as sqlite3's never does."""
-        import psycopg2
+        """The id the INSERT just made (lastval() of this session, as SQLite's rowid); None when the
+        session has drawn no id yet (an INSERT into a table keyed by text, as memberships)."""
+        import psycopg2.errors
         with self.con.raw.cursor() as c:
-            if self.con.in_tx:
+            if self.con.in_tx:  # a failed statement would abort the test's transaction
                 c.execute("SAVEPOINT lastrowid")
             try:
                 c.execute("SELECT lastval()")

@@ -47,6 +47,7 @@ KILL_S = 15          # seconds of worker kills at least
 CROSS = 0.5          # share of events delivered to both hosts
 SENDERS = 6
 DRAIN_S = 600
+RUNNING = []  # the test's killer and workers, halted last first by the fixture
 
 
 @pytest.fixture
@@ -74,6 +75,8 @@ def hosts(request):
             print(a.server_log())
             print(b.server_log())
     finally:
+        while RUNNING:  # a test that failed midway leaves no killer or worker running
+            RUNNING.pop().halt()
         b.stop()  # first: a owns the store and drops it
         a.stop()
         sim.cleanup()
@@ -87,6 +90,7 @@ class Workers:
         self.hosts = hosts
         self.procs = [self.start(i) for i in range(len(hosts))]
         self.all = list(self.procs)
+        RUNNING.append(self)
 
     def start(self, i):
         h = self.hosts[i]
@@ -109,6 +113,12 @@ class Workers:
                 p.wait()
         return codes
 
+    def halt(self):
+        for p in self.all:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
 
 class Killer:
     """SIGKILLs a worker (mostly when it holds claims) or a webhook.fcgi on either host."""
@@ -118,6 +128,12 @@ class Killer:
         self.kills = collections.Counter()
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self.run, daemon=True)
+        RUNNING.append(self)
+
+    def halt(self):
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
 
     def held(self, con, pid):
         return any(con.execute(CLAIMS, ("%%-%d-%%" % pid, int(time.time()))).fetchone())

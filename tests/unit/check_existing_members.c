@@ -423,6 +423,38 @@ START_TEST(import_makes_one_mailbox_and_one_invitation_however_often_it_runs)
 }
 END_TEST
 
+/* Two workers share an import: each claims rows the other holds no lease on; the rows of a
+ * worker killed before importing them come back once its lease has run out. */
+START_TEST(workers_claim_different_rows_and_a_dead_ones_after_its_lease)
+{
+	load_three();
+	struct member_import_row bad;
+	size_t queued, n1, n2;
+	struct member_import_ticks all = { NULL, 0, 1, 1, 1 };
+	ck_assert_int_eq(member_import_queue(db, op, &all, &queued, &bad), MEMBER_IMPORT_QUEUED);
+	ck_assert_int_eq(queued, 2);
+	int64_t *w1, *w2;
+	ck_assert_int_eq(member_import_claim_rows(db, op, "w1", NOW, 60, 1, &w1, &n1), 0);
+	ck_assert_int_eq(member_import_claim_rows(db, op, "w2", NOW, 60, 5, &w2, &n2), 0);
+	ck_assert_uint_eq(n1, 1);
+	ck_assert_uint_eq(n2, 1);
+	ck_assert_int_ne(w1[0], w2[0]);
+	free(w2);
+	/* Both held: nothing more to claim until w1's lease ends; w1 "was killed", its row is due again. */
+	ck_assert_int_eq(member_import_claim_rows(db, op, "w2", NOW + 30, 60, 5, &w2, &n2), 0);
+	ck_assert_uint_eq(n2, 0);
+	ck_assert_int_eq(member_import_claim_rows(db, op2, "w2", NOW + 61, 60, 5, &w2, &n2), 0);
+	ck_assert_uint_eq(n2, 0); /* another operator's queue is its own */
+	ck_assert_int_eq(member_import_claim_rows(db, op, "w2", NOW + 61, 60, 1, &w2, &n2), 0);
+	ck_assert_uint_eq(n2, 1);
+	ck_assert_int_eq(w2[0], w1[0]);
+	ck_assert_int_eq(import_now(w2[0]), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM member_import_rows WHERE import_state = 'imported'"), 1);
+	free(w1);
+	free(w2);
+}
+END_TEST
+
 START_TEST(create_without_inviting_queues_no_email)
 {
 	load_three();
@@ -463,6 +495,7 @@ static Suite *existing_members_suite(void)
 	tcase_add_test(st, bad_ticks_refuse_the_whole_form);
 	tcase_add_test(st, import_makes_one_mailbox_and_one_invitation_however_often_it_runs);
 	tcase_add_test(st, create_without_inviting_queues_no_email);
+	tcase_add_test(st, workers_claim_different_rows_and_a_dead_ones_after_its_lease);
 	suite_add_tcase(s, st);
 	return s;
 }

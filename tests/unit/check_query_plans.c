@@ -188,6 +188,7 @@ static const char *plan_line_problem(const char *sql, const struct plan_line *li
 /* Statements allowed a sort, and why the rows sorted are few. */
 static const char *const bounded_sorts[] = {
 	"charge_sql_claim_due",    /* at most the LIMIT its indexed subquery picked */
+	"outbox_sql_claim",        /* the same */
 	"reconcile_sql_held_list", /* the held rows of one operator (small table), by PMB */
 	"charge_sql_list_item",    /* the charges of one mail item */
 	"mail_sql_list_for_renter", /* the items of one renter's mailboxes */
