@@ -273,7 +273,7 @@ static void round_run(struct fetch_run *r, int width)
 /* Marks ids that cannot be asked for; returns how many are left to send. */
 static size_t run_init(struct fetch_run *r)
 {
-	size_t todo = 0;
+	size_t unsent = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		memset(&r->out[i], 0, sizeof(r->out[i]));
 		orn_error_reset(&r->errs[i]);
@@ -282,9 +282,9 @@ static size_t run_init(struct fetch_run *r)
 			continue;
 		}
 		r->send[i] = 1;
-		todo++;
+		unsent++;
 	}
-	return todo;
+	return unsent;
 }
 
 size_t orn_get_members(struct orn_client *c, const char *const *ids, size_t n, int in_flight,
@@ -295,7 +295,7 @@ size_t orn_get_members(struct orn_client *c, const char *const *ids, size_t n, i
 	r.send = xcalloc(n ? n : 1, 1);
 	r.again = xcalloc(n ? n : 1, 1);
 	r.quick = xcalloc(n ? n : 1, sizeof(*r.quick));
-	for (size_t todo = run_init(&r), round = 0; todo > 0; round++) {
+	for (size_t unsent = run_init(&r), round = 0; unsent > 0; round++) {
 		struct orn_error token_err;
 		orn_error_reset(&token_err);
 		if (orn_token_get(c, 0, &r.token, &token_err) < 0) {
@@ -320,13 +320,13 @@ size_t orn_get_members(struct orn_client *c, const char *const *ids, size_t n, i
 			}
 			r.again[i] = 0;
 		}
-		todo = 0;
+		unsent = 0;
 		for (size_t i = 0; i < n; i++) {
 			r.send[i] = r.again[i];
 			r.again[i] = 0;
-			todo += r.send[i];
+			unsent += r.send[i];
 		}
-		if (todo && r.saw_blip)
+		if (unsent && r.saw_blip)
 			orn_sleep_ms(orn_backoff_ms((int)round, ORN_QUICK_BASE_MS, ORN_QUICK_CAP_MS, NULL));
 	}
 	size_t failed = 0;

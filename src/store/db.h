@@ -7,7 +7,7 @@
  * One connection per process, or per thread where a program runs threads (webhook.fcgi, the fee
  * job's pool); a connection is used by one thread at a time.
  * SQL lives in the store/ module that owns the table; everything else calls those functions.
- * Prepared statements only: never build SQL from user input. Placeholders are "?", numbered
+ * Prepared statements only: never build SQL from user input. Parameter markers are "?", numbered
  * from 1 as bound; the PostgreSQL backend rewrites them to $n once per statement text.
  */
 #ifndef PILOTOMAIL_DB_H

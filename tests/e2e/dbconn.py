@@ -65,7 +65,7 @@ TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?(\d+)|\?|%")
 
 
 def translate(sql, params):
-    """sqlite3's placeholders to psycopg2's: ('?1 .. ?1 ?2', (a, b)) -> ('%s .. %s %s', [a, a, b])."""
+    """sqlite3's parameter markers to psycopg2's: ('?1 .. ?1 ?2', (a, b)) -> ('%s .. %s %s', [a, a, b])."""
     params = list(params or ())
     out, args, nth = [], [], 0
 
